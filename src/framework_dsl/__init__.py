@@ -1,0 +1,35 @@
+"""framework-dsl: inspection frameworks as rules people can read, checked against evidence.
+
+The pipeline, one module per stage: grammar -> parser (nodes) -> loader -> checker
+(ir) -> evidence -> evaluator -> result. The public API is this module's `__all__`:
+
+    >>> import framework_dsl
+    >>> rules = framework_dsl.load_rules()
+    >>> result = rules.evaluate({
+    ...     "framework": "clas",
+    ...     "review": {"date": "2018-03-16", "recommendations": 0},
+    ...     "services_reviewed": ["gp"],
+    ... })
+    >>> result.status, result.judgements["coverage"].outcome.name
+    ('evaluated', 'incomplete')
+"""
+
+from framework_dsl.diagnostics import Diagnostic, Severity
+from framework_dsl.evidence import Limits
+from framework_dsl.result import Decision, Result
+from framework_dsl.ruleset import RuleError, RuleSet, check_rules, load_rules
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "Limits",
+    "Result",
+    "RuleError",
+    "RuleSet",
+    "Severity",
+    "__version__",
+    "check_rules",
+    "load_rules",
+]

@@ -1,0 +1,80 @@
+"""Deterministic JSON text: exact decimals, keys in the order given, UTF-8 as is.
+
+Used wherever the engine writes JSON (results, diagnostics, example evidence), so the
+same value always gives byte-identical text and a `Decimal` is never rounded through
+a binary float.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """`value` as JSON text; `indent` pretty-prints with that many spaces."""
+    parts: list[str] = []
+    _write(value, parts, indent, 0)
+    return "".join(parts)
+
+
+def _write(value: Any, out: list[str], indent: int | None, depth: int) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, Decimal):
+        out.append(decimal_text(value))
+    elif isinstance(value, float):  # never produced by the engine; kept for callers
+        out.append(json.dumps(value))
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, datetime.date):
+        out.append(f'"{value.isoformat()}"')
+    elif isinstance(value, Mapping):
+        items = list(value.items())
+        if not items:
+            out.append("{}")
+            return
+        out.append("{")
+        for index, (key, item) in enumerate(items):
+            if index:
+                out.append(",")
+            _newline(out, indent, depth + 1)
+            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(": " if indent is not None else ":")
+            _write(item, out, indent, depth + 1)
+        _newline(out, indent, depth)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _newline(out, indent, depth + 1)
+            _write(item, out, indent, depth + 1)
+        _newline(out, indent, depth)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _newline(out: list[str], indent: int | None, depth: int) -> None:
+    if indent is not None:
+        out.append("\n" + " " * (indent * depth))
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as a JSON number, exactly: `0.30`, `12`, `1E+400`."""
+    text = str(value)
+    return text if "E" in text or "e" in text else text.lstrip("+")

@@ -1,0 +1,433 @@
+"""The evidence stage: JSON text or data -> validated runtime values, or every problem.
+
+`parse_json` reads evidence text strictly (no NaN, no duplicate keys, decimals kept
+exact). `validate` walks the data against the framework's evidence schema in one pass,
+converting as it goes (grades and members to `Symbol`, dates to `date`, numbers to
+`int`/`Decimal`) and collecting a problem for every mismatch, each with its JSON
+pointer, what was expected, what was found, and a suggestion for near misses.
+Unknown fields are problems, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from framework_dsl.diagnostics import Diagnostic, did_you_mean
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    DURATION,
+    INTEGER,
+    TEXT,
+    AnyType,
+    Choice,
+    ListOf,
+    MapOf,
+    RecordType,
+    SetOf,
+    Type,
+)
+
+MISSING = None  # an absent or null optional field, in RecordValue.fields
+
+
+@attrs.frozen
+class Limits:
+    """Bounds on one evidence document. Beyond them, the document is refused."""
+
+    max_bytes: int = 16 * 1024 * 1024
+    max_depth: int = 64
+    max_items: int = 100_000
+    max_text: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class PointedList(tuple):  # type: ignore[type-arg]
+    """A list read from evidence: a tuple that remembers its JSON pointer."""
+
+    pointer: str
+
+    def __new__(cls, items: Any, pointer: str) -> PointedList:
+        self = super().__new__(cls, items)
+        self.pointer = pointer
+        return self
+
+
+@attrs.frozen(eq=False, slots=True)
+class RecordValue:
+    """A validated evidence object: converted fields (None when absent) and the raw JSON."""
+
+    pointer: str
+    fields: dict[str, Any]
+    raw: dict[str, Any]
+
+
+@attrs.frozen(eq=False, slots=True)
+class MapValue:
+    """A validated `map of K to V` object: converted entries by key, and the raw JSON."""
+
+    pointer: str
+    entries: dict[str, Any]
+    raw: dict[str, Any]
+
+
+class EvidenceTooLarge(Exception):
+    """The document is beyond a configured limit."""
+
+
+def escape_pointer(key: str) -> str:
+    """One JSON pointer segment (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON type of `value`, as a person says it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return f'the text "{shown}"'
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, list[Diagnostic]]:
+    """Parse evidence JSON strictly. Returns (data, []) or (None, [the problem])."""
+    if len(text) > limits.max_bytes:
+        return None, [
+            Diagnostic(
+                code="evidence.too-large",
+                message=f"the evidence is {len(text)} bytes, above the limit of {limits.max_bytes}",
+                document=document,
+                pointer="",
+                hint="raise the limit with --max-bytes if the document is genuine",
+            )
+        ]
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return None, [
+                Diagnostic(
+                    code="evidence.invalid-json",
+                    message=f"the evidence is not UTF-8 text (byte {error.start} is not valid)",
+                    document=document,
+                    pointer="",
+                    hint="save the evidence as UTF-8 JSON",
+                )
+            ]
+    text = text.removeprefix("\ufeff")
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise _DuplicateKey(key)
+            result[key] = value
+        return result
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        data = json.loads(
+            text, parse_float=Decimal, object_pairs_hook=no_duplicates, parse_constant=no_constant
+        )
+    except _DuplicateKey as error:
+        return None, [
+            Diagnostic(
+                code="evidence.invalid-json",
+                message=f"the key `{error.key}` appears twice in one object",
+                document=document,
+                pointer="",
+                hint="JSON objects hold each key once; which value is meant cannot be guessed",
+            )
+        ]
+    except json.JSONDecodeError as error:
+        return None, [
+            Diagnostic(
+                code="evidence.invalid-json",
+                message=f"the evidence is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+                document=document,
+                pointer="",
+                hint="check for a missing comma, quote or bracket near that position"
+                if text.strip()
+                else "the file is empty",
+            )
+        ]
+    except (ValueError, RecursionError) as error:
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        return None, [
+            Diagnostic(
+                code="evidence.invalid-json" if not isinstance(error, RecursionError) else "evidence.too-large",
+                message=f"the evidence cannot be read: {reason}",
+                document=document,
+                pointer="",
+            )
+        ]
+    return data, []
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def validate(
+    data: Any, evidence: RecordType, document: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[RecordValue | None, list[Diagnostic]]:
+    """Validate and convert one evidence document against the framework's schema."""
+    validator = _Validator(document, limits)
+    if not isinstance(data, dict):
+        validator.problem(
+            "evidence.not-an-object",
+            "",
+            "an evidence document is a JSON object",
+            "a JSON object: {...}",
+            json_type_name(data),
+            hint="for many documents, put one per line in a .jsonl file" if isinstance(data, list) else None,
+        )
+        return None, validator.problems
+    value = validator.value(data, evidence, "", 0)
+    if validator.problems:
+        return None, validator.problems
+    assert isinstance(value, RecordValue)
+    return value, []
+
+
+class _Validator:
+    def __init__(self, document: str, limits: Limits) -> None:
+        self.document = document
+        self.limits = limits
+        self.problems: list[Diagnostic] = []
+
+    def problem(
+        self,
+        code: str,
+        pointer: str,
+        message: str,
+        expected: str | None,
+        found: str | None,
+        hint: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Diagnostic(
+                code=code,
+                message=message,
+                document=self.document,
+                pointer=pointer,
+                expected=expected,
+                found=found,
+                hint=hint,
+            )
+        )
+
+    def wrong_type(self, pointer: str, expected: str, value: Any, short: str | None = None) -> None:
+        self.problem(
+            "evidence.wrong-type",
+            pointer,
+            f"expected {short or expected}, found {json_type_name(value)}",
+            expected,
+            json_type_name(value),
+        )
+
+    def value(self, data: Any, t: Type, pointer: str, depth: int) -> Any:
+        if depth > self.limits.max_depth:
+            self.problem(
+                "evidence.too-large",
+                pointer,
+                f"the evidence is nested more than {self.limits.max_depth} levels deep",
+                f"at most {self.limits.max_depth} levels",
+                "deeper nesting",
+            )
+            return None
+        if isinstance(t, AnyType):
+            return data
+        if isinstance(t, RecordType):
+            return self.record(data, t, pointer, depth)
+        if isinstance(t, MapOf):
+            return self.map(data, t, pointer, depth)
+        if isinstance(t, ListOf | SetOf):
+            return self.list(data, t, pointer, depth)
+        if isinstance(t, Choice):
+            return self.choice(data, t, pointer)
+        if t == TEXT:
+            if not isinstance(data, str):
+                self.wrong_type(pointer, "a text", data)
+                return None
+            if len(data) > self.limits.max_text:
+                self.problem(
+                    "evidence.too-large",
+                    pointer,
+                    f"this text is {len(data)} characters, above the limit of {self.limits.max_text}",
+                    f"at most {self.limits.max_text} characters",
+                    f"{len(data)} characters",
+                )
+            return data
+        if t == BOOLEAN:
+            if not isinstance(data, bool):
+                self.wrong_type(pointer, "true or false", data)
+                return None
+            return data
+        if t == INTEGER:
+            if isinstance(data, bool) or not isinstance(data, int):
+                self.wrong_type(pointer, "a whole number", data)
+                return None
+            return data
+        if t == DECIMAL:
+            if isinstance(data, bool) or not isinstance(data, int | Decimal):
+                self.wrong_type(pointer, "a number", data)
+                return None
+            return Decimal(data) if isinstance(data, int) else data
+        if t == DATE:
+            if not isinstance(data, str):
+                self.wrong_type(pointer, "a date (YYYY-MM-DD)", data)
+                return None
+            try:
+                if len(data) != 10:
+                    raise ValueError
+                return datetime.date.fromisoformat(data)
+            except ValueError:
+                self.problem(
+                    "evidence.invalid-date",
+                    pointer,
+                    f'"{data[:40]}" is not a real date',
+                    "a date (YYYY-MM-DD)",
+                    json_type_name(data),
+                    hint="dates are written YYYY-MM-DD, for example 2019-03-01",
+                )
+                return None
+        if t == DURATION:
+            self.wrong_type(pointer, "a duration", data)
+            return None
+        raise AssertionError(f"unhandled evidence type {t!r}")  # pragma: no cover
+
+    def record(self, data: Any, t: RecordType, pointer: str, depth: int) -> RecordValue | None:
+        if not isinstance(data, dict):
+            self.wrong_type(pointer, f"an object ({t.name})", data)
+            return None
+        fields: dict[str, Any] = {}
+        for name, info in t.fields.items():
+            child = f"{pointer}/{escape_pointer(name)}"
+            if name not in data or data[name] is None:
+                if not info.optional:
+                    if name in data:
+                        self.wrong_type(child, info.type.display(), None)
+                    else:
+                        self.problem(
+                            "evidence.missing-field",
+                            child,
+                            f"the required field `{name}` is missing",
+                            info.type.display(),
+                            "nothing",
+                            hint=f"`{name}`: {info.description}" if info.description else None,
+                        )
+                fields[name] = MISSING
+                continue
+            fields[name] = self.value(data[name], info.type, child, depth + 1)
+        for key in data:
+            if key not in t.fields and key not in t.open_fields:
+                self.problem(
+                    "evidence.unknown-field",
+                    f"{pointer}/{escape_pointer(key)}",
+                    f"`{key}` is not a field of {t.name}",
+                    "one of " + ", ".join(sorted(t.fields)) if t.fields else "no fields",
+                    f"`{key}`",
+                    hint=did_you_mean(key, t.fields),
+                )
+        return RecordValue(pointer=pointer, fields=fields, raw=data)
+
+    def map(self, data: Any, t: MapOf, pointer: str, depth: int) -> MapValue | None:
+        if not isinstance(data, dict):
+            self.wrong_type(pointer, f"an object keyed by {t.key.display()}", data)
+            return None
+        entries: dict[str, Any] = {}
+        names = [m.name for m in t.key.members]
+        for key, item in data.items():
+            child = f"{pointer}/{escape_pointer(key)}"
+            if key not in names:
+                self.problem(
+                    "evidence.unknown-field",
+                    child,
+                    f"`{key}` is not one of {t.key.display()}",
+                    "one of " + ", ".join(names),
+                    f"`{key}`",
+                    hint=did_you_mean(key, names),
+                )
+                continue
+            if item is None:
+                continue
+            entries[key] = self.value(item, t.value, child, depth + 1)
+        ordered = {name: entries[name] for name in names if name in entries}
+        return MapValue(pointer=pointer, entries=ordered, raw=data)
+
+    def list(self, data: Any, t: ListOf | SetOf, pointer: str, depth: int) -> PointedList | None:
+        if not isinstance(data, list):
+            self.wrong_type(pointer, f"a list ({t.display()})", data)
+            return None
+        if len(data) > self.limits.max_items:
+            self.problem(
+                "evidence.too-large",
+                pointer,
+                f"this list has {len(data)} items, above the limit of {self.limits.max_items}",
+                f"at most {self.limits.max_items} items",
+                f"{len(data)} items",
+            )
+            return None
+        items = [self.value(item, t.element, f"{pointer}/{index}", depth + 1) for index, item in enumerate(data)]
+        if isinstance(t, SetOf):
+            seen: dict[Any, int] = {}
+            for index, item in enumerate(items):
+                if item is None:
+                    continue
+                key = item if not isinstance(item, RecordValue | MapValue) else id(item)
+                if key in seen:
+                    self.problem(
+                        "evidence.duplicate-item",
+                        f"{pointer}/{index}",
+                        f"{json_type_name(data[index])} is already listed at {pointer}/{seen[key]}",
+                        "each item once",
+                        "a repeat",
+                        hint="remove the repeated item",
+                    )
+                else:
+                    seen[key] = index
+            if isinstance(t.element, Choice):
+                items = sorted((i for i in items if i is not None), key=lambda s: (s.owner, s.rank))
+        return PointedList(items, pointer)
+
+    def choice(self, data: Any, t: Choice, pointer: str) -> Any:
+        names = [m.name for m in t.members]
+        if not isinstance(data, str):
+            shown = ", ".join(names) if len(names) <= 16 else ", ".join(names[:16]) + ", …"
+            self.wrong_type(pointer, f"one of {shown}", data, short=f"a text naming one of {t.display()}")
+            return None
+        symbol = t.member(data)
+        if symbol is None:
+            shown = ", ".join(names) if len(names) <= 16 else ", ".join(names[:16]) + ", …"
+            self.problem(
+                "evidence.unknown-value",
+                pointer,
+                f'"{data[:40]}" is not one of {t.display()}',
+                f"one of {shown}",
+                json_type_name(data),
+                hint=did_you_mean(data, names),
+            )
+            return None
+        return symbol

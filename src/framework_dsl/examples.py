@@ -1,0 +1,271 @@
+"""The examples stage: run the examples written beside the rules, and measure coverage.
+
+Each `example` gives evidence and expected outcomes. The runner evaluates the
+evidence, compares each expectation with what the engine decided, and records which
+clauses decided something, so `framework-dsl test --coverage` can list every clause
+no example exercised.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from framework_dsl import ir
+from framework_dsl.evaluator import Evaluation, EvaluationError
+from framework_dsl.evidence import parse_json, validate
+from framework_dsl.result import Decision, Result
+from framework_dsl.ruleset import RuleSet
+from framework_dsl.values import Unknown, display_value
+
+
+@attrs.frozen(kw_only=True)
+class Failure:
+    """One expectation that did not hold."""
+
+    expectation: str  # "coverage = complete"
+    expected: str
+    actual: str
+    reason: str | None
+    location: str
+
+
+@attrs.frozen(kw_only=True)
+class ExampleOutcome:
+    """How one example went."""
+
+    framework: str
+    title: str
+    location: str
+    citation: str | None
+    evidence: str
+    failures: tuple[Failure, ...]
+    result: Result | None
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation held."""
+        return not self.failures
+
+
+@attrs.frozen(kw_only=True)
+class ClauseCoverage:
+    """Whether a clause decided something in at least one example."""
+
+    framework: str
+    decision: str
+    clause_id: str
+    location: str
+    covered: bool
+
+
+@attrs.frozen(kw_only=True)
+class ExampleReport:
+    """Every example's outcome and every clause's coverage."""
+
+    outcomes: tuple[ExampleOutcome, ...]
+    coverage: tuple[ClauseCoverage, ...]
+
+    @property
+    def failed(self) -> list[ExampleOutcome]:
+        """The examples that failed."""
+        return [o for o in self.outcomes if not o.passed]
+
+    @property
+    def coverage_percent(self) -> float:
+        """Share of clauses exercised, 0 to 100 (100 when there are no clauses)."""
+        if not self.coverage:
+            return 100.0
+        return 100.0 * sum(1 for c in self.coverage if c.covered) / len(self.coverage)
+
+
+def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None) -> ExampleReport:
+    """Run the examples of the named frameworks (default: all)."""
+    names = frameworks or sorted(rule_set.frameworks)
+    outcomes: list[ExampleOutcome] = []
+    fired: set[str] = set()
+    coverage: list[ClauseCoverage] = []
+    for name in names:
+        framework = rule_set.frameworks[name]
+        for example in framework.examples:
+            outcome = _run(rule_set, framework, example)
+            outcomes.append(outcome)
+            if outcome.result is not None:
+                for _, decision in outcome.result.all_decisions():
+                    fired.update(decision.clause_ids)
+        for decision in (*framework.judgements, *framework.checks):
+            for clause in decision.clauses:
+                coverage.append(
+                    ClauseCoverage(
+                        framework=name,
+                        decision=decision.name,
+                        clause_id=clause.id,
+                        location=clause.location,
+                        covered=False,
+                    )
+                )
+    coverage = [attrs.evolve(c, covered=c.clause_id in fired) for c in coverage]
+    return ExampleReport(outcomes=tuple(outcomes), coverage=tuple(coverage))
+
+
+def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> ExampleOutcome:
+    def outcome(failures: list[Failure], result: Result | None) -> ExampleOutcome:
+        return ExampleOutcome(
+            framework=framework.name,
+            title=example.title,
+            location=example.location,
+            citation=example.citation,
+            evidence=example.evidence_display,
+            failures=tuple(failures),
+            result=result,
+        )
+
+    if example.evidence_path is not None:
+        text: str | bytes = Path(example.evidence_path).read_bytes()
+    else:
+        text = example.evidence_text or ""
+    data, problems = parse_json(text, example.evidence_display)
+    if problems:
+        return outcome([_problem_failure(example, problems[0].message)], None)
+    result = rule_set.evaluate(data, example.as_of, framework=framework.name, source=example.evidence_display)
+    failures: list[Failure] = []
+    status_expected = [e for e in example.expectations if e.kind == "status"]
+    if not status_expected and result.status != "evaluated":
+        detail = "; ".join(f"{p.pointer}: {p.message}" for p in result.problems[:5]) or (result.note or "")
+        failures.append(
+            Failure(
+                expectation="the evidence is evaluated",
+                expected="evaluated",
+                actual=result.status,
+                reason=detail or None,
+                location=example.location,
+            )
+        )
+        return outcome(failures, result)
+    evaluation = None
+    root = None
+    if result.status == "evaluated":
+        root, _ = validate(data, framework.evidence, example.evidence_display)
+        if root is not None and result.as_of is not None:
+            evaluation = Evaluation(framework, root, result.as_of)
+    for expectation in example.expectations:
+        location = f"{expectation.span.source.path}:{expectation.span.line}"
+        if expectation.kind == "status":
+            if result.status != expectation.name:
+                failures.append(
+                    Failure(
+                        expectation=f"status {expectation.name}",
+                        expected=expectation.name,
+                        actual=result.status,
+                        reason=result.note,
+                        location=location,
+                    )
+                )
+            continue
+        decided = result.judgements.get(expectation.name, result.checks.get(expectation.name))
+        if decided is None:
+            continue
+        decisions = decided if isinstance(decided, tuple) else (decided,)
+        if expectation.kind == "undetermined":
+            if not any(d.status == "undetermined" for d in decisions):
+                failures.append(
+                    Failure(
+                        expectation=f"{expectation.name} is undetermined",
+                        expected="undetermined",
+                        actual=_describe(decided),
+                        reason=_reasons(decisions),
+                        location=location,
+                    )
+                )
+            continue
+        assert expectation.value is not None and evaluation is not None
+        try:
+            wanted = evaluation.ev(expectation.value, {})
+        except EvaluationError as error:
+            wanted = Unknown(frozenset())
+            failures.append(
+                Failure(
+                    expectation=f"{expectation.name} = ...",
+                    expected="a value",
+                    actual=error.message,
+                    reason=None,
+                    location=location,
+                )
+            )
+            continue
+        actual = _actual(decided)
+        if actual != wanted:
+            failures.append(
+                Failure(
+                    expectation=f"{expectation.name} = {_show(wanted)}",
+                    expected=_show(wanted),
+                    actual=_describe(decided),
+                    reason=_reasons(decisions),
+                    location=location,
+                )
+            )
+    return outcome(failures, result)
+
+
+def _problem_failure(example: ir.Example, message: str) -> Failure:
+    return Failure(
+        expectation="the evidence is valid JSON",
+        expected="JSON",
+        actual=message,
+        reason=None,
+        location=example.location,
+    )
+
+
+class _NotDecided:
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _actual(decided: Decision | tuple[Decision, ...]) -> Any:
+    if isinstance(decided, tuple):
+        if any(d.status != "decided" for d in decided):
+            return _NotDecided()
+        return tuple(d.outcome for d in decided)
+    if decided.status != "decided":
+        return _NotDecided()
+    return decided.outcome
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    name = getattr(value, "name", None)
+    if isinstance(name, str) and hasattr(value, "rank"):
+        return name
+    return display_value(value)
+
+
+def _describe(decided: Decision | tuple[Decision, ...]) -> str:
+    decisions = decided if isinstance(decided, tuple) else (decided,)
+    parts = []
+    for d in decisions:
+        if d.status == "decided":
+            text = _show(d.outcome)
+        elif d.status == "undetermined":
+            text = "undetermined (missing " + ", ".join(d.missing) + ")"
+        else:
+            text = f"error: {d.error}"
+        parts.append(text)
+    if isinstance(decided, tuple):
+        return "[" + ", ".join(parts) + "]"
+    return parts[0]
+
+
+def _reasons(decisions: tuple[Decision, ...]) -> str | None:
+    reasons = []
+    for d in decisions:
+        if isinstance(d.reason, list):
+            reasons.extend(str(r) for r in d.reason if r)
+        elif d.reason:
+            reasons.append(f"{d.reason} ({d.rule})")
+    return "; ".join(reasons) or None

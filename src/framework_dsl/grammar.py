@@ -1,0 +1,41 @@
+"""The grammar stage: load the packaged Lark grammar once, as an LALR parser.
+
+The parser object is the one module-level cache in the engine. It is immutable once
+built and safe to share between threads (each parse keeps its own state).
+`tests/unit/test_grammar.py` builds the same grammar with `strict=True`, which fails
+on any shift/reduce conflict or terminal collision.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from lark import Lark
+
+from framework_dsl.resources import grammar_path
+
+START_RULES = ("start", "interpolation")
+
+
+def grammar_text() -> str:
+    """The grammar source, as shipped."""
+    return grammar_path().read_text(encoding="utf-8")
+
+
+@functools.cache
+def rule_parser() -> Lark:
+    """The LALR parser for rule files (`start`) and reason interpolations."""
+    return build_parser(strict=False)
+
+
+def build_parser(*, strict: bool) -> Lark:
+    """A fresh parser; `strict=True` also proves the grammar free of conflicts."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        start=list(START_RULES),
+        strict=strict,
+    )

@@ -1,0 +1,254 @@
+"""The checked program: what the checker hands to the evaluator.
+
+Every reference is resolved (to an evidence field, a loop variable, a definition, a
+judgement or a constant symbol), every expression carries its type, and every clause
+has a stable id and a display location (`rules/clas/clas.fw:42`). Nothing here can
+fail to resolve at evaluation time.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Union
+
+import attrs
+
+from framework_dsl.source import Span
+from framework_dsl.typesystem import RecordType, SymbolSet, Type
+
+
+def _span() -> Span:
+    return attrs.field(eq=False, repr=False)  # type: ignore[no-any-return]
+
+
+@attrs.frozen(kw_only=True)
+class Const:
+    """A constant: a number, text, date, duration, boolean, symbol or list of them."""
+
+    value: Any
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class EvidenceField:
+    """A top-level evidence field, read by name."""
+
+    name: str
+    type: Type
+    optional: bool
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class GetField:
+    """`target.name` on a record, or `target.member` on a map."""
+
+    target: Expr
+    name: str
+    type: Type
+    optional: bool
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Local:
+    """A loop variable (`for each b in breaches`, `any q in questions where ...`)."""
+
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class DefinitionRef:
+    """A named definition, computed once per evaluation."""
+
+    key: str
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class JudgementRef:
+    """Another judgement's outcome (a list of outcomes for a for-each judgement)."""
+
+    key: str
+    type: Type
+    per_item: bool = False  # a for-each judgement over the same list: this item's outcome
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class AsOfDate:
+    """The evaluation date."""
+
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class ListExpr:
+    """`[a, b, c]` with at least one non-constant item."""
+
+    items: tuple[Expr, ...]
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Comprehension:
+    """`[element for var in source where condition]`."""
+
+    element: Expr
+    var: str
+    source: Expr
+    condition: Expr | None
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Quantifier:
+    """`count|any|all|no var in source where condition`."""
+
+    kind: str
+    var: str
+    source: Expr
+    condition: Expr
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Unary:
+    """One-operand operations: not, count, sorted, worst, best, sum, min, max, is ..."""
+
+    op: str
+    operand: Expr
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Binary:
+    """Two-operand operations. `op` names the exact semantics the checker chose:
+
+    and, or, eq, ne, lt, le, gt, ge (grade_lt ... for grades), in, not_in, add, sub,
+    mul, div, date_add, date_sub, date_diff, set_diff, union, intersect, at_most,
+    at_least, if_missing, count_rated.
+    """
+
+    op: str
+    left: Expr
+    right: Expr
+    type: Type
+    span: Span = _span()
+
+
+Expr = Union[
+    Const,
+    EvidenceField,
+    GetField,
+    Local,
+    DefinitionRef,
+    JudgementRef,
+    AsOfDate,
+    ListExpr,
+    Comprehension,
+    Quantifier,
+    Unary,
+    Binary,
+]
+
+
+@attrs.frozen(kw_only=True)
+class Clause:
+    """One clause of a judgement: outcome, condition (None for `otherwise`), reason."""
+
+    id: str  # stable: "<framework>.<judgement>#<index>"
+    index: int
+    outcome: Expr
+    condition: Expr | None
+    reason: tuple[str | Expr, ...]
+    citation: str | None
+    location: str  # "rules/clas/clas.fw:42"
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Judgement:
+    """A judgement or a check, with its clauses in order."""
+
+    key: str
+    name: str
+    kind: str  # "judgement" | "check"
+    for_each_var: str | None
+    for_each_source: Expr | None
+    type: Type  # the outcome type of one decision (an element, for `collect`)
+    collect: bool
+    clauses: tuple[Clause, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Definition:
+    """`define name = expr`."""
+
+    key: str
+    name: str
+    value: Expr
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Expectation:
+    """One `expect` line of an example."""
+
+    kind: str  # "value" | "undetermined" | "status"
+    name: str
+    value: Expr | None
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Example:
+    """An example written beside the rules: evidence and expected outcomes."""
+
+    title: str
+    citation: str | None
+    evidence_text: str | None  # inline JSON text, or None when from a file
+    evidence_path: str | None  # absolute path of a `given file`, checked inside the root
+    evidence_display: str  # where the evidence came from, for messages
+    as_of: datetime.date | None
+    expectations: tuple[Expectation, ...]
+    location: str
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Framework:
+    """One checked framework: header, evidence schema, decisions and examples."""
+
+    name: str
+    title: str
+    source_text: str | None
+    effective_from: datetime.date | None
+    effective_until: datetime.date | None
+    dated_by: tuple[str, ...] | None
+    evidence: RecordType
+    definitions: dict[str, Definition]
+    judgements: tuple[Judgement, ...]
+    checks: tuple[Judgement, ...]
+    examples: tuple[Example, ...]
+    symbol_sets: tuple[SymbolSet, ...]
+    path: str
+    span: Span = _span()
+
+    def decision(self, name: str) -> Judgement | None:
+        """The judgement or check called `name`."""
+        for judgement in (*self.judgements, *self.checks):
+            if judgement.name == name:
+                return judgement
+        return None

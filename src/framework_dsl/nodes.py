@@ -1,0 +1,661 @@
+"""The surface syntax tree: what the parser builds from one rule file.
+
+Frozen attrs classes, one per grammar rule that survives (`judgement_decl` ->
+`JudgementDecl`). Every node has a `span` that is left out of equality, so two trees
+that differ only in layout compare equal (the formatter's round-trip property rests
+on this). Children are tuples. Literals are already converted: numbers are `Decimal`,
+dates are `datetime.date`. Comments live beside the tree, in `RuleFile.comments`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Union
+
+import attrs
+
+from framework_dsl.source import Span
+
+
+def _tuple(value: object) -> tuple[object, ...]:
+    return tuple(value)  # type: ignore[arg-type]
+
+
+def _span_field() -> Span:
+    return attrs.field(eq=False, repr=False)  # type: ignore[no-any-return]
+
+
+@attrs.frozen(kw_only=True)
+class Name:
+    """An identifier as written, with its position."""
+
+    text: str
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Text:
+    """A quoted text, unescaped."""
+
+    value: str
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Comment:
+    """A `#` comment: its text (with the `#`) and position."""
+
+    text: str
+    span: Span = _span_field()
+
+
+# ---------------------------------------------------------------- types
+
+
+@attrs.frozen(kw_only=True)
+class QualifiedName:
+    """`name` or `module.name`."""
+
+    parts: tuple[Name, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+    @property
+    def dotted(self) -> str:
+        """The name as written, dots included."""
+        return ".".join(part.text for part in self.parts)
+
+
+@attrs.frozen(kw_only=True)
+class NamedType:
+    """A named type, or a union `rating or professional_judgement or not_assessed`."""
+
+    names: tuple[QualifiedName, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class OptionalType:
+    """`optional T`: the field may be absent or null."""
+
+    inner: TypeExpr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ListType:
+    """`list of T`."""
+
+    element: TypeExpr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class SetType:
+    """`set of T`: no repeats, kept in declaration order."""
+
+    element: TypeExpr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class MapType:
+    """`map of KEY to VALUE`: a JSON object keyed by members of an enumeration."""
+
+    key: TypeExpr
+    value: TypeExpr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Member:
+    """An enumeration member: a name or quoted identifier, with an optional label."""
+
+    name: Name
+    label: Text | None = None
+    quoted: bool = False
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class InlineEnum:
+    """`one of (a, b, c)`: an enumeration declared where it is used."""
+
+    members: tuple[Member, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class CollectType:
+    """`collect T`: a judgement that gathers every matching clause's outcome."""
+
+    element: TypeExpr
+    span: Span = _span_field()
+
+
+TypeExpr = Union[NamedType, OptionalType, ListType, SetType, MapType, InlineEnum, CollectType]
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@attrs.frozen(kw_only=True)
+class Ref:
+    """A bare name in an expression: a field, definition, judgement, grade or member."""
+
+    name: str
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class FieldAccess:
+    """`target.field` (also `scale.grade` and `module.name`)."""
+
+    target: Expr
+    field: Name
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class NumberLit:
+    """A number, exact: `3`, `0.25`."""
+
+    value: Decimal
+    is_integer: bool
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class TextLit:
+    """A quoted text in an expression."""
+
+    value: str
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class DateLit:
+    """A date: `2018-04-01`."""
+
+    value: datetime.date
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class DurationLit:
+    """A duration: `3 years`, `6 months`, `2 weeks`, `90 days`."""
+
+    amount: int
+    unit: str  # "days" | "weeks" | "months" | "years"
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class BoolLit:
+    """`true` or `false`."""
+
+    value: bool
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class AsOf:
+    """`as of`: the evaluation date."""
+
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ListLit:
+    """`[a, b, c]`."""
+
+    items: tuple[Expr, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Comprehension:
+    """`[element for var in source where condition]`."""
+
+    element: Expr
+    var: Name
+    source: Expr
+    condition: Expr | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Quantifier:
+    """`count|any|all|no var in source where condition`."""
+
+    kind: str  # "count" | "any" | "all" | "no"
+    var: Name
+    source: Expr
+    condition: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class CountOf:
+    """`count of xs`, or `count of xs rated g` (items equal to g, or in a list of g)."""
+
+    target: Expr
+    rated: Expr | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Aggregate:
+    """`worst|best|sum|min|max of xs`."""
+
+    op: str
+    target: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Sorted:
+    """`sorted xs`: declaration order for members and grades, natural order otherwise."""
+
+    target: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Not:
+    """`not x` (Kleene: not unknown is unknown)."""
+
+    operand: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class BoolOp:
+    """`a and b`, `a or b` (Kleene three-valued)."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Compare:
+    """`a = b`, `a != b`, `a < b`, ... (grades: better is greater)."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Membership:
+    """`a in xs`, `a not in xs`."""
+
+    negated: bool
+    item: Expr
+    collection: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class IsCheck:
+    """`x is missing`, `x is present`, `xs is empty`."""
+
+    kind: str
+    operand: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class IfMissing:
+    """`x if missing y`: `y` when `x` reads absent evidence."""
+
+    value: Expr
+    default: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Bound:
+    """`grade at most g` (cap) or `grade at least g` (floor)."""
+
+    kind: str  # "most" | "least"
+    value: Expr
+    limit: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Arith:
+    """`a + b`, `a - b` (also set difference), `a * b`, `a / b`."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class SetOp:
+    """`a union b`, `a intersect b`."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span_field()
+
+
+Expr = Union[
+    Ref,
+    FieldAccess,
+    NumberLit,
+    TextLit,
+    DateLit,
+    DurationLit,
+    BoolLit,
+    AsOf,
+    ListLit,
+    Comprehension,
+    Quantifier,
+    CountOf,
+    Aggregate,
+    Sorted,
+    Not,
+    BoolOp,
+    Compare,
+    Membership,
+    IsCheck,
+    IfMissing,
+    Bound,
+    Arith,
+    SetOp,
+]
+
+
+@attrs.frozen(kw_only=True)
+class Interpolation:
+    """`{expr}` inside a reason."""
+
+    expr: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Template:
+    """A reason: literal text and interpolated expressions, in order."""
+
+    parts: tuple[str | Interpolation, ...] = attrs.field(converter=_tuple)
+    raw: str
+    span: Span = _span_field()
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@attrs.frozen(kw_only=True)
+class FrameworkDecl:
+    """`framework ID "Title" source "..." effective from D until D dated by path`."""
+
+    name: Name
+    title: Text
+    source_text: Text | None
+    effective_from: datetime.date | None
+    effective_until: datetime.date | None
+    dated_by: tuple[Name, ...] | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ImportModule:
+    """`import shared.scales` or `import shared.scales as s`."""
+
+    path: tuple[Name, ...] = attrs.field(converter=_tuple)
+    alias: Name | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ImportNames:
+    """`import rating, key_question from shared.scales`."""
+
+    names: tuple[Name, ...] = attrs.field(converter=_tuple)
+    path: tuple[Name, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class OutcomeDecl:
+    """`outcome professional_judgement "Professional judgement"`."""
+
+    name: Name
+    label: Text | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Grade:
+    """One grade of a scale."""
+
+    name: Name
+    label: Text | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ScaleDecl:
+    """`scale rating: outstanding "Outstanding" > good "Good" > ...` (best first)."""
+
+    name: Name
+    label: Text | None
+    grades: tuple[Grade, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class EnumDecl:
+    """`enum key_question: safe "Safe", effective "Effective", ...`."""
+
+    name: Name
+    label: Text | None
+    members: tuple[Member, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class FieldDecl:
+    """`name: type "description"` in a record or the evidence block."""
+
+    name: Name
+    type: TypeExpr
+    description: Text | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class RecordDecl:
+    """`record breach: field: type ...`."""
+
+    name: Name
+    label: Text | None
+    fields: tuple[FieldDecl, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class EvidenceDecl:
+    """`evidence: field: type ...`: the top level of the evidence document."""
+
+    fields: tuple[FieldDecl, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class DefineDecl:
+    """`define name: type = expr`."""
+
+    name: Name
+    type: TypeExpr | None
+    value: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ForEach:
+    """`for each var in source`."""
+
+    var: Name
+    source: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class WhenClause:
+    """`OUTCOME when CONDITION because "..." cite "..."`."""
+
+    outcome: Expr
+    condition: Expr
+    reason: Template | None
+    citation: Text | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class OtherwiseClause:
+    """`otherwise OUTCOME because "..." cite "..."`."""
+
+    outcome: Expr
+    reason: Template | None
+    citation: Text | None
+    span: Span = _span_field()
+
+
+Clause = Union[WhenClause, OtherwiseClause]
+
+
+@attrs.frozen(kw_only=True)
+class JudgementDecl:
+    """`judgement name [for each x in xs]: type` and its clauses."""
+
+    name: Name
+    for_each: ForEach | None
+    type: TypeExpr
+    clauses: tuple[Clause, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class CheckDecl:
+    """`check name [for each x in xs]:` with clauses whose outcomes are passed/failed."""
+
+    name: Name
+    for_each: ForEach | None
+    clauses: tuple[Clause, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class JsonLiteral:
+    """Evidence written inline in an example, kept as canonical JSON text."""
+
+    text: str
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class GivenFile:
+    """`given file "examples/x.json"`: evidence from a file inside the rules root."""
+
+    path: Text
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectValue:
+    """`expect judgement = value`."""
+
+    name: Name
+    value: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectUndetermined:
+    """`expect judgement is undetermined`."""
+
+    name: Name
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectStatus:
+    """`expect status not_in_force` (or `evaluated`, `invalid_evidence`)."""
+
+    status: Name
+    span: Span = _span_field()
+
+
+Expectation = Union[ExpectValue, ExpectUndetermined, ExpectStatus]
+
+
+@attrs.frozen(kw_only=True)
+class ExampleDecl:
+    """`example "title" cite "..." given {...} as of D expect ...`."""
+
+    title: Text
+    citation: Text | None
+    given: JsonLiteral | GivenFile
+    as_of: datetime.date | None
+    expectations: tuple[Expectation, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+Decl = Union[
+    FrameworkDecl,
+    ImportModule,
+    ImportNames,
+    OutcomeDecl,
+    ScaleDecl,
+    EnumDecl,
+    RecordDecl,
+    EvidenceDecl,
+    DefineDecl,
+    JudgementDecl,
+    CheckDecl,
+    ExampleDecl,
+]
+
+
+@attrs.frozen(kw_only=True)
+class RuleFile:
+    """One parsed rule file: its declarations in order, and its comments beside them."""
+
+    items: tuple[Decl, ...] = attrs.field(converter=_tuple)
+    comments: tuple[Comment, ...] = attrs.field(converter=_tuple, eq=False)
+    span: Span = _span_field()
+
+
+def dump(node: object, indent: int = 0, *, spans: bool = False) -> str:
+    """An indented text tree of `node`, for snapshots and debugging."""
+    pad = "  " * indent
+    if isinstance(node, tuple):
+        if not node:
+            return f"{pad}[]"
+        return "\n".join(dump(item, indent, spans=spans) for item in node)
+    if not attrs.has(type(node)):
+        return f"{pad}{node!r}"
+    head = type(node).__name__
+    if spans and hasattr(node, "span"):
+        head += f" @{node.span.line}:{node.span.column}"  # type: ignore[attr-defined]
+    lines = [pad + head]
+    for field in attrs.fields(type(node)):
+        if field.name in ("span", "comments"):
+            continue
+        value = getattr(node, field.name)
+        if attrs.has(type(value)) or (isinstance(value, tuple) and value):
+            lines.append(f"{pad}  {field.name}:")
+            lines.append(dump(value, indent + 2, spans=spans))
+        else:
+            lines.append(f"{pad}  {field.name}: {value!r}")
+    return "\n".join(lines)

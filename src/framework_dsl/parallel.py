@@ -1,0 +1,48 @@
+"""Batch evaluation in worker processes, results in input order.
+
+Each worker process loads the rules once (its own immutable `RuleSet`) and evaluates
+chunks of inputs; `Pool.imap` hands results back in the order the inputs came.
+"""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+from collections.abc import Iterable, Iterator
+
+from framework_dsl.result import Result
+from framework_dsl.ruleset import RuleSet, load_rules
+
+# One rule set per worker process, set by the pool's initializer. It is never
+# shared across processes and never changes after it is set.
+_WORKER: dict[str, object] = {}
+
+
+def _init(rules: tuple[str, ...], as_of: datetime.date | None, framework: str | None, explain: bool) -> None:
+    _WORKER["rules"] = load_rules(*rules)
+    _WORKER["options"] = (as_of, framework, explain)
+
+
+def _work(item: object) -> Result:
+    from framework_dsl.cli import EvidenceInput, evaluate_input
+
+    rule_set = _WORKER["rules"]
+    as_of, framework, explain = _WORKER["options"]  # type: ignore[misc]
+    assert isinstance(rule_set, RuleSet) and isinstance(item, EvidenceInput)
+    return evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain)
+
+
+def evaluate_parallel(
+    rules: tuple[str, ...],
+    inputs: Iterable[object],
+    *,
+    as_of: datetime.date | None,
+    framework: str | None,
+    explain: bool,
+    jobs: int,
+    chunk_size: int = 64,
+) -> Iterator[Result]:
+    """Evaluate `inputs` with `jobs` processes; yield results in input order."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(jobs, initializer=_init, initargs=(rules, as_of, framework, explain)) as pool:
+        yield from pool.imap(_work, inputs, chunksize=chunk_size)

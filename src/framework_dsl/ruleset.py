@@ -1,0 +1,273 @@
+"""The Python API: load rules once, evaluate evidence many times.
+
+`load_rules()` runs load -> parse -> check and returns an immutable `RuleSet`, or
+raises `RuleError` carrying every diagnostic. `RuleSet.evaluate()` picks the
+framework named by the evidence, validates the evidence, settles the evaluation date,
+and runs the evaluator. It never raises for bad evidence: the result's status says
+what was wrong. A `RuleSet` holds no mutable state, so threads may share one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from framework_dsl import ir
+from framework_dsl.checker import check_program
+from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
+from framework_dsl.evaluator import Evaluation
+from framework_dsl.evidence import DEFAULT_LIMITS, MISSING, Limits, RecordValue, json_type_name, parse_json, validate
+from framework_dsl.loader import load_files
+from framework_dsl.resources import bundled_rules_root
+from framework_dsl.result import Result
+
+
+class RuleError(Exception):
+    """The rules have errors. `diagnostics` lists every one of them."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        first = errors[0] if errors else None
+        where = f" ({first.span.location})" if first is not None and first.span is not None else ""
+        summary = f"{len(errors)} error(s) in the rules"
+        if first is not None:
+            summary += f"; first: {first.message}{where}"
+        super().__init__(summary)
+
+
+@attrs.frozen(eq=False)
+class RuleSet:
+    """Checked frameworks, ready to evaluate evidence. Immutable and thread-safe."""
+
+    frameworks: Mapping[str, ir.Framework] = attrs.field(converter=lambda m: types.MappingProxyType(dict(m)))
+    digest: str
+    diagnostics: tuple[Diagnostic, ...] = ()  # warnings that did not stop loading
+
+    def framework(self, name: str) -> ir.Framework:
+        """The framework called `name`; `KeyError` if there is none."""
+        return self.frameworks[name]
+
+    def evaluate(
+        self,
+        evidence: Any,
+        as_of: datetime.date | str | None = None,
+        *,
+        framework: str | None = None,
+        source: str | None = None,
+        explain: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> Result:
+        """Evaluate one evidence document (data parsed from JSON).
+
+        Args:
+            evidence: the document, as `json.loads` gives it (a dict; anything else
+                gives an `invalid_evidence` result).
+            as_of: the evaluation date; default: the evidence's own date field, else today.
+            framework: use this framework whatever the evidence's `"framework"` says.
+            source: where the evidence came from, copied into the result.
+            explain: record the trace of every clause tried.
+            limits: bounds on nesting depth, list length and text length.
+
+        Returns:
+            The result; its `status` says whether the evidence was evaluated.
+
+        Raises:
+            TypeError: `as_of` is not a date or an ISO date text.
+        """
+        as_of_date = _as_date(as_of)
+        subject = evidence.get("subject") if isinstance(evidence, dict) else None
+        document = source or "<evidence>"
+        name = framework
+        if name is None and isinstance(evidence, dict):
+            declared = evidence.get("framework")
+            name = declared if isinstance(declared, str) else None
+        if not isinstance(evidence, dict):
+            data_problem = Diagnostic(
+                code="evidence.not-an-object",
+                message="an evidence document is a JSON object",
+                document=document,
+                pointer="",
+                expected="a JSON object: {...}",
+                found=json_type_name(evidence),
+                hint="for many documents, put one per line in a .jsonl file" if isinstance(evidence, list) else None,
+            )
+            return self._invalid(None, source, subject, as_of_date, [data_problem])
+        if name is None or name not in self.frameworks:
+            return self._invalid(None, source, subject, as_of_date, [self._framework_problem(evidence, name, document)])
+        chosen = self.frameworks[name]
+        if subject is not None and not isinstance(subject, dict):
+            problem = Diagnostic(
+                code="evidence.wrong-type",
+                message=f"expected an object, found {json_type_name(subject)}",
+                document=document,
+                pointer="/subject",
+                expected="an object",
+                found=json_type_name(subject),
+            )
+            return self._invalid(chosen, source, None, as_of_date, [problem])
+        root, problems = validate(evidence, chosen.evidence, document, limits)
+        if root is None:
+            return self._invalid(chosen, source, subject, as_of_date, problems)
+        evidence_date = _dated(root, chosen.dated_by)
+        effective_as_of = as_of_date or evidence_date or datetime.date.today()
+        in_force_date = evidence_date or effective_as_of
+        note = _not_in_force(chosen, in_force_date)
+        base = {
+            "framework": chosen.name,
+            "framework_title": chosen.title,
+            "rules_digest": self.digest,
+            "source": source,
+            "subject": subject,
+            "as_of": effective_as_of,
+        }
+        if note is not None:
+            return Result(status="not_in_force", note=note, **base)
+        evaluation = Evaluation(chosen, root, effective_as_of, explain=explain)
+        judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
+        checks = {c.name: evaluation.decide(c) for c in chosen.checks}
+        return Result(status="evaluated", judgements=judgements, checks=checks, **base)
+
+    def evaluate_json(
+        self,
+        text: str | bytes,
+        as_of: datetime.date | str | None = None,
+        *,
+        framework: str | None = None,
+        source: str | None = None,
+        explain: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> Result:
+        """Parse evidence JSON text strictly, then `evaluate` it."""
+        data, problems = parse_json(text, source or "<evidence>", limits)
+        if problems:
+            framework_def = self.frameworks.get(framework) if framework else None
+            return self._invalid(framework_def, source, None, _as_date(as_of), problems)
+        return self.evaluate(data, as_of, framework=framework, source=source, explain=explain, limits=limits)
+
+    def evaluate_many(
+        self,
+        documents: Iterable[Any],
+        as_of: datetime.date | str | None = None,
+        *,
+        framework: str | None = None,
+        explain: bool = False,
+    ) -> Iterator[Result]:
+        """Evaluate each document in turn; results come back in the same order."""
+        for document in documents:
+            yield self.evaluate(document, as_of, framework=framework, explain=explain)
+
+    # -- helpers
+
+    def _invalid(
+        self,
+        framework: ir.Framework | None,
+        source: str | None,
+        subject: Any,
+        as_of: datetime.date | None,
+        problems: list[Diagnostic],
+    ) -> Result:
+        return Result(
+            framework=framework.name if framework else None,
+            framework_title=framework.title if framework else None,
+            rules_digest=self.digest,
+            source=source,
+            subject=subject if isinstance(subject, dict) else None,
+            as_of=as_of,
+            status="invalid_evidence",
+            problems=tuple(sort_diagnostics(problems)),
+        )
+
+    def _framework_problem(self, evidence: dict[str, Any], name: str | None, document: str) -> Diagnostic:
+        known = sorted(self.frameworks)
+        expected = "one of " + ", ".join(known) if known else "a framework the rules define"
+        if "framework" not in evidence and name is None:
+            return Diagnostic(
+                code="evidence.missing-field",
+                message="the evidence does not say which framework it is for",
+                document=document,
+                pointer="/framework",
+                expected=expected,
+                found="nothing",
+                hint='add "framework": "<name>" to the document, or pass --framework',
+            )
+        shown = evidence.get("framework") if name is None else name
+        return Diagnostic(
+            code="evidence.unknown-framework",
+            message=f"the rules define no framework {json_type_name(shown).removeprefix('the text ')}",
+            document=document,
+            pointer="/framework",
+            expected=expected,
+            found=json_type_name(shown),
+            hint=did_you_mean(str(shown), known),
+        )
+
+
+def load_rules(*paths: str | Path) -> RuleSet:
+    """Load, parse and check rule files or folders (default: the bundled rules).
+
+    Raises:
+        RuleError: the rules have errors; `.diagnostics` lists all of them.
+    """
+    rule_set, diagnostics = check_rules(*paths)
+    if rule_set is None:
+        raise RuleError(diagnostics)
+    return rule_set
+
+
+def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """Like `load_rules`, but returns (rule set or None, every diagnostic) instead of raising."""
+    roots = [Path(p) for p in paths] or [bundled_rules_root()]
+    loaded = load_files(roots)
+    frameworks, diagnostics = check_program(loaded)
+    diagnostics = sort_diagnostics(diagnostics)
+    if has_errors(diagnostics):
+        return None, diagnostics
+    return RuleSet(frameworks=frameworks, digest=loaded.digest, diagnostics=tuple(diagnostics)), diagnostics
+
+
+def _as_date(value: datetime.date | str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        raise TypeError("as_of must be a date, not a datetime")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise TypeError(f"as_of must be a YYYY-MM-DD date, not {value!r}") from None
+    raise TypeError(f"as_of must be a date, not {type(value).__name__}")
+
+
+def _dated(root: RecordValue, path: tuple[str, ...] | None) -> datetime.date | None:
+    if not path:
+        return None
+    value: Any = root
+    for name in path:
+        if not isinstance(value, RecordValue):
+            return None
+        value = value.fields.get(name, MISSING)
+        if value is MISSING:
+            return None
+    return value if isinstance(value, datetime.date) else None
+
+
+def _not_in_force(framework: ir.Framework, date: datetime.date) -> str | None:
+    if framework.effective_from is not None and date < framework.effective_from:
+        return (
+            f"{framework.title} is in force from {framework.effective_from.isoformat()}; "
+            f"this evidence is dated {date.isoformat()}"
+        )
+    if framework.effective_until is not None and date > framework.effective_until:
+        return (
+            f"{framework.title} was in force until {framework.effective_until.isoformat()}; "
+            f"this evidence is dated {date.isoformat()}"
+        )
+    return None

@@ -1,0 +1,115 @@
+"""Runtime values: unknowns from missing evidence, Kleene logic, date arithmetic.
+
+An `Unknown` is the value of any expression that read absent evidence; it carries the
+JSON pointers of what was missing, so an undetermined outcome can say what to supply.
+`and`, `or` and `not` follow Kleene's strong three-valued logic; every other operation
+is unknown when an operand is, except where the answer cannot depend on it (`worst
+of` a list that already holds the worst grade). Decimals use an explicit context, not
+the thread's global one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from framework_dsl.typesystem import Duration, Symbol
+
+# Exact for every sum, difference and product of evidence-sized numbers; a quotient
+# is rounded to 34 significant digits (IEEE 754 decimal128), half-even.
+DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
+
+
+@attrs.frozen
+class Unknown:
+    """A value that depends on absent evidence, with the pointers of what is absent."""
+
+    missing: frozenset[str]
+
+
+def merge_unknown(*values: Any) -> Unknown:
+    """One Unknown holding every missing pointer of the Unknowns among `values`."""
+    missing: set[str] = set()
+    for value in values:
+        if isinstance(value, Unknown):
+            missing |= value.missing
+    return Unknown(frozenset(missing))
+
+
+def first_unknown(values: Iterable[Any]) -> Unknown | None:
+    """The merged Unknown of the unknown items of `values`, or None if all are known."""
+    unknown = [v for v in values if isinstance(v, Unknown)]
+    return merge_unknown(*unknown) if unknown else None
+
+
+def kleene_not(value: Any) -> Any:
+    """not true = false, not false = true, not unknown = unknown."""
+    if isinstance(value, Unknown):
+        return value
+    return not value
+
+
+def kleene_and(left: Any, right: Any) -> Any:
+    """false wins; otherwise unknown wins; otherwise true."""
+    if left is False or right is False:
+        return False
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return merge_unknown(left, right)
+    return True
+
+
+def kleene_or(left: Any, right: Any) -> Any:
+    """true wins; otherwise unknown wins; otherwise false."""
+    if left is True or right is True:
+        return True
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return merge_unknown(left, right)
+    return False
+
+
+def add_duration(date: datetime.date, duration: Duration, sign: int = 1) -> datetime.date:
+    """`date ± duration`. Months and years keep the day, clamped to the month's end."""
+    amount = duration.amount * sign
+    if duration.unit == "days":
+        return date + datetime.timedelta(days=amount)
+    if duration.unit == "weeks":
+        return date + datetime.timedelta(weeks=amount)
+    months = amount * (12 if duration.unit == "years" else 1)
+    index = date.year * 12 + (date.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    day = min(date.day, calendar.monthrange(year, month)[1])
+    return datetime.date(year, month, day)
+
+
+def duration_key(duration: Duration) -> tuple[str, int]:
+    """A comparable key: days and weeks in days, months and years in months."""
+    if duration.unit in ("days", "weeks"):
+        return ("days", duration.amount * (7 if duration.unit == "weeks" else 1))
+    return ("months", duration.amount * (12 if duration.unit == "years" else 1))
+
+
+def display_value(value: Any) -> str:
+    """A value as a person reads it in a reason: labels, ISO dates, exact decimals."""
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, Symbol):
+        return value.display
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return value.display()
+    if isinstance(value, tuple | list):
+        return ", ".join(display_value(v) for v in value) if value else "none"
+    return str(value)
