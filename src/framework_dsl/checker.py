@@ -173,7 +173,6 @@ class _Checker:
     def run(self) -> dict[str, ir.Framework]:
         for file in self._dependency_order():
             self._check_file(file)
-        self._report_cycles()
         frameworks: dict[str, ir.Framework] = {}
         seen: dict[str, nodes.FrameworkDecl] = {}
         for file in self.loaded.files:
@@ -193,6 +192,7 @@ class _Checker:
             framework = self._build_framework(file)
             if framework is not None:
                 frameworks[framework.name] = framework
+        self._report_cycles()
         return frameworks
 
     def _dependency_order(self) -> list[LoadedFile]:
@@ -1174,9 +1174,10 @@ class _Checker:
                 choice = inner if isinstance(inner, Choice) else None
             if choice is not None:
                 members = [m.name for m in choice.members]
+                noun = "grade" if choice.is_pure_scale else "outcome"
                 self.error(
                     "outcomes.unknown",
-                    f"unknown outcome `{name}`: `{outcome_of.decl.name.text}` gives {choice.display()}",
+                    f"unknown {noun} `{name}`: `{outcome_of.decl.name.text}` gives {choice.display()}",
                     span,
                     did_you_mean(name, members) or _listing("its outcomes are", members),
                 )

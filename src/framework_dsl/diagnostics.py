@@ -179,8 +179,10 @@ def render_gnu(diagnostic: Diagnostic) -> str:
     """`file:line:col: severity[code]: message` — one line, for editors and CI."""
     if diagnostic.span is not None:
         where = diagnostic.span.location
-    else:
+    elif diagnostic.pointer is not None:
         where = f"{diagnostic.document or '<evidence>'}:{diagnostic.pointer or '/'}"
+    else:
+        where = diagnostic.document or "<unknown>"
     text = f"{where}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
     if diagnostic.hint:
         text += f" ({diagnostic.hint})"

@@ -177,7 +177,7 @@ class Evaluation:
                 continue
             if value is not True:
                 continue
-            outcome = self.ev(clause.outcome, env)
+            outcome = _settled(self.ev(clause.outcome, env))
             if trace is not None:
                 trace[-1] = _with_outcome(trace[-1], outcome)
             if isinstance(outcome, Unknown):
@@ -208,7 +208,7 @@ class Evaluation:
             if isinstance(value, Unknown):
                 pending.append((clause, value))
             elif value is True:
-                outcome = self.ev(clause.outcome, env)
+                outcome = _settled(self.ev(clause.outcome, env))
                 if isinstance(outcome, Unknown):
                     return self._undetermined(item, [outcome], clause, trace)
                 fired.append(clause)
@@ -231,7 +231,7 @@ class Evaluation:
                     inputs=tuple(sorted(self._reads.items())),
                     trace=tuple(trace or ()),
                 )
-            outcome = self.ev(fallback.outcome, env)
+            outcome = _settled(self.ev(fallback.outcome, env))
             return self._decided(judgement, fallback, outcome, env, item, (fallback.id,), trace)
         reasons = [self._reason(c, env) for c in fired]
         return Decision(
@@ -510,6 +510,15 @@ class Evaluation:
         if handler is None:
             raise AssertionError(f"unhandled binary {op}")  # pragma: no cover
         return handler(left, right, node)
+
+
+def _settled(value: Any) -> Any:
+    """An outcome with an unknown anywhere inside it is itself unknown."""
+    if isinstance(value, tuple):
+        unknown = first_unknown(_settled(v) for v in value)
+        if unknown is not None:
+            return unknown
+    return value
 
 
 class _Failed:

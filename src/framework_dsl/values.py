@@ -110,6 +110,8 @@ def display_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Duration):
         return value.display()
+    if hasattr(value, "raw") and hasattr(value, "pointer"):  # an evidence record or map
+        return f"(the record at {value.pointer or '/'})"
     if isinstance(value, tuple | list):
         return ", ".join(display_value(v) for v in value) if value else "none"
     return str(value)

@@ -1,0 +1,200 @@
+"""`framework-check`: check evidence against the rules of its framework."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from framework_dsl.report import (
+    render_problems_text,
+    render_result_text,
+    render_results_html,
+    render_results_markdown,
+)
+from framework_dsl.result import Result
+from framework_dsl.ruleset import RuleSet, check_rules
+from framework_dsl.typesystem import Symbol
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_RULES = 2
+EXIT_FAIL_ON = 3
+EXIT_INTERNAL = 4
+
+
+from framework_dsl.cli.common import (
+    EXIT_FAIL_ON,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_RULES,
+    _guard,
+    _parse_date,
+    _report_rule_errors,
+    atomic_output,
+    evaluate_input,
+    iter_inputs,
+)
+
+# ---------------------------------------------------------------- framework-check
+
+
+def _grade_rank(rule_set: RuleSet, grade: str) -> dict[str, int]:
+    ranks: dict[str, int] = {}
+    for framework in rule_set.frameworks.values():
+        for symbol_set in framework.symbol_sets:
+            if symbol_set.kind == "scale":
+                member = symbol_set.member(grade)
+                if member is not None:
+                    ranks[symbol_set.qualname] = member.rank
+    return ranks
+
+
+def _fails(result: Result, ranks: dict[str, int]) -> bool:
+    for _, decision in result.all_decisions():
+        if decision.status != "decided":
+            continue
+        outcomes = decision.outcome if isinstance(decision.outcome, tuple) else (decision.outcome,)
+        for outcome in outcomes:
+            if isinstance(outcome, Symbol) and outcome.ordered and outcome.owner in ranks:
+                if outcome.rank >= ranks[outcome.owner]:
+                    return True
+    return False
+
+
+@click.command(name="framework-check", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("evidence", nargs=-1, required=True)
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (repeatable); default: the bundled rules.")
+@click.option("--framework", default=None, help="Use this framework whatever the evidence's \"framework\" field says.")
+@click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD (default: the evidence's own date, then today).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "jsonl", "markdown", "html"]),
+    default=None,
+    help="Output format (default: text on a terminal, JSON otherwise).",
+)
+@click.option("--output", "output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE, atomically.")
+@click.option("--explain", is_flag=True, help="Show every clause tried and the values its condition read.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Evaluate with N processes; results keep input order.")
+@click.option("--fail-on", "fail_on", default=None, help="Exit 3 if any outcome is this grade or worse.")
+@click.option("--debug", is_flag=True, hidden=True)
+def framework_check(
+    evidence: tuple[str, ...],
+    rules: tuple[str, ...],
+    framework: str | None,
+    as_of: datetime.date | None,
+    output_format: str | None,
+    output: str | None,
+    explain: bool,
+    jobs: int,
+    fail_on: str | None,
+    debug: bool,
+) -> None:
+    """Check EVIDENCE (JSON files, folders of them, .jsonl files, or - for standard input)
+    against the rules of its framework, and report graded outcomes with their reasons."""
+    code = _guard(
+        debug,
+        lambda: _framework_check(evidence, rules, framework, as_of, output_format, output, explain, jobs, fail_on),
+    )
+    sys.exit(code)
+
+
+def _framework_check(
+    evidence: tuple[str, ...],
+    rules: tuple[str, ...],
+    framework: str | None,
+    as_of: datetime.date | None,
+    output_format: str | None,
+    output: str | None,
+    explain: bool,
+    jobs: int,
+    fail_on: str | None,
+) -> int:
+    rule_set, diagnostics = check_rules(*rules)
+    if rule_set is None:
+        _report_rule_errors(diagnostics)
+        return EXIT_RULES
+    if framework is not None and framework not in rule_set.frameworks:
+        from framework_dsl.diagnostics import did_you_mean
+
+        hint = did_you_mean(framework, rule_set.frameworks)
+        raise click.BadParameter(
+            f"the rules define no framework `{framework}`" + (f"; {hint}" if hint else "")
+            + f" (known: {', '.join(sorted(rule_set.frameworks))})",
+            param_hint="--framework",
+        )
+    ranks: dict[str, int] = {}
+    if fail_on is not None:
+        ranks = _grade_rank(rule_set, fail_on)
+        if not ranks:
+            from framework_dsl.diagnostics import did_you_mean
+
+            grades = sorted(
+                {m.name for f in rule_set.frameworks.values() for s in f.symbol_sets if s.kind == "scale" for m in s.members}
+            )
+            hint = did_you_mean(fail_on, grades)
+            raise click.BadParameter(
+                f"`{fail_on}` is not a grade of any scale" + (f"; {hint}" if hint else ""), param_hint="--fail-on"
+            )
+    if output_format is None:
+        output_format = "text" if output is None and sys.stdout.isatty() else "json"
+    stdin = click.get_binary_stream("stdin")
+    inputs = iter_inputs(evidence, stdin)
+    if jobs > 1:
+        from framework_dsl.parallel import evaluate_parallel
+
+        results: Iterator[Result] = evaluate_parallel(
+            rules, inputs, as_of=as_of, framework=framework, explain=explain, jobs=jobs
+        )
+    else:
+        results = (
+            evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain) for item in inputs
+        )
+    exit_code = EXIT_OK
+    failed_on = False
+    single = len(evidence) == 1 and evidence[0] != "-" and not Path(evidence[0]).is_dir() and not evidence[0].endswith(".jsonl")
+    collected: list[Result] = []
+    with atomic_output(output) as out:
+        first = True
+        if output_format == "json" and not single:
+            out.write("[")
+        for result in results:
+            if result.status != "evaluated" or any(d.status != "decided" for _, d in result.all_decisions()):
+                exit_code = EXIT_INPUT
+            if result.problems:
+                click.echo(render_problems_text(result), err=True, nl=False)
+            if ranks and _fails(result, ranks):
+                failed_on = True
+            if output_format == "json":
+                text = result.to_json(indent=2, explain=explain)
+                if single:
+                    out.write(text + "\n")
+                else:
+                    out.write(("\n" if first else ",\n") + text)
+            elif output_format == "jsonl":
+                out.write(result.to_json(indent=None, explain=explain) + "\n")
+            elif output_format == "text":
+                out.write(("" if first else "\n") + render_result_text(result, explain=explain))
+            else:
+                collected.append(result)
+            first = False
+        if output_format == "json" and not single:
+            out.write("\n]\n" if not first else "]\n")
+        elif output_format == "markdown":
+            out.write(render_results_markdown(collected))
+        elif output_format == "html":
+            out.write(render_results_html(collected))
+    if exit_code == EXIT_OK and failed_on:
+        return EXIT_FAIL_ON
+    return exit_code
+
+
+def main_check() -> None:
+    """Console entry point of `framework-check`."""
+    framework_check()
+
+

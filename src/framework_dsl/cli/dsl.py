@@ -1,0 +1,121 @@
+"""`framework-dsl`: the group of commands for people who write rule files."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from framework_dsl import canonical_json
+from framework_dsl.diagnostics import Diagnostic, render_all_text, render_gnu, sort_diagnostics, to_json
+from framework_dsl.ruleset import check_rules
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_RULES = 2
+EXIT_FAIL_ON = 3
+EXIT_INTERNAL = 4
+
+
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
+
+# ---------------------------------------------------------------- framework-dsl
+
+
+@click.group(name="framework-dsl", context_settings={"help_option_names": ["-h", "--help"]})
+def framework_dsl() -> None:
+    """Tools for people who write rule files."""
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> None:
+    diagnostics = sort_diagnostics(diagnostics)
+    if output_format == "json":
+        click.echo(canonical_json.dumps([to_json(d) for d in diagnostics], indent=2))
+    elif output_format == "gnu":
+        for diagnostic in diagnostics:
+            click.echo(render_gnu(diagnostic))
+    else:
+        if diagnostics:
+            click.echo(render_all_text(diagnostics), nl=False)
+        else:
+            click.echo("no problems found")
+
+
+@framework_dsl.command("check")
+@click.argument("rules", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "gnu"]), default="text")
+@click.option("--debug", is_flag=True, hidden=True)
+def check_command(rules: tuple[str, ...], output_format: str, debug: bool) -> None:
+    """Parse and type-check RULES (files or folders; default: the bundled rules)."""
+
+    def run() -> int:
+        rule_set, diagnostics = check_rules(*rules)
+        _print_diagnostics(diagnostics, output_format)
+        return EXIT_RULES if rule_set is None else EXIT_OK
+
+    sys.exit(_guard(debug, run))
+
+
+@framework_dsl.command("test")
+@click.argument("rules", nargs=-1, type=click.Path())
+@click.option("--framework", "frameworks", multiple=True, help="Only this framework's examples (repeatable).")
+@click.option("--coverage", is_flag=True, help="List every clause no example exercised.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, help="Fail below this clause coverage (percent).")
+@click.option("--debug", is_flag=True, hidden=True)
+def test_command(
+    rules: tuple[str, ...], frameworks: tuple[str, ...], coverage: bool, min_coverage: float | None, debug: bool
+) -> None:
+    """Run the examples written beside RULES and report failures and clause coverage."""
+
+    def run() -> int:
+        from framework_dsl.examples import run_examples
+
+        rule_set, diagnostics = check_rules(*rules)
+        if rule_set is None:
+            _report_rule_errors(diagnostics)
+            return EXIT_RULES
+        unknown = [f for f in frameworks if f not in rule_set.frameworks]
+        if unknown:
+            raise click.BadParameter(f"no framework {', '.join(unknown)}", param_hint="--framework")
+        report = run_examples(rule_set, list(frameworks) or None)
+        for outcome in report.outcomes:
+            mark = "ok  " if outcome.passed else "FAIL"
+            click.echo(f"{mark} {outcome.framework}: {outcome.title}  ({outcome.location})")
+            for failure in outcome.failures:
+                click.echo(f"       expected {failure.expectation}")
+                click.echo(f"         expected: {failure.expected}")
+                click.echo(f"         actual:   {failure.actual}")
+                if failure.reason:
+                    click.echo(f"         reason:   {failure.reason}")
+                click.echo(f"         evidence: {outcome.evidence}  at {failure.location}")
+        passed = sum(1 for o in report.outcomes if o.passed)
+        click.echo(f"\n{passed} passed, {len(report.outcomes) - passed} failed")
+        if coverage or min_coverage is not None:
+            uncovered = [c for c in report.coverage if not c.covered]
+            click.echo(
+                f"clause coverage: {report.coverage_percent:.1f}% "
+                f"({len(report.coverage) - len(uncovered)} of {len(report.coverage)} clauses)"
+            )
+            by_file: dict[str, list[Any]] = {}
+            for clause in uncovered:
+                by_file.setdefault(clause.location.rsplit(":", 1)[0], []).append(clause)
+            for file, clauses in sorted(by_file.items()):
+                click.echo(f"  not exercised in {file}:")
+                for clause in clauses:
+                    click.echo(f"    {clause.location}  {clause.decision}")
+        if report.failed:
+            return 1
+        if min_coverage is not None and report.coverage_percent < min_coverage:
+            click.echo(f"coverage {report.coverage_percent:.1f}% is below the required {min_coverage:g}%", err=True)
+            return 1
+        return EXIT_OK
+
+    sys.exit(_guard(debug, run))
+
+
+def main_dsl() -> None:
+    """Console entry point of `framework-dsl`."""
+    framework_dsl()
+
+

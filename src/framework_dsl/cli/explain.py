@@ -1,0 +1,74 @@
+"""`framework-dsl explain EVIDENCE JUDGEMENT`: the full trace of one judgement."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+import click
+
+from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
+from framework_dsl.cli.dsl import framework_dsl
+from framework_dsl.diagnostics import did_you_mean, render_text
+from framework_dsl.report import render_result_text
+from framework_dsl.result import Result
+from framework_dsl.ruleset import check_rules
+
+
+@framework_dsl.command("explain")
+@click.argument("evidence", type=click.Path(dir_okay=False))
+@click.argument("judgement")
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
+@click.option("--framework", default=None, help="Use this framework whatever the evidence says.")
+@click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD.")
+@click.option("--debug", is_flag=True, hidden=True)
+def explain_command(
+    evidence: str,
+    judgement: str,
+    rules: tuple[str, ...],
+    framework: str | None,
+    as_of: datetime.date | None,
+    debug: bool,
+) -> None:
+    """Show every clause of JUDGEMENT tried on EVIDENCE, the value of each condition and
+    sub-expression, and the evidence read; undetermined branches show what was missing."""
+
+    def run() -> int:
+        rule_set, diagnostics = check_rules(*rules)
+        if rule_set is None:
+            _report_rule_errors(diagnostics)
+            return EXIT_RULES
+        try:
+            data = Path(evidence).read_bytes()
+        except OSError as error:
+            raise click.BadParameter(f"cannot read {evidence}: {error.strerror}", param_hint="EVIDENCE") from None
+        result = rule_set.evaluate_json(data, as_of, framework=framework, source=evidence, explain=True)
+        if result.status != "evaluated":
+            for problem in result.problems:
+                click.echo(render_text(problem), err=True)
+            click.echo(render_result_text(result))
+            return EXIT_INPUT
+        names = [*result.judgements, *result.checks]
+        if judgement not in names:
+            hint = did_you_mean(judgement, names)
+            raise click.BadParameter(
+                f"`{result.framework}` has no judgement or check `{judgement}`"
+                + (f"; {hint}" if hint else f" (it has: {', '.join(names)})"),
+                param_hint="JUDGEMENT",
+            )
+        only = Result(
+            framework=result.framework,
+            framework_title=result.framework_title,
+            rules_digest=result.rules_digest,
+            source=result.source,
+            subject=result.subject,
+            as_of=result.as_of,
+            status=result.status,
+            judgements={judgement: result.judgements[judgement]} if judgement in result.judgements else {},
+            checks={judgement: result.checks[judgement]} if judgement in result.checks else {},
+        )
+        click.echo(render_result_text(only, explain=True), nl=False)
+        return EXIT_OK
+
+    sys.exit(_guard(debug, run))
