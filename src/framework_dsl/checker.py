@@ -1401,6 +1401,7 @@ class _Checker:
                     "types.mismatch",
                     f"{left.type.display()} cannot equal {right.type.display()}",
                     span,
+                    "compare like with like: a number with a number, a grade with a grade of the same scale",
                 )
             return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
         lt, rt = left.type, right.type

@@ -23,7 +23,8 @@ def _tuple(value: object) -> tuple[object, ...]:
 
 
 def _span_field() -> Span:
-    return attrs.field(eq=False, repr=False)  # type: ignore[no-any-return]
+    # Nodes built by hand (tests, generated programs) may have no position.
+    return attrs.field(eq=False, repr=False, default=None)  # type: ignore[no-any-return]
 
 
 @attrs.frozen(kw_only=True)

@@ -10,6 +10,7 @@ import datetime
 import multiprocessing
 from collections.abc import Iterable, Iterator
 
+from framework_dsl.inputs import EvidenceInput, evaluate_input
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet, load_rules
 
@@ -24,8 +25,6 @@ def _init(rules: tuple[str, ...], as_of: datetime.date | None, framework: str | 
 
 
 def _work(item: object) -> Result:
-    from framework_dsl.cli import EvidenceInput, evaluate_input
-
     rule_set = _WORKER["rules"]
     as_of, framework, explain = _WORKER["options"]  # type: ignore[misc]
     assert isinstance(rule_set, RuleSet) and isinstance(item, EvidenceInput)

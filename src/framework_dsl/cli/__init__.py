@@ -6,7 +6,7 @@ subcommands register themselves on the group when their module is imported here.
 """
 
 from framework_dsl.cli.check import framework_check, main_check
-from framework_dsl.cli.common import EvidenceInput, evaluate_input
+from framework_dsl.inputs import EvidenceInput, evaluate_input
 from framework_dsl.cli.dsl import framework_dsl, main_dsl
 
 # Subcommands of `framework-dsl` register themselves on the group when imported.

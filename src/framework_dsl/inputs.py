@@ -1,0 +1,112 @@
+"""Evidence inputs for batch evaluation: files, folders, `.jsonl` lines and standard input.
+
+Inputs are read lazily, one document at a time, so a large `.jsonl` file streams
+through in constant memory. An input that cannot be read becomes an
+`invalid_evidence` result of its own; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import attrs
+
+from framework_dsl.diagnostics import Diagnostic
+from framework_dsl.evidence import DEFAULT_LIMITS, Limits
+from framework_dsl.result import Result
+from framework_dsl.ruleset import RuleSet
+
+
+@attrs.frozen
+class EvidenceInput:
+    """One evidence document to evaluate: where it came from and its bytes (or why not)."""
+
+    source: str
+    data: bytes | None
+    error: str | None = None
+
+
+def iter_inputs(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceInput]:
+    """Every evidence document named by `paths`, in order, read lazily."""
+    for path_text in paths:
+        if path_text == "-":
+            yield from _stdin_inputs(stdin)
+            continue
+        path = Path(path_text)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl") and p.is_file())
+            if not files:
+                yield EvidenceInput(path_text, None, "the folder holds no .json or .jsonl files")
+            for file in files:
+                yield from _file_inputs(file, str(file))
+        else:
+            yield from _file_inputs(path, path_text)
+
+
+def _file_inputs(path: Path, shown: str) -> Iterator[EvidenceInput]:
+    try:
+        if path.suffix == ".jsonl":
+            with path.open("rb") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if line.strip():
+                        yield EvidenceInput(f"{shown}:{number}", line)
+            return
+        yield EvidenceInput(shown, path.read_bytes())
+    except FileNotFoundError:
+        yield EvidenceInput(shown, None, "there is no such file")
+    except IsADirectoryError:
+        yield EvidenceInput(shown, None, "this is a folder")
+    except OSError as error:
+        yield EvidenceInput(shown, None, f"the file cannot be read: {error.strerror}")
+
+
+def _stdin_inputs(stdin: IO[bytes]) -> Iterator[EvidenceInput]:
+    data = stdin.read()
+    lines = [line for line in data.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.lstrip().startswith(b"{") for line in lines):
+        try:
+            json.loads(data)
+        except ValueError:
+            for number, line in enumerate(data.splitlines(), start=1):
+                if line.strip():
+                    yield EvidenceInput(f"<stdin>:{number}", line)
+            return
+    yield EvidenceInput("<stdin>", data)
+
+
+def evaluate_input(
+    rule_set: RuleSet,
+    item: EvidenceInput,
+    *,
+    as_of: datetime.date | None,
+    framework: str | None,
+    explain: bool,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Result:
+    """Evaluate one input; an unreadable input gives an `invalid_evidence` result."""
+    if item.data is None:
+        problem = Diagnostic(
+            code="evidence.unreadable",
+            message=item.error or "the evidence cannot be read",
+            document=item.source,
+            pointer="",
+        )
+        return Result(
+            framework=framework,
+            framework_title=None,
+            rules_digest=rule_set.digest,
+            source=item.source,
+            subject=None,
+            as_of=as_of,
+            status="invalid_evidence",
+            problems=(problem,),
+        )
+    return rule_set.evaluate_json(
+        item.data, as_of, framework=framework, source=item.source, explain=explain, limits=limits
+    )
+
+

@@ -1,0 +1,139 @@
+"""The check stage: names, types, exhaustiveness, reachability, cycles — before any evidence."""
+
+from __future__ import annotations
+
+HEAD = 'framework demo "Demo" effective from 2020-01-01\n'
+SCALE = 'scale rating: good "Good" > requires_improvement "Requires improvement" > inadequate "Inadequate"\n'
+
+
+def codes(check_text, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    _, diagnostics = check_text(HEAD + SCALE + text)
+    return [d.code for d in diagnostics]
+
+
+def test_all_four_mistakes_in_one_run(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A misspelt grade, an unknown field, a type error and a missing `otherwise` are all reported at once."""
+    text = """
+evidence:
+  score: integer
+judgement a: rating
+  requires_improvment when score < 3 because "Low"
+  otherwise good
+judgement b: rating
+  inadequate when scor < 1 because "Very low"
+  otherwise good
+judgement c: rating
+  inadequate when score = good because "Compares a number with a grade"
+  otherwise good
+judgement d: rating
+  inadequate when score < 1 because "No otherwise"
+"""
+    _, diagnostics = check_text(HEAD + SCALE + text)
+    by_code = {d.code: d for d in diagnostics}
+    assert set(by_code) == {"outcomes.unknown", "names.unknown", "types.mismatch", "judgement.not-exhaustive"}
+    assert by_code["outcomes.unknown"].hint == "did you mean `requires_improvement`?"
+    assert by_code["names.unknown"].hint == "did you mean `score`?"
+    assert all(d.span is not None and d.hint for d in diagnostics)
+
+
+def test_case_analysis_over_every_member_needs_no_otherwise(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Clauses that test one subject against every member are exhaustive without `otherwise`."""
+    text = """
+evidence:
+  grade: rating
+judgement j: rating
+  good when grade = good
+  requires_improvement when grade in [requires_improvement, inadequate]
+"""
+    assert codes(check_text, text) == []
+
+
+def test_uncovered_members_are_named(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A case analysis that misses members says which ones."""
+    text = """
+evidence:
+  grade: rating
+judgement j: rating
+  good when grade = good
+"""
+    _, diagnostics = check_text(HEAD + SCALE + text)
+    assert diagnostics[0].code == "judgement.not-exhaustive"
+    assert "`requires_improvement`, `inadequate`" in (diagnostics[0].hint or "")
+
+
+def test_clause_after_an_unconditional_one_is_unreachable(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A clause after one that always applies can never fire."""
+    text = """
+judgement j: rating
+  good when true
+  inadequate when false
+  otherwise good
+"""
+    assert codes(check_text, text).count("judgement.unreachable-clause") == 2
+
+
+def test_covered_case_is_unreachable(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A clause whose members earlier clauses already cover can never fire."""
+    text = """
+evidence:
+  grade: rating
+judgement j: rating
+  good when grade in [good, inadequate]
+  inadequate when grade = inadequate
+  otherwise requires_improvement
+"""
+    assert codes(check_text, text) == ["judgement.unreachable-clause"]
+
+
+def test_definition_cycle_is_named(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Definitions that depend on each other are reported with the cycle spelled out."""
+    _, diagnostics = check_text(HEAD + "define a = b + 1\ndefine b = a + 1\n")
+    assert [d.code for d in diagnostics] == ["names.cycle"]
+    assert "a → b → a" in diagnostics[0].message
+
+
+def test_ordering_needs_a_pure_scale(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Grades of a scale joined with a non-grade outcome cannot be ordered with `<`."""
+    text = """
+outcome not_rated "Not rated"
+evidence:
+  grade: rating or not_rated
+judgement j: rating
+  inadequate when grade < good because "Below good"
+  otherwise good
+"""
+    assert codes(check_text, text) == ["types.mismatch"]
+
+
+def test_member_names_take_the_expected_type(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`x = none` resolves `none` as a member of x's enumeration, not a keyword or another name."""
+    text = """
+enum action: none "None", notice "Notice"
+evidence:
+  taken: action
+judgement j: rating
+  good when taken = none because "No action"
+  otherwise inadequate
+"""
+    assert codes(check_text, text) == []
+
+
+def test_quoted_members_are_checked(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A quoted identifier compared with an enumeration must be one of its members."""
+    text = """
+enum regulation: "11", "12", "20A"
+evidence:
+  breached: regulation
+judgement j: rating
+  inadequate when breached in ["11", "20B"] because "Direct"
+  otherwise good
+"""
+    _, diagnostics = check_text(HEAD + SCALE + text)
+    assert [d.code for d in diagnostics] == ["outcomes.unknown"]
+    assert diagnostics[0].hint == "did you mean `20A`?"
+
+
+def test_shared_module_may_not_hold_judgements(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A file without a framework line holds vocabulary only."""
+    _, diagnostics = check_text(SCALE + "judgement j: rating\n  otherwise good\n")
+    assert [d.code for d in diagnostics] == ["modules.not-allowed"]

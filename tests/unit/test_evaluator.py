@@ -1,0 +1,159 @@
+"""The evaluate stage and the API around it: outcomes, inputs, dates, determinism."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from framework_dsl import RuleSet, load_rules
+
+CLAS_SERVICES = [
+    "maternity", "childrens_wards", "adult_emergency_department", "childrens_emergency_department",
+    "urgent_care_centre", "adult_substance_misuse", "childrens_substance_misuse", "adult_mental_health",
+    "childrens_mental_health", "community_services", "school_nursing", "health_visiting", "gp", "dentist",
+    "out_of_hours", "sexual_health",
+]
+
+RULES = """
+framework demo "Demo" effective from 2018-04-01 until 2030-12-31 dated by visit.date
+scale rating: good "Good" > requires_improvement "Requires improvement" > inadequate "Inadequate"
+record visit_record:
+  date: date
+  harm: optional boolean
+record finding:
+  grade: rating
+evidence:
+  visit: visit_record
+  findings: list of finding
+judgement overall: rating
+  inadequate when visit.harm because "Harm"
+  otherwise worst of [f.grade for f in findings] at least requires_improvement because "Worst finding, floored"
+judgement per_finding for each f in findings: rating
+  otherwise f.grade because "As recorded"
+check matches for each f in findings:
+  failed when per_finding != f.grade because "Differs"
+  otherwise passed because "Same"
+judgement days_left: integer
+  otherwise visit.date + 1 year - as of because "Days to the anniversary"
+"""
+
+
+@pytest.fixture
+def demo(write_rules) -> RuleSet:  # type: ignore[no-untyped-def]
+    return load_rules(write_rules({"demo.fw": RULES}))
+
+
+def doc(harm: object = None, grades: tuple[str, ...] = ("good",), date: str = "2019-05-01") -> dict[str, object]:
+    visit: dict[str, object] = {"date": date}
+    if harm is not None:
+        visit["harm"] = harm
+    return {"framework": "demo", "visit": visit, "findings": [{"grade": g} for g in grades]}
+
+
+def test_inputs_record_exactly_the_evidence_read(demo: RuleSet) -> None:
+    """A decision lists the evidence pointers and values its clauses read, and no others."""
+    result = demo.evaluate(doc(harm=False, grades=("good", "inadequate")))
+    overall = result.judgements["overall"]
+    assert overall.outcome.name == "requires_improvement"  # inadequate, floored
+    assert dict(overall.inputs) == {"/visit/harm": False, "/findings/0/grade": "good", "/findings/1/grade": "inadequate"}
+
+
+def test_missing_evidence_makes_the_judgement_undetermined(demo: RuleSet) -> None:
+    """An absent optional field read by a deciding clause gives `undetermined` with its pointer."""
+    overall = demo.evaluate(doc(harm=None)).judgements["overall"]
+    assert overall.status == "undetermined"
+    assert overall.missing == ("/visit/harm",)
+    assert overall.to_dict()["outcome"] is None
+
+
+def test_for_each_items_carry_their_pointers(demo: RuleSet) -> None:
+    """A for-each judgement gives one decision per item, each naming its item's pointer."""
+    decisions = demo.evaluate(doc(harm=False, grades=("good", "inadequate"))).judgements["per_finding"]
+    assert [(d.item, d.outcome.name) for d in decisions] == [("/findings/0", "good"), ("/findings/1", "inadequate")]
+
+
+def test_checks_read_the_same_items_judgement(demo: RuleSet) -> None:
+    """A for-each check over the same list sees the current item's outcome of a for-each judgement."""
+    checks = demo.evaluate(doc(harm=False, grades=("good", "inadequate"))).checks["matches"]
+    assert [c.outcome.name for c in checks] == ["passed", "passed"]
+
+
+def test_as_of_defaults_to_the_evidence_date(demo: RuleSet) -> None:
+    """Without an explicit date, the evidence's own `dated by` field is the evaluation date."""
+    result = demo.evaluate(doc(harm=False, date="2019-05-01"))
+    assert result.as_of == datetime.date(2019, 5, 1)
+    assert result.judgements["days_left"].outcome == 366
+
+
+def test_explicit_as_of_wins(demo: RuleSet) -> None:
+    """An explicit evaluation date overrides the evidence's date."""
+    result = demo.evaluate(doc(harm=False, date="2019-05-01"), as_of="2020-04-30")
+    assert result.judgements["days_left"].outcome == 1
+
+
+@pytest.mark.parametrize("date", ["2018-03-31", "2031-01-01"])
+def test_evidence_outside_the_framework_dates_is_not_in_force(demo: RuleSet, date: str) -> None:
+    """Evidence dated before the framework starts or after it ends gets `not_in_force`, not a grade."""
+    result = demo.evaluate(doc(harm=False, date=date))
+    assert result.status == "not_in_force"
+    assert result.judgements == {}
+
+
+def test_wrong_argument_types_raise(demo: RuleSet) -> None:
+    """Misuse of the API (an as-of that is not a date) raises TypeError; bad evidence never does."""
+    with pytest.raises(TypeError):
+        demo.evaluate(doc(), as_of=20190101)  # type: ignore[arg-type]
+    assert demo.evaluate([1, 2]).status == "invalid_evidence"  # type: ignore[arg-type]
+
+
+def test_evaluate_many_keeps_order(demo: RuleSet) -> None:
+    """Batch evaluation yields one result per document, in order."""
+    documents = [doc(harm=False, grades=(g,)) for g in ("good", "inadequate", "requires_improvement")]
+    outcomes = [r.judgements["per_finding"][0].outcome.name for r in demo.evaluate_many(documents)]
+    assert outcomes == ["good", "inadequate", "requires_improvement"]
+
+
+def test_results_are_byte_identical(demo: RuleSet) -> None:
+    """The same rules, evidence and date give byte-identical JSON, every time."""
+    document = doc(harm=False, grades=("good", "inadequate"))
+    texts = {demo.evaluate(document).to_json() for _ in range(5)}
+    assert len(texts) == 1
+
+
+def test_rule_set_is_safe_to_share_between_threads(demo: RuleSet) -> None:
+    """Many threads evaluating with one rule set get the same answers as one thread."""
+    documents = [doc(harm=i % 3 == 0, grades=("good",) * (i % 4 + 1)) for i in range(200)]
+    expected = [demo.evaluate(d).to_json() for d in documents]
+    with ThreadPoolExecutor(8) as pool:
+        actual = list(pool.map(lambda d: demo.evaluate(d).to_json(), documents))
+    assert actual == expected
+
+
+def test_rule_set_is_immutable(demo: RuleSet) -> None:
+    """A loaded rule set cannot be changed after loading."""
+    with pytest.raises(TypeError):
+        demo.frameworks["other"] = demo.frameworks["demo"]  # type: ignore[index]
+
+
+CLAS = load_rules(Path(__file__).resolve().parents[2] / "rules" / "clas")
+
+
+@given(st.sets(st.sampled_from(CLAS_SERVICES)), st.integers(0, 40))
+def test_clas_coverage_matches_a_direct_computation(services: set[str], recommendations: int) -> None:
+    """For any set of reviewed services, `missing_services` is the canonical list minus those reviewed."""
+    rules = CLAS
+    result = rules.evaluate(
+        {"framework": "clas", "review": {"date": "2019-01-01", "recommendations": recommendations},
+         "services_reviewed": sorted(services)}
+    )
+    missing = [s for s in CLAS_SERVICES if s not in services]
+    assert [s.name for s in result.judgements["missing_services"].outcome] == missing
+    assert result.judgements["coverage"].outcome.name == ("complete" if not missing else "incomplete")
+    assert result.judgements["next_step"].outcome.name == ("action_plan_required" if recommendations else "none")
+    assert json.loads(result.to_json())["judgements"]["missing_services"]["outcome"] == missing
