@@ -169,9 +169,12 @@ def render_all_text(diagnostics: Sequence[Diagnostic]) -> str:
     blocks = [render_text(d) for d in diagnostics]
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
+    notes = sum(1 for d in diagnostics if d.severity is Severity.INFO)
     summary = f"{errors} error{'s' if errors != 1 else ''}"
     if warnings:
         summary += f", {warnings} warning{'s' if warnings != 1 else ''}"
+    if notes:
+        summary += f", {notes} note{'s' if notes != 1 else ''}"
     return "\n\n".join([*blocks, summary]) + "\n"
 
 

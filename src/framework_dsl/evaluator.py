@@ -116,13 +116,13 @@ class Evaluation:
                     rule=judgement.clauses[0].location if judgement.clauses else None,
                 ),
             )
-        values = items.entries.values() if isinstance(items, MapValue) else items
-        base = _pointer_of(items)
+        if isinstance(items, MapValue):
+            keyed = [(f"{items.pointer}/{escape_pointer(key)}", value) for key, value in items.entries.items()]
+        else:
+            base = _pointer_of(items)
+            keyed = [(_item_pointer(base, index, value), value) for index, value in enumerate(items)]
         decisions = []
-        for index, item in enumerate(values):
-            pointer = getattr(item, "pointer", None)
-            if pointer is None:
-                pointer = f"{base}/{index}" if base is not None else f"#{index}"
+        for index, (pointer, item) in enumerate(keyed):
             env = {judgement.for_each_var: item, ITEM_INDEX: index}
             decisions.append(self._decide_once(judgement, env, pointer))
         return tuple(decisions)
@@ -552,6 +552,19 @@ def _label(value: Any) -> Any:
     if isinstance(value, tuple) and value and all(isinstance(v, Symbol) for v in value):
         return [v.display for v in value]
     return None
+
+
+def _item_pointer(base: str | None, index: int, value: Any) -> str:
+    """Where an item of a for-each list is: its own pointer, its place in an evidence
+    list, or — for a list the rules built — `#` and the member's name or position."""
+    pointer = getattr(value, "pointer", None)
+    if isinstance(pointer, str):
+        return pointer
+    if base is not None:
+        return f"{base}/{index}"
+    if isinstance(value, Symbol):
+        return f"#{value.name}"
+    return f"#{index}"
 
 
 def _pointer_of(value: Any) -> str | None:

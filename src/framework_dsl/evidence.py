@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,7 @@ from framework_dsl.typesystem import (
 )
 
 MISSING = None  # an absent or null optional field, in RecordValue.fields
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @attrs.frozen
@@ -266,6 +268,8 @@ class _Validator:
         if isinstance(t, ListOf | SetOf):
             return self.list(data, t, pointer, depth)
         if isinstance(t, Choice):
+            if t.base is not None and not (isinstance(data, str) and t.member(data) is not None):
+                return self.value(data, t.base, pointer, depth)
             return self.choice(data, t, pointer)
         if t == TEXT:
             if not isinstance(data, str):
@@ -300,7 +304,7 @@ class _Validator:
                 self.wrong_type(pointer, "a date (YYYY-MM-DD)", data)
                 return None
             try:
-                if len(data) != 10:
+                if not _ISO_DATE.fullmatch(data):
                     raise ValueError
                 return datetime.date.fromisoformat(data)
             except ValueError:

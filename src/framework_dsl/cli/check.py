@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,7 +143,7 @@ def _framework_check(
             )
     if output_format is None:
         output_format = "text" if output is None and sys.stdout.isatty() else "json"
-    stdin = click.get_binary_stream("stdin")
+    stdin = getattr(sys.stdin, "buffer", sys.stdin)
     inputs = iter_inputs(evidence, stdin)
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
@@ -156,7 +157,12 @@ def _framework_check(
         )
     exit_code = EXIT_OK
     failed_on = False
-    single = len(evidence) == 1 and evidence[0] != "-" and not Path(evidence[0]).is_dir() and not evidence[0].endswith(".jsonl")
+    # One input prints one object; several print an array. A folder or a .jsonl file
+    # is "several" even when it holds one document; standard input is judged by count.
+    many_paths = len(evidence) > 1 or any(
+        Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-"
+    )
+    results, single = _peek_single(results, many_paths)
     collected: list[Result] = []
     with atomic_output(output) as out:
         first = True
@@ -191,6 +197,12 @@ def _framework_check(
     if exit_code == EXIT_OK and failed_on:
         return EXIT_FAIL_ON
     return exit_code
+
+
+def _peek_single(results: Iterator[Result], many_paths: bool) -> tuple[Iterator[Result], bool]:
+    """Look ahead two results to learn whether there is exactly one, without losing any."""
+    head = list(itertools.islice(results, 2))
+    return itertools.chain(head, results), len(head) == 1 and not many_paths
 
 
 def main_check() -> None:

@@ -1,0 +1,175 @@
+"""`framework-check` end to end: through click's runner, and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from framework_dsl.cli import framework_check
+
+REPO = Path(__file__).resolve().parents[2]
+CLAS = REPO / "examples" / "clas"
+CLAS_RULES = str(REPO / "rules" / "clas")
+
+
+def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(framework_check, ["--rules", CLAS_RULES, *args], input=stdin)
+
+
+def test_one_input_prints_one_json_object() -> None:
+    """One evidence file with --format json prints one result object with the contracted outcomes."""
+    result = run(str(CLAS / "complete.json"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "evaluated"
+    assert data["judgements"]["coverage"]["outcome"] == "complete"
+    assert data["judgements"]["missing_services"]["outcome"] == []
+    assert data["judgements"]["rating"]["outcome"] == "not_rated"
+    assert list(data) == [
+        "framework", "framework_title", "rules_digest", "source", "subject", "as_of", "status",
+        "judgements", "checks", "problems",
+    ]
+
+
+def test_several_inputs_print_an_array_in_input_order() -> None:
+    """Several inputs with --format json print a JSON array of results in the order given."""
+    files = [CLAS / "partial.json", CLAS / "complete.json"]
+    result = run(*map(str, files), "--format", "json")
+    data = json.loads(result.stdout)
+    assert [d["source"] for d in data] == [str(f) for f in files]
+
+
+def test_invalid_evidence_exits_1_with_every_pointer_on_stderr() -> None:
+    """Broken evidence gives invalid_evidence, every problem's pointer on stderr, and exit 1."""
+    result = run(str(CLAS / "invalid.json"), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["status"] == "invalid_evidence"
+    pointers = {p["path"] for p in data["problems"]}
+    assert {"/review/date", "/review/recomendations", "/services_reviewed/0", "/inspector"} <= pointers
+    for pointer in pointers:
+        assert f"at {pointer}" in result.stderr
+    assert "did you mean `maternity`?" in result.stderr
+
+
+def test_one_bad_input_does_not_stop_the_others(tmp_path: Path) -> None:
+    """A missing file is reported as its own invalid result; the other inputs are still evaluated."""
+    result = run(str(tmp_path / "nope.json"), str(CLAS / "complete.json"), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [d["status"] for d in data] == ["invalid_evidence", "evaluated"]
+
+
+def test_jsonl_and_stdin() -> None:
+    """A .jsonl file gives one result per line; `-` reads standard input."""
+    line = (CLAS / "complete.json").read_text().replace("\n", " ")
+    result = run("-", "--format", "jsonl", stdin=line + "\n" + line + "\n")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["source"] for x in result.stdout.splitlines()] == ["<stdin>:1", "<stdin>:2"]
+
+
+def test_not_in_force_exits_1() -> None:
+    """Evidence dated before the framework is in force is reported as such, with exit 1."""
+    result = run(str(CLAS / "before-programme.json"), "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["status"] == "not_in_force"
+
+
+def test_text_output_reads_for_a_person() -> None:
+    """Text output shows labels, reasons, citations and the deciding rule."""
+    result = run(str(CLAS / "partial.json"), "--format", "text")
+    assert "coverage: Incomplete" in result.stdout
+    assert "13 of the 16 service types were not reviewed" in result.stdout
+    assert "source:  Ofsted, Inspecting multi-agency safeguarding arrangements (2018), paragraph 19" in result.stdout
+
+
+def test_output_file_is_written_whole(tmp_path: Path) -> None:
+    """--output writes the report to the file and leaves no temporary file behind."""
+    target = tmp_path / "report.json"
+    result = run(str(CLAS / "complete.json"), "--format", "json", "--output", str(target))
+    assert result.exit_code == 0
+    assert json.loads(target.read_text())["status"] == "evaluated"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_explain_adds_the_trace() -> None:
+    """--explain shows each clause tried with the values its condition read."""
+    result = run(str(CLAS / "partial.json"), "--format", "text", "--explain")
+    assert "condition true" in result.stdout
+    assert "review.recommendations > 0 = yes" in result.stdout
+
+
+def test_bad_usage_exits_2() -> None:
+    """A malformed date or an unknown framework is a usage error with exit 2."""
+    assert run(str(CLAS / "complete.json"), "--as-of", "2019-13-01").exit_code == 2
+    result = run(str(CLAS / "complete.json"), "--framework", "clss")
+    assert result.exit_code == 2
+    assert "did you mean `clas`?" in result.output
+
+
+def test_rule_errors_exit_2(tmp_path: Path) -> None:
+    """Rules with errors stop the run with exit 2 and located diagnostics on stderr."""
+    bad = tmp_path / "bad.fw"
+    bad.write_text('framework x "X" effective from 2020-01-01\nscale r: a > b\njudgement j: r\n  c when true\n')
+    result = CliRunner().invoke(framework_check, ["--rules", str(bad), str(CLAS / "complete.json")])
+    assert result.exit_code == 2
+    assert "bad.fw:4:3" in result.stderr
+
+
+def test_fail_on_exits_3(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """--fail-on GRADE exits 3 when an outcome is that grade or worse, 0 otherwise."""
+    root = write_rules({"demo.fw": """
+        framework demo "Demo" effective from 2020-01-01
+        scale rating: good "Good" > poor "Poor"
+        evidence:
+          score: integer
+        judgement overall: rating
+          poor when score < 3 because "Low"
+          otherwise good because "High"
+    """})
+    low = json.dumps({"framework": "demo", "score": 1})
+    high = json.dumps({"framework": "demo", "score": 9})
+    args = ["--rules", str(root), "-", "--as-of", "2021-01-01", "--fail-on", "poor", "--format", "json"]
+    assert CliRunner().invoke(framework_check, args, input=low).exit_code == 3
+    assert CliRunner().invoke(framework_check, args, input=high).exit_code == 0
+    misspelt = ["--rules", str(root), "-", "--as-of", "2021-01-01", "--fail-on", "pooor"]
+    bad = CliRunner().invoke(framework_check, misspelt, input=low)
+    assert bad.exit_code == 2 and "did you mean `poor`?" in bad.output
+
+
+def _subprocess(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [sys.executable, "-m", "framework_dsl", *args], cwd=cwd, input=stdin, capture_output=True, env=env, check=False
+    )
+
+
+def test_real_process_separates_stdout_and_stderr(tmp_path: Path) -> None:
+    """As a real process: results on stdout, diagnostics on stderr, the contracted exit codes."""
+    good = _subprocess(str(CLAS / "complete.json"), "--format", "json", cwd=tmp_path)
+    assert good.returncode == 0
+    assert json.loads(good.stdout)["status"] == "evaluated"
+    assert good.stderr == b""
+    bad = _subprocess(str(CLAS / "invalid.json"), "--format", "json", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["status"] == "invalid_evidence"
+    assert b"evidence.unknown-value" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"", b"\xff\xfe\x00", b"[1, 2, 3]", b'{"framework": "clas", "review": ' + b"[" * 5000, b"null", b'"text"'],
+    ids=["empty", "not-utf8", "array", "deep", "null", "string"],
+)
+def test_no_traceback_on_any_bad_input(tmp_path: Path, payload: bytes) -> None:
+    """No bad input ever produces a Python traceback; it is an invalid result with exit 1."""
+    done = _subprocess("-", "--format", "json", cwd=tmp_path, stdin=payload)
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert json.loads(done.stdout)["status"] == "invalid_evidence"
