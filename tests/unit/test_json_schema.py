@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-import framework_dsl.cli.schema  # noqa: F401 - registers `framework-dsl schema`
+import framework_dsl.cli.schema  # registers `framework-dsl schema`
 from framework_dsl import canonical_json
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.evidence import parse_json
@@ -358,10 +358,6 @@ def test_schema_layout(synthetic: RuleSet) -> None:
     assert defs["synth.node"]["properties"]["children"]["anyOf"][0]["items"] == {"$ref": "#/$defs/synth.node"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: evidence.validate ignores Choice.base, so `date or not_applicable` refuses a date",
-)
 def test_primitive_base_union_accepts_its_primitive(write_rules) -> None:  # type: ignore[no-untyped-def]
     """A `date or not_applicable` field accepts a date, in the engine as in the schema."""
     root = write_rules(
@@ -382,7 +378,6 @@ def test_primitive_base_union_accepts_its_primitive(write_rules) -> None:  # typ
     assert _verdicts(rule_set, {"framework": "u", "due": "2019-03-01"}) == (True, True)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: date.fromisoformat also accepts ISO week dates of 10 characters")
 def test_week_dates_are_refused(synthetic: RuleSet) -> None:
     """`2019-W01-1` is not a YYYY-MM-DD date, for the engine as for the schema."""
     document = _replace(copy.deepcopy(SYNTHETIC_VALID), ("on",), "2019-W01-1")

@@ -11,5 +11,7 @@ from framework_dsl.cli.dsl import framework_dsl, main_dsl
 
 # Subcommands of `framework-dsl` register themselves on the group when imported.
 import framework_dsl.cli.explain  # noqa: E402, F401
+import framework_dsl.cli.schema  # noqa: E402, F401
+import framework_dsl.cli.lint  # noqa: E402, F401
 
 __all__ = ["EvidenceInput", "evaluate_input", "framework_check", "framework_dsl", "main_check", "main_dsl"]

@@ -1,0 +1,41 @@
+"""`framework-dsl schema FRAMEWORK`: the JSON Schema of one framework's evidence."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from framework_dsl import canonical_json
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
+from framework_dsl.cli.dsl import framework_dsl
+from framework_dsl.diagnostics import did_you_mean
+from framework_dsl.json_schema import evidence_schema
+from framework_dsl.ruleset import check_rules
+
+
+@framework_dsl.command("schema")
+@click.argument("framework")
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
+@click.option("--debug", is_flag=True, hidden=True)
+def schema_command(framework: str, rules: tuple[str, ...], debug: bool) -> None:
+    """Print the JSON Schema (draft 2020-12) of FRAMEWORK's evidence, for producers to validate against."""
+
+    def run() -> int:
+        rule_set, diagnostics = check_rules(*rules)
+        if rule_set is None:
+            _report_rule_errors(diagnostics)
+            return EXIT_RULES
+        if framework not in rule_set.frameworks:
+            known = sorted(rule_set.frameworks)
+            hint = did_you_mean(framework, known)
+            listing = ", ".join(known) or "none"
+            raise click.BadParameter(
+                f"the rules define no framework `{framework}`"
+                + (f"; {hint}" if hint else f" (they define: {listing})"),
+                param_hint="FRAMEWORK",
+            )
+        click.echo(canonical_json.dumps(evidence_schema(rule_set.frameworks[framework]), indent=2))
+        return EXIT_OK
+
+    sys.exit(_guard(debug, run))
