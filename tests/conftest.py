@@ -7,6 +7,7 @@ and review the diff like code.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from framework_dsl import RuleSet, check_rules, load_rules
 from framework_dsl.diagnostics import Diagnostic
+
+# Tests build many throwaway rule sets; keep them out of the user's cache. The cache
+# itself is tested with a private cache folder (tests/unit/test_cache.py).
+os.environ["FRAMEWORK_DSL_NO_CACHE"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"

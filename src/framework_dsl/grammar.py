@@ -12,6 +12,7 @@ import functools
 
 from lark import Lark
 
+from framework_dsl.cache import grammar_cache_path
 from framework_dsl.resources import grammar_path
 
 START_RULES = ("start", "interpolation")
@@ -25,11 +26,16 @@ def grammar_text() -> str:
 @functools.cache
 def rule_parser() -> Lark:
     """The LALR parser for rule files (`start`) and reason interpolations."""
-    return build_parser(strict=False)
+    text = grammar_text()
+    return build_parser(strict=False, cache=grammar_cache_path(text))
 
 
-def build_parser(*, strict: bool) -> Lark:
-    """A fresh parser; `strict=True` also proves the grammar free of conflicts."""
+def build_parser(*, strict: bool, cache: str | None = None) -> Lark:
+    """A fresh parser; `strict=True` also proves the grammar free of conflicts.
+
+    `cache` names a file for Lark to keep the built tables in; Lark checks a hash of
+    the grammar and options before reusing it.
+    """
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -38,4 +44,5 @@ def build_parser(*, strict: bool) -> Lark:
         maybe_placeholders=False,
         start=list(START_RULES),
         strict=strict,
+        cache=cache or False,
     )

@@ -17,12 +17,10 @@ from typing import Any
 
 import attrs
 
-from framework_dsl import ir
-from framework_dsl.checker import check_program
+from framework_dsl import cache, ir
 from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
 from framework_dsl.evaluator import Evaluation
 from framework_dsl.evidence import DEFAULT_LIMITS, MISSING, Limits, RecordValue, json_type_name, parse_json, validate
-from framework_dsl.loader import load_files
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.result import Result
 
@@ -221,14 +219,46 @@ def load_rules(*paths: str | Path) -> RuleSet:
 
 
 def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
-    """Like `load_rules`, but returns (rule set or None, every diagnostic) instead of raising."""
+    """Like `load_rules`, but returns (rule set or None, every diagnostic) instead of raising.
+
+    Rules that checked cleanly before are taken from the per-user cache when every rule
+    file under their roots is byte-for-byte unchanged.
+    """
     roots = [Path(p) for p in paths] or [bundled_rules_root()]
+    cache_name = _cache_name(roots)
+    if cache_name is not None:
+        cached = cache.load(cache_name)
+        if isinstance(cached, tuple) and len(cached) == 3:
+            frameworks, digest, warnings = cached
+            return RuleSet(frameworks=frameworks, digest=digest, diagnostics=warnings), list(warnings)
+    # Parsing and checking are only needed when the cache cannot answer: import them here.
+    from framework_dsl.checker import check_program
+    from framework_dsl.loader import load_files
+
     loaded = load_files(roots)
     frameworks, diagnostics = check_program(loaded)
     diagnostics = sort_diagnostics(diagnostics)
     if has_errors(diagnostics):
         return None, diagnostics
+    if cache_name is not None:
+        cache.store(cache_name, (frameworks, loaded.digest, tuple(diagnostics)))
     return RuleSet(frameworks=frameworks, digest=loaded.digest, diagnostics=tuple(diagnostics)), diagnostics
+
+
+def _cache_name(roots: list[Path]) -> str | None:
+    """A cache entry name covering every rule file the roots can reach, or None."""
+    parts: list[bytes | str] = []
+    for root in roots:
+        try:
+            resolved = root.resolve()
+            folder = resolved if resolved.is_dir() else resolved.parent
+            parts.append(f"root:{root}:{resolved}")
+            for file in sorted(folder.rglob("*.fw")):
+                parts.append(str(file.relative_to(folder)))
+                parts.append(file.read_bytes())
+        except OSError:
+            return None
+    return f"rules-{cache.key(*parts)[:40]}.pickle"
 
 
 def _as_date(value: datetime.date | str | None) -> datetime.date | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import framework_dsl
 
 ORDER = [
-    "resources", "source", "diagnostics", "canonical_json", "grammar", "nodes", "parser", "loader",
+    "resources", "cache", "source", "diagnostics", "canonical_json", "grammar", "nodes", "parser", "loader",
     "typesystem", "ir", "checker", "values", "evidence", "result", "evaluator", "compiler", "ruleset",
     "examples", "formatter", "json_schema", "linter", "report", "inputs", "parallel", "cli",
 ]

@@ -1,17 +1,29 @@
 """The commands: `framework-check` (check evidence) and `framework-dsl` (author rules).
 
 Thin by design: each command parses its arguments, calls the API, renders, and maps
-the outcome to an exit code. One module per command group; `framework-dsl`
-subcommands register themselves on the group when their module is imported here.
+the outcome to an exit code. One module per command. This package imports nothing
+until a name is asked for, so `framework-check` starts without loading the authoring
+tools (the parser, checker and formatter are needed only when the rules cache misses).
 """
 
-from framework_dsl.cli.check import framework_check, main_check
-from framework_dsl.inputs import EvidenceInput, evaluate_input
-from framework_dsl.cli.dsl import framework_dsl, main_dsl
+from __future__ import annotations
 
-# Subcommands of `framework-dsl` register themselves on the group when imported.
-import framework_dsl.cli.explain  # noqa: E402, F401
-import framework_dsl.cli.schema  # noqa: E402, F401
-import framework_dsl.cli.lint  # noqa: E402, F401
+from typing import Any
 
 __all__ = ["EvidenceInput", "evaluate_input", "framework_check", "framework_dsl", "main_check", "main_dsl"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("framework_check", "main_check"):
+        from framework_dsl.cli import check
+
+        return getattr(check, name)
+    if name in ("framework_dsl", "main_dsl"):
+        from framework_dsl.cli import dsl
+
+        return getattr(dsl, name)
+    if name in ("EvidenceInput", "evaluate_input"):
+        from framework_dsl import inputs
+
+        return getattr(inputs, name)
+    raise AttributeError(name)

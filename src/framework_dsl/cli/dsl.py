@@ -119,3 +119,8 @@ def main_dsl() -> None:
     framework_dsl()
 
 
+
+
+# The subcommands register themselves on the group when imported; they import the
+# group from this module, which is complete by this line.
+from framework_dsl.cli import explain, lint, schema  # noqa: E402, F401
