@@ -117,8 +117,10 @@ _Entity = (
 @attrs.define(eq=False)
 class _FileScope:
     file: LoadedFile
-    names: dict[str, Any] = attrs.field(factory=dict)
+    names: dict[str, Any] = attrs.field(factory=dict)  # values: fields, definitions, judgements, modules
+    types: dict[str, Any] = attrs.field(factory=dict)  # scales, enumerations, outcomes, records
     exports: dict[str, Any] = attrs.field(factory=dict)
+    type_exports: dict[str, Any] = attrs.field(factory=dict)
     symbol_sets: list[SymbolSet] = attrs.field(factory=list)
 
     @property
@@ -127,7 +129,7 @@ class _FileScope:
 
     def visible_symbol_sets(self) -> Iterator[SymbolSet]:
         seen: set[int] = set()
-        for entity in self.names.values():
+        for entity in self.types.values():
             if isinstance(entity, _SymbolSetEntity) and id(entity.symbol_set) not in seen:
                 seen.add(id(entity.symbol_set))
                 yield entity.symbol_set
@@ -266,7 +268,7 @@ class _Checker:
         # 3. record fields and the evidence schema
         for item in items:
             if isinstance(item, nodes.RecordDecl):
-                entity = scope.names.get(item.name.text)
+                entity = scope.types.get(item.name.text)
                 if isinstance(entity, _RecordEntity) and not entity.record.fields:
                     self._fill_record(scope, entity.record, item.fields)
         evidence = RecordType(
@@ -327,7 +329,12 @@ class _Checker:
                     self._define(entity)
 
     def _declare(self, scope: _FileScope, name: nodes.Name, entity: Any, *, export: bool) -> bool:
-        existing = scope.names.get(name.text)
+        is_type = isinstance(entity, _SymbolSetEntity | _RecordEntity)
+        is_value = not is_type or (isinstance(entity, _SymbolSetEntity) and entity.symbol_set.kind == "outcome")
+        namespaces = [(scope.types, scope.type_exports)] if is_type else []
+        if is_value:
+            namespaces.append((scope.names, scope.exports))
+        existing = next((space[name.text] for space, _ in namespaces if name.text in space), None)
         if existing is not None:
             self.error(
                 "names.duplicate",
@@ -337,9 +344,10 @@ class _Checker:
                 labels=(Label(existing.span, "first declared here"),),
             )
             return False
-        scope.names[name.text] = entity
-        if export:
-            scope.exports[name.text] = entity
+        for space, exports in namespaces:
+            space[name.text] = entity
+            if export:
+                exports[name.text] = entity
         return True
 
     def _declare_symbols(
@@ -385,28 +393,35 @@ class _Checker:
             self._declare(scope, alias, _ModuleEntity(target, alias.span), export=False)
             return
         for name in item.names:
-            entity = target.exports.get(name.text)
-            if entity is None:
+            found = [
+                (space, entity)
+                for space, exports in ((scope.names, target.exports), (scope.types, target.type_exports))
+                if (entity := exports.get(name.text)) is not None
+            ]
+            if not found:
+                declared = [*target.exports, *target.type_exports]
                 self.error(
                     "names.unknown",
                     f"the module `{module}` has no `{name.text}`",
                     name.span,
-                    did_you_mean(name.text, target.exports) or _listing("it declares", target.exports),
+                    did_you_mean(name.text, declared) or _listing("it declares", declared),
                 )
                 continue
-            if scope.names.get(name.text) is entity:
-                continue
-            existing = scope.names.get(name.text)
-            if existing is not None:
-                self.error(
-                    "names.duplicate",
-                    f"`{name.text}` is imported but is already declared here",
-                    name.span,
-                    f"import the module instead (`import {module}`) and write `{module.split('.')[-1]}.{name.text}`",
-                    labels=(Label(existing.span, "declared here"),),
-                )
-                continue
-            scope.names[name.text] = entity
+            for space, entity in found:
+                existing = space.get(name.text)
+                if existing is entity:
+                    continue
+                if existing is not None:
+                    self.error(
+                        "names.duplicate",
+                        f"`{name.text}` is imported but is already declared here",
+                        name.span,
+                        f"import the module instead (`import {module}`) and write "
+                        f"`{module.split('.')[-1]}.{name.text}`",
+                        labels=(Label(existing.span, "declared here"),),
+                    )
+                    break
+                space[name.text] = entity
 
     # -- types
 
@@ -523,10 +538,10 @@ class _Checker:
         entity: Any
         if len(parts) == 1 and parts[0] in PRIMITIVES:
             return PRIMITIVES[parts[0]]
-        entity = scope.names.get(parts[0])
+        entity = scope.names.get(parts[0]) if len(parts) == 2 else scope.types.get(parts[0])
         if len(parts) == 2:
             if isinstance(entity, _ModuleEntity):
-                entity = entity.scope.exports.get(parts[1])
+                entity = entity.scope.type_exports.get(parts[1])
                 if entity is None:
                     self.error(
                         "names.unknown",
@@ -1146,6 +1161,8 @@ class _Checker:
             if symbol is not None and name not in env.scope.names:
                 return ir.Const(value=symbol, type=expected.element, span=span)
         entity = env.scope.names.get(name)
+        if entity is None:
+            entity = env.scope.types.get(name)  # a type used as a value: reported below
         if entity is not None and not isinstance(entity, RecordType):
             return self._entity_value(entity, name, env, span)
         matches = [
@@ -1182,7 +1199,7 @@ class _Checker:
                     did_you_mean(name, members) or _listing("its outcomes are", members),
                 )
                 return ir.Const(value=None, type=ERROR, span=span)
-        candidates = [*env.locals, *(n for n in env.scope.names if not n.startswith("__"))]
+        candidates = [*env.locals, *(n for n in env.scope.names if not n.startswith("__")), *env.scope.types]
         if isinstance(expected, Choice):
             candidates.extend(m.name for m in expected.members)
         candidates.extend(s.name for ss in env.scope.visible_symbol_sets() for s in ss.members)
@@ -1224,13 +1241,16 @@ class _Checker:
     def _symbol_set_of(self, node: nodes.Expr, env: _Env) -> SymbolSet | None:
         """The scale/enum that `node` names (`rating`, `scales.rating`), if it names one."""
         if isinstance(node, nodes.Ref) and node.name not in env.locals:
-            entity = env.scope.names.get(node.name)
+            entity = env.scope.types.get(node.name)
+            value = env.scope.names.get(node.name)
+            if isinstance(value, _FieldEntity) and isinstance(value.info.type, RecordType | MapOf):
+                return None  # a record field of the same name: `x.y` reads its field
             if isinstance(entity, _SymbolSetEntity):
                 return entity.symbol_set
         if isinstance(node, nodes.FieldAccess) and isinstance(node.target, nodes.Ref):
             module = env.scope.names.get(node.target.name)
             if isinstance(module, _ModuleEntity):
-                entity = module.scope.exports.get(node.field.text)
+                entity = module.scope.type_exports.get(node.field.text)
                 if isinstance(entity, _SymbolSetEntity):
                     return entity.symbol_set
         return None
@@ -1255,13 +1275,13 @@ class _Checker:
         if isinstance(node.target, nodes.Ref) and node.target.name not in env.locals:
             module = env.scope.names.get(node.target.name)
             if isinstance(module, _ModuleEntity):
-                entity = module.scope.exports.get(node.field.text)
+                entity = module.scope.exports.get(node.field.text) or module.scope.type_exports.get(node.field.text)
                 if entity is None:
                     self.error(
                         "names.unknown",
                         f"the module `{node.target.name}` has no `{node.field.text}`",
                         node.field.span,
-                        did_you_mean(node.field.text, module.scope.exports),
+                        did_you_mean(node.field.text, [*module.scope.exports, *module.scope.type_exports]),
                     )
                     return ir.Const(value=None, type=ERROR, span=span)
                 return self._entity_value(entity, node.field.text, env, span)
@@ -1477,11 +1497,7 @@ def _list_like(t: Type) -> Type:
 
 
 def _type_names(scope: _FileScope) -> list[str]:
-    return [
-        name
-        for name, entity in scope.names.items()
-        if isinstance(entity, _SymbolSetEntity | _RecordEntity)
-    ]
+    return list(scope.types)
 
 
 def _listing(prefix: str, names: Iterable[str]) -> str | None:

@@ -137,3 +137,17 @@ def test_shared_module_may_not_hold_judgements(check_text) -> None:  # type: ign
     """A file without a framework line holds vocabulary only."""
     _, diagnostics = check_text(SCALE + "judgement j: rating\n  otherwise good\n")
     assert [d.code for d in diagnostics] == ["modules.not-allowed"]
+
+
+def test_a_field_may_share_its_enumeration_name(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Types and values have separate names, so `provider_type: provider_type` is allowed and clear."""
+    text = """
+enum provider_type: nhs_trust "NHS trust", independent "Independent"
+evidence:
+  provider_type: provider_type
+judgement j: rating
+  inadequate when provider_type = provider_type.nhs_trust because "Qualified member"
+  requires_improvement when provider_type = independent because "Bare member"
+  otherwise good
+"""
+    assert codes(check_text, text) == []
