@@ -14,8 +14,33 @@ from decimal import Decimal
 from typing import Any
 
 
+class _NeedsExactWriter(Exception):
+    pass
+
+
+def _refuse(value: Any) -> Any:
+    raise _NeedsExactWriter
+
+
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    """`value` as JSON text; `indent` pretty-prints with that many spaces."""
+    """`value` as JSON text; `indent` pretty-prints with that many spaces.
+
+    Values the standard library writes exactly as we would (no decimals, dates or
+    floats) go through its C encoder; anything else through the exact writer below.
+    Both give the same bytes for the same value.
+    """
+    try:
+        return json.dumps(
+            value,
+            ensure_ascii=False,
+            indent=indent,
+            separators=(",", ": ") if indent is not None else (",", ":"),
+            default=_refuse,
+            allow_nan=False,
+            check_circular=False,
+        )
+    except (_NeedsExactWriter, ValueError):
+        pass
     parts: list[str] = []
     _write(value, parts, indent, 0)
     return "".join(parts)
