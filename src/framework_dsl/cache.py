@@ -55,7 +55,7 @@ def load(name: str) -> Any | None:
         return None
     try:
         with (folder / name).open("rb") as handle:
-            return pickle.load(handle)  # noqa: S301 - a private, per-user folder written only by us
+            return pickle.load(handle)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 

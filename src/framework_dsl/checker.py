@@ -109,9 +109,7 @@ class _DecisionEntity:
         return ListOf(one) if self.decl.for_each is not None else one
 
 
-_Entity = (
-    _SymbolSetEntity | _RecordEntity | _FieldEntity | _ModuleEntity | _DefineEntity | _DecisionEntity
-)
+_Entity = _SymbolSetEntity | _RecordEntity | _FieldEntity | _ModuleEntity | _DefineEntity | _DecisionEntity
 
 
 @attrs.define(eq=False)
@@ -271,9 +269,7 @@ class _Checker:
                 entity = scope.types.get(item.name.text)
                 if isinstance(entity, _RecordEntity) and not entity.record.fields:
                     self._fill_record(scope, entity.record, item.fields)
-        evidence = RecordType(
-            qualname=f"{file.module}.evidence", name="evidence", open_fields=frozenset({"subject"})
-        )
+        evidence = RecordType(qualname=f"{file.module}.evidence", name="evidence", open_fields=frozenset({"subject"}))
         evidence.fields["framework"] = FieldInfo("framework", TEXT, True, "The framework this evidence is for")
         evidence_blocks = [i for i in items if isinstance(i, nodes.EvidenceDecl)]
         for block in evidence_blocks:
@@ -310,9 +306,7 @@ class _Checker:
 
         if not is_framework:
             for item in items:
-                if isinstance(
-                    item, nodes.EvidenceDecl | nodes.JudgementDecl | nodes.CheckDecl | nodes.ExampleDecl
-                ):
+                if isinstance(item, nodes.EvidenceDecl | nodes.JudgementDecl | nodes.CheckDecl | nodes.ExampleDecl):
                     kind = type(item).__name__.removesuffix("Decl").lower()
                     self.error(
                         "modules.not-allowed",
@@ -588,9 +582,7 @@ class _Checker:
             decision.outcome_type = CHECK_OUTCOME
             return
         decision.collect = isinstance(decl.type, nodes.CollectType)
-        decision.outcome_type = self._resolve_type(
-            scope, decl.type, context=decl.name.text, allow_collect=True
-        )
+        decision.outcome_type = self._resolve_type(scope, decl.type, context=decl.name.text, allow_collect=True)
 
     # -- definitions
 
@@ -658,12 +650,8 @@ class _Checker:
                 if isinstance(entity, _DecisionEntity) and entity.decl is item:
                     built = self._decision(scope, entity)
                     (checks if isinstance(item, nodes.CheckDecl) else judgements).append(built)
-        examples = [
-            self._example(scope, item) for item in file.tree.items if isinstance(item, nodes.ExampleDecl)
-        ]
-        definitions = {
-            key: d for key, d in self.definitions.items() if self._visible_definition(file, key)
-        }
+        examples = [self._example(scope, item) for item in file.tree.items if isinstance(item, nodes.ExampleDecl)]
+        definitions = {key: d for key, d in self.definitions.items() if self._visible_definition(file, key)}
         return ir.Framework(
             name=header.name.text,
             title=header.title.value,
@@ -834,8 +822,7 @@ class _Checker:
             if isinstance(subject_type, Choice):
                 left = [m.name for m in subject_type.members if m.name not in members]
                 missing_hint = (
-                    f"no clause covers {', '.join(f'`{m}`' for m in left)}; add clauses for them or "
-                    + missing_hint
+                    f"no clause covers {', '.join(f'`{m}`' for m in left)}; add clauses for them or " + missing_hint
                 )
                 break
         self.error(
@@ -874,9 +861,7 @@ class _Checker:
                 )
                 continue
             if isinstance(expectation, nodes.ExpectUndetermined):
-                expectations.append(
-                    ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span)
-                )
+                expectations.append(ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span))
                 continue
             value = self.expr(expectation.value, env, entity.value_type, outcome_of=entity)
             if not assignable(value.type, entity.value_type):
@@ -1145,9 +1130,7 @@ class _Checker:
             return ir.Binary(op=node.op, left=left, right=right, type=_list_like(left.type), span=span)
         raise AssertionError(f"unhandled expression {type(node).__name__}")  # pragma: no cover
 
-    def _ref(
-        self, node: nodes.Ref, env: _Env, expected: Type | None, outcome_of: _DecisionEntity | None
-    ) -> ir.Expr:
+    def _ref(self, node: nodes.Ref, env: _Env, expected: Type | None, outcome_of: _DecisionEntity | None) -> ir.Expr:
         name = node.name
         span = node.span
         if name in env.locals:
@@ -1427,7 +1410,7 @@ class _Checker:
         lt, rt = left.type, right.type
         if isinstance(lt, AnyType) or isinstance(rt, AnyType):
             return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
-        if is_numeric(lt) and is_numeric(rt) or (lt == rt and lt in (DATE, DURATION, TEXT)):
+        if (is_numeric(lt) and is_numeric(rt)) or (lt == rt and lt in (DATE, DURATION, TEXT)):
             return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
         if isinstance(lt, Choice) and isinstance(rt, Choice) and lt.scale is not None and lt.scale is rt.scale:
             if not (lt.is_pure_scale and rt.is_pure_scale):
@@ -1514,7 +1497,11 @@ def _case_analysis(condition: ir.Expr) -> tuple[ir.Expr, frozenset[str]] | None:
     if isinstance(condition, ir.Binary):
         if condition.op == "eq":
             for subject, other in ((condition.left, condition.right), (condition.right, condition.left)):
-                if isinstance(other, ir.Const) and isinstance(other.value, Symbol) and not isinstance(subject, ir.Const):
+                if (
+                    isinstance(other, ir.Const)
+                    and isinstance(other.value, Symbol)
+                    and not isinstance(subject, ir.Const)
+                ):
                     return subject, frozenset({other.value.name})
         if condition.op == "in" and isinstance(condition.right, ir.Const):
             values = condition.right.value
@@ -1534,4 +1521,3 @@ def _is_inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
-

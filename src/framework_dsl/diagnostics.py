@@ -220,8 +220,5 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
     if diagnostic.hint is not None:
         data["hint"] = diagnostic.hint
     if diagnostic.labels:
-        data["labels"] = [
-            {"message": label.message, "location": label.span.location}
-            for label in diagnostic.labels
-        ]
+        data["labels"] = [{"message": label.message, "location": label.span.location} for label in diagnostic.labels]
     return data

@@ -31,7 +31,6 @@ from framework_dsl.values import (
     merge_unknown,
 )
 
-
 # The position of the current item in a for-each decision's environment. No name in
 # a rule file can contain a NUL character, so it cannot clash with a loop variable.
 ITEM_INDEX = "\0item"

@@ -147,9 +147,7 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
         raise ValueError(f"{name} is not a JSON number")
 
     try:
-        data = json.loads(
-            text, parse_float=Decimal, object_pairs_hook=no_duplicates, parse_constant=no_constant
-        )
+        data = json.loads(text, parse_float=Decimal, object_pairs_hook=no_duplicates, parse_constant=no_constant)
     except _DuplicateKey as error:
         return None, [
             Diagnostic(

@@ -108,5 +108,3 @@ def evaluate_input(
     return rule_set.evaluate_json(
         item.data, as_of, framework=framework, source=item.source, explain=explain, limits=limits
     )
-
-

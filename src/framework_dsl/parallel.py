@@ -7,6 +7,7 @@ chunks of inputs; `Pool.imap` hands results back in the order the inputs came.
 from __future__ import annotations
 
 import datetime
+import itertools
 import multiprocessing
 from collections.abc import Iterable, Iterator
 
@@ -41,7 +42,17 @@ def evaluate_parallel(
     jobs: int,
     chunk_size: int = 64,
 ) -> Iterator[Result]:
-    """Evaluate `inputs` with `jobs` processes; yield results in input order."""
+    """Evaluate `inputs` with `jobs` processes; yield results in input order.
+
+    Inputs are handed to the pool a window at a time (`Pool.imap` alone would read the
+    whole input ahead), so memory stays bounded however long the input is.
+    """
     context = multiprocessing.get_context("spawn")
+    window = jobs * chunk_size * 4
+    iterator = iter(inputs)
     with context.Pool(jobs, initializer=_init, initargs=(rules, as_of, framework, explain)) as pool:
-        yield from pool.imap(_work, inputs, chunksize=chunk_size)
+        while True:
+            batch = list(itertools.islice(iterator, window))
+            if not batch:
+                return
+            yield from pool.imap(_work, batch, chunksize=chunk_size)

@@ -84,9 +84,7 @@ class _TemplateError(Exception):
         self.problems = problems
 
 
-def _parse_items(
-    source: SourceFile, text: str, offset: int, problems: list[Diagnostic]
-) -> tuple[nodes.Decl, ...]:
+def _parse_items(source: SourceFile, text: str, offset: int, problems: list[Diagnostic]) -> tuple[nodes.Decl, ...]:
     tree = rule_parser().parse(text, start="start")
     builder = _Builder(source, offset, problems)
     try:
@@ -141,9 +139,7 @@ def _keyword_values(expected: set[str]) -> list[str]:
     return words
 
 
-def _syntax_diagnostic(
-    source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None
-) -> Diagnostic:
+def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
         position = offset + error.pos_in_stream
         char = source.text[position : position + 1]
@@ -158,9 +154,7 @@ def _syntax_diagnostic(
             span=Span(source, position, position + 1),
             hint=hint,
         )
-    if isinstance(error, UnexpectedEOF) or (
-        isinstance(error, UnexpectedToken) and error.token.type == "$END"
-    ):
+    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         limit = len(source.text) if limit is None else limit
         end = len(source.text[:limit].rstrip())
         expected = sorted(getattr(error, "expected", ()) or ())

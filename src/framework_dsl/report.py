@@ -141,7 +141,9 @@ def render_results_html(results: list[Result]) -> str:
         if result.problems:
             body.append("<ul>")
             for problem in result.problems:
-                body.append(f"<li><code>{html.escape(problem.pointer or '/')}</code>: {html.escape(problem.message)}</li>")
+                body.append(
+                    f"<li><code>{html.escape(problem.pointer or '/')}</code>: {html.escape(problem.message)}</li>"
+                )
             body.append("</ul>")
         rows = _rows(result)
         if rows:

@@ -228,9 +228,7 @@ def compatible(a: Type, b: Type) -> bool:
     if is_numeric(a) and is_numeric(b):
         return True
     if isinstance(a, Choice) and isinstance(b, Choice):
-        return bool({id(s) for s in a.sets} & {id(s) for s in b.sets}) or (
-            a.base is not None and a.base == b.base
-        )
+        return bool({id(s) for s in a.sets} & {id(s) for s in b.sets}) or (a.base is not None and a.base == b.base)
     if isinstance(a, Choice) and isinstance(b, Prim):
         return a.base == b
     if isinstance(b, Choice) and isinstance(a, Prim):

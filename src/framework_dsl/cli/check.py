@@ -10,23 +10,6 @@ from pathlib import Path
 
 import click
 
-from framework_dsl.report import (
-    render_problems_text,
-    render_result_text,
-    render_results_html,
-    render_results_markdown,
-)
-from framework_dsl.result import Result
-from framework_dsl.ruleset import RuleSet, check_rules
-from framework_dsl.typesystem import Symbol
-
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_RULES = 2
-EXIT_FAIL_ON = 3
-EXIT_INTERNAL = 4
-
-
 from framework_dsl.cli.common import (
     EXIT_FAIL_ON,
     EXIT_INPUT,
@@ -39,6 +22,15 @@ from framework_dsl.cli.common import (
     evaluate_input,
     iter_inputs,
 )
+from framework_dsl.report import (
+    render_problems_text,
+    render_result_text,
+    render_results_html,
+    render_results_markdown,
+)
+from framework_dsl.result import Result
+from framework_dsl.ruleset import RuleSet, check_rules
+from framework_dsl.typesystem import Symbol
 
 # ---------------------------------------------------------------- framework-check
 
@@ -68,9 +60,20 @@ def _fails(result: Result, ranks: dict[str, int]) -> bool:
 
 @click.command(name="framework-check", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("evidence", nargs=-1, required=True)
-@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (repeatable); default: the bundled rules.")
-@click.option("--framework", default=None, help="Use this framework whatever the evidence's \"framework\" field says.")
-@click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD (default: the evidence's own date, then today).")
+@click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(),
+    help="Rule file or folder (repeatable); default: the bundled rules.",
+)
+@click.option("--framework", default=None, help='Use this framework whatever the evidence\'s "framework" field says.')
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_parse_date,
+    help="Evaluation date, YYYY-MM-DD (default: the evidence's date, then today).",
+)
 @click.option(
     "--format",
     "output_format",
@@ -78,9 +81,13 @@ def _fails(result: Result, ranks: dict[str, int]) -> bool:
     default=None,
     help="Output format (default: text on a terminal, JSON otherwise).",
 )
-@click.option("--output", "output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE, atomically.")
+@click.option(
+    "--output", "output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE, atomically."
+)
 @click.option("--explain", is_flag=True, help="Show every clause tried and the values its condition read.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Evaluate with N processes; results keep input order.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=1, help="Evaluate with N processes; results keep input order."
+)
 @click.option("--fail-on", "fail_on", default=None, help="Exit 3 if any outcome is this grade or worse.")
 @click.option("--debug", is_flag=True, hidden=True)
 def framework_check(
@@ -124,7 +131,8 @@ def _framework_check(
 
         hint = did_you_mean(framework, rule_set.frameworks)
         raise click.BadParameter(
-            f"the rules define no framework `{framework}`" + (f"; {hint}" if hint else "")
+            f"the rules define no framework `{framework}`"
+            + (f"; {hint}" if hint else "")
             + f" (known: {', '.join(sorted(rule_set.frameworks))})",
             param_hint="--framework",
         )
@@ -135,7 +143,13 @@ def _framework_check(
             from framework_dsl.diagnostics import did_you_mean
 
             grades = sorted(
-                {m.name for f in rule_set.frameworks.values() for s in f.symbol_sets if s.kind == "scale" for m in s.members}
+                {
+                    m.name
+                    for f in rule_set.frameworks.values()
+                    for s in f.symbol_sets
+                    if s.kind == "scale"
+                    for m in s.members
+                }
             )
             hint = did_you_mean(fail_on, grades)
             raise click.BadParameter(
@@ -152,16 +166,12 @@ def _framework_check(
             rules, inputs, as_of=as_of, framework=framework, explain=explain, jobs=jobs
         )
     else:
-        results = (
-            evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain) for item in inputs
-        )
+        results = (evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain) for item in inputs)
     exit_code = EXIT_OK
     failed_on = False
     # One input prints one object; several print an array. A folder or a .jsonl file
     # is "several" even when it holds one document; standard input is judged by count.
-    many_paths = len(evidence) > 1 or any(
-        Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-"
-    )
+    many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
     results, single = _peek_single(results, many_paths)
     collected: list[Result] = []
     with atomic_output(output) as out:
@@ -208,5 +218,3 @@ def _peek_single(results: Iterator[Result], many_paths: bool) -> tuple[Iterator[
 def main_check() -> None:
     """Console entry point of `framework-check`."""
     framework_check()
-
-

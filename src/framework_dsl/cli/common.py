@@ -32,8 +32,6 @@ EXIT_FAIL_ON = 3
 EXIT_INTERNAL = 4
 
 
-
-
 # ---------------------------------------------------------------- output
 
 
@@ -45,8 +43,12 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
         return
     target = Path(path)
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
-        suffix=".tmp", delete=False,
+        "w",
+        encoding="utf-8",
+        dir=target.parent if str(target.parent) else ".",
+        prefix=f".{target.name}.",
+        suffix=".tmp",
+        delete=False,
     )
     try:
         with handle:
@@ -87,7 +89,7 @@ def _guard(debug: bool, run: Callable[[], int]) -> int:
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 - silence the flush at exit
         return EXIT_INPUT
-    except Exception:  # noqa: BLE001 - the last line of defence: never a traceback for users
+    except Exception:
         click.echo(
             "framework-dsl: internal error, please report it with the command you ran"
             + ("" if debug else " (add --debug to see the details)"),
@@ -96,5 +98,3 @@ def _guard(debug: bool, run: Callable[[], int]) -> int:
         if debug:
             click.echo(traceback.format_exc(), err=True)
         return EXIT_INTERNAL
-
-
