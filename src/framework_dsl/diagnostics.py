@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "syntax.unexpected-character": "a character the language does not use",
     "syntax.unexpected-end": "the file ends in the middle of a declaration",
     "syntax.invalid-literal": "a date, number or quoted text that is malformed",
+    "syntax.too-deep": "an expression nested more deeply than the language allows",
     "modules.not-found": "an import names a file that does not exist",
     "modules.outside-root": "an import or example file leaves the rules root",
     "modules.import-cycle": "files import each other in a circle",

@@ -707,11 +707,21 @@ def _set_op(left: Any, right: Any, node: ir.Binary) -> Any:
     right = _known_items(right)
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return merge_unknown(left, right)
+    lookup_right = _lookup(right)
     if node.op == "set_diff":
-        return tuple(v for v in left if v not in right)
+        return tuple(v for v in left if v not in lookup_right)
     if node.op == "intersect":
-        return tuple(v for v in left if v in right)
-    return tuple(left) + tuple(v for v in right if v not in left)
+        return tuple(v for v in left if v in lookup_right)
+    lookup_left = _lookup(left)
+    return tuple(left) + tuple(v for v in right if v not in lookup_left)
+
+
+def _lookup(items: Any) -> Any:
+    """A set for membership tests in linear time; the items as they are if not hashable."""
+    try:
+        return set(items)
+    except TypeError:
+        return items
 
 
 def _bound(left: Any, right: Any, node: ir.Binary) -> Any:

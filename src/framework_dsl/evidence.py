@@ -110,11 +110,14 @@ def json_type_name(value: Any) -> str:
 
 def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, list[Diagnostic]]:
     """Parse evidence JSON strictly. Returns (data, []) or (None, [the problem])."""
-    if len(text) > limits.max_bytes:
+    size = len(text)
+    if isinstance(text, str) and size * 4 > limits.max_bytes:
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
         return None, [
             Diagnostic(
                 code="evidence.too-large",
-                message=f"the evidence is {len(text)} bytes, above the limit of {limits.max_bytes}",
+                message=f"the evidence is {size} bytes, above the limit of {limits.max_bytes}",
                 document=document,
                 pointer="",
                 hint="raise the limit with --max-bytes if the document is genuine",
@@ -180,7 +183,58 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
                 pointer="",
             )
         ]
+    if _SURROGATE_ESCAPE.search(text):
+        bad = _lone_surrogate(data, "")
+        if bad is not None:
+            return None, [
+                Diagnostic(
+                    code="evidence.invalid-json",
+                    message="a text holds a lone surrogate escape (such as \\ud800), which is not a character",
+                    document=document,
+                    pointer=bad,
+                    hint="surrogate escapes must come in high-low pairs that encode one character",
+                )
+            ]
     return data, []
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any, pointer: str) -> str | None:
+    """The pointer of the first text (or key) that is not valid Unicode, if any."""
+    stack = [(value, pointer)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                try:
+                    key.encode("utf-8")
+                except UnicodeEncodeError:
+                    return where
+                stack.append((child, f"{where}/{escape_pointer(key)}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}/{index}") for index, child in enumerate(item))
+    return None
+
+
+def free_form_depth(value: Any, limit: int) -> bool:
+    """True when free-form data (a `subject`) nests no deeper than `limit` levels."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return True
 
 
 class _DuplicateKey(ValueError):

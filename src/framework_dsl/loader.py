@@ -168,6 +168,16 @@ class _Loader:
                 )
             )
             return
+        if not target.is_file():
+            self.diagnostics.append(
+                Diagnostic(
+                    code="modules.unreadable",
+                    message=f"the module `{dotted}` is not a regular file",
+                    span=span,
+                    hint="a module is a .fw text file; this path is a folder, a pipe or a device",
+                )
+            )
+            return
         resolved = target.resolve()
         imported = self.load_file(resolved, loaded.root, shown_root)
         if imported is not None:

@@ -11,6 +11,7 @@ import itertools
 import multiprocessing
 from collections.abc import Iterable, Iterator
 
+from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.inputs import EvidenceInput, evaluate_input
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet, load_rules
@@ -20,16 +21,18 @@ from framework_dsl.ruleset import RuleSet, load_rules
 _WORKER: dict[str, object] = {}
 
 
-def _init(rules: tuple[str, ...], as_of: datetime.date | None, framework: str | None, explain: bool) -> None:
+def _init(
+    rules: tuple[str, ...], as_of: datetime.date | None, framework: str | None, explain: bool, limits: Limits
+) -> None:
     _WORKER["rules"] = load_rules(*rules)
-    _WORKER["options"] = (as_of, framework, explain)
+    _WORKER["options"] = (as_of, framework, explain, limits)
 
 
 def _work(item: object) -> Result:
     rule_set = _WORKER["rules"]
-    as_of, framework, explain = _WORKER["options"]  # type: ignore[misc]
+    as_of, framework, explain, limits = _WORKER["options"]  # type: ignore[misc]
     assert isinstance(rule_set, RuleSet) and isinstance(item, EvidenceInput)
-    return evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain)
+    return evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
 
 
 def evaluate_parallel(
@@ -40,6 +43,7 @@ def evaluate_parallel(
     framework: str | None,
     explain: bool,
     jobs: int,
+    limits: Limits = DEFAULT_LIMITS,
     chunk_size: int = 64,
 ) -> Iterator[Result]:
     """Evaluate `inputs` with `jobs` processes; yield results in input order.
@@ -50,7 +54,7 @@ def evaluate_parallel(
     context = multiprocessing.get_context("spawn")
     window = jobs * chunk_size * 4
     iterator = iter(inputs)
-    with context.Pool(jobs, initializer=_init, initargs=(rules, as_of, framework, explain)) as pool:
+    with context.Pool(jobs, initializer=_init, initargs=(rules, as_of, framework, explain, limits)) as pool:
         while True:
             batch = list(itertools.islice(iterator, window))
             if not batch:

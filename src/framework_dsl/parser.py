@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from framework_dsl import canonical_json, nodes
@@ -71,6 +71,8 @@ def parse_expression(source: SourceFile, text: str, offset: int) -> nodes.Expr:
     """Parse `text` (found at `offset` in `source`) as a single expression."""
     problems: list[Diagnostic] = []
     tree = rule_parser().parse(text, start="interpolation")
+    if _too_deep(tree, source, offset, problems):
+        raise _TemplateError(problems)
     builder = _Builder(source, offset, problems)
     result: nodes.Expr = builder.transform(tree)
     if problems:
@@ -86,12 +88,40 @@ class _TemplateError(Exception):
 
 def _parse_items(source: SourceFile, text: str, offset: int, problems: list[Diagnostic]) -> tuple[nodes.Decl, ...]:
     tree = rule_parser().parse(text, start="start")
+    if _too_deep(tree, source, offset, problems):
+        return ()
     builder = _Builder(source, offset, problems)
     try:
         items: tuple[nodes.Decl, ...] = builder.transform(tree)
     except VisitError as error:  # pragma: no cover - a builder bug, not user input
         raise error.orig_exc from error
     return items
+
+
+# Deeper than any rule a person writes, and shallow enough that every later stage
+# (each walks expressions recursively) stays far inside Python's recursion limit.
+MAX_NESTING = 100
+
+
+def _too_deep(tree: Tree[Token], source: SourceFile, offset: int, problems: list[Diagnostic]) -> bool:
+    """Report (once) an expression nested more than MAX_NESTING levels; iterative."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            start = offset + (0 if node.meta.empty else node.meta.start_pos)
+            end = offset + (1 if node.meta.empty else node.meta.end_pos)
+            problems.append(
+                Diagnostic(
+                    code="syntax.too-deep",
+                    message=f"this is nested more than {MAX_NESTING} levels deep",
+                    span=Span(source, start, max(end, start + 1)),
+                    hint="split the expression with `define` so each part reads on its own",
+                )
+            )
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return False
 
 
 def _diagnose_by_declaration(source: SourceFile) -> list[Diagnostic]:

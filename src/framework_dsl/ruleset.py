@@ -20,7 +20,16 @@ import attrs
 from framework_dsl import cache, ir
 from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
 from framework_dsl.evaluator import Evaluation
-from framework_dsl.evidence import DEFAULT_LIMITS, MISSING, Limits, RecordValue, json_type_name, parse_json, validate
+from framework_dsl.evidence import (
+    DEFAULT_LIMITS,
+    MISSING,
+    Limits,
+    RecordValue,
+    free_form_depth,
+    json_type_name,
+    parse_json,
+    validate,
+)
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.result import Result
 
@@ -107,6 +116,16 @@ class RuleSet:
                 pointer="/subject",
                 expected="an object",
                 found=json_type_name(subject),
+            )
+            return self._invalid(chosen, source, None, as_of_date, [problem])
+        if subject is not None and not free_form_depth(subject, limits.max_depth - 1):
+            problem = Diagnostic(
+                code="evidence.too-large",
+                message=f"the evidence is nested more than {limits.max_depth} levels deep",
+                document=document,
+                pointer="/subject",
+                expected=f"at most {limits.max_depth} levels",
+                found="deeper nesting",
             )
             return self._invalid(chosen, source, None, as_of_date, [problem])
         root, problems = validate(evidence, chosen.evidence, document, limits)
@@ -247,6 +266,8 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
 
 def _cache_name(roots: list[Path]) -> str | None:
     """A cache entry name covering every rule file the roots can reach, or None."""
+    if cache.cache_dir() is None:
+        return None
     parts: list[bytes | str] = []
     for root in roots:
         try:
@@ -254,6 +275,9 @@ def _cache_name(roots: list[Path]) -> str | None:
             folder = resolved if resolved.is_dir() else resolved.parent
             parts.append(f"root:{root}:{resolved}")
             for file in sorted(folder.rglob("*.fw")):
+                # Only regular files that really sit under the root, as the loader reads them.
+                if not file.is_file() or not file.resolve().is_relative_to(folder):
+                    continue
                 parts.append(str(file.relative_to(folder)))
                 parts.append(file.read_bytes())
         except OSError:

@@ -105,6 +105,11 @@ def display_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, decimal.Decimal):
+        # Plain digits for everyday numbers; scientific notation past 40 digits, so a
+        # number like 1e999999 cannot fill a reason with a million zeros.
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and abs(exponent) + len(value.as_tuple().digits) > 40:
+            return str(value)
         return format(value, "f")
     if isinstance(value, datetime.date):
         return value.isoformat()

@@ -22,6 +22,7 @@ from framework_dsl.cli.common import (
     evaluate_input,
     iter_inputs,
 )
+from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.report import (
     render_problems_text,
     render_result_text,
@@ -89,6 +90,34 @@ def _fails(result: Result, ranks: dict[str, int]) -> bool:
     "--jobs", type=click.IntRange(min=1), default=1, help="Evaluate with N processes; results keep input order."
 )
 @click.option("--fail-on", "fail_on", default=None, help="Exit 3 if any outcome is this grade or worse.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_bytes,
+    show_default=True,
+    help="Refuse an evidence document larger than this many bytes.",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_depth,
+    show_default=True,
+    help="Refuse evidence nested deeper than this.",
+)
+@click.option(
+    "--max-items",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_items,
+    show_default=True,
+    help="Refuse an evidence list longer than this.",
+)
+@click.option(
+    "--max-text",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_text,
+    show_default=True,
+    help="Refuse an evidence text longer than this many characters.",
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def framework_check(
     evidence: tuple[str, ...],
@@ -100,13 +129,28 @@ def framework_check(
     explain: bool,
     jobs: int,
     fail_on: str | None,
+    max_bytes: int,
+    max_depth: int,
+    max_items: int,
+    max_text: int,
     debug: bool,
 ) -> None:
     """Check EVIDENCE (JSON files, folders of them, .jsonl files, or - for standard input)
     against the rules of its framework, and report graded outcomes with their reasons."""
     code = _guard(
         debug,
-        lambda: _framework_check(evidence, rules, framework, as_of, output_format, output, explain, jobs, fail_on),
+        lambda: _framework_check(
+            evidence,
+            rules,
+            framework,
+            as_of,
+            output_format,
+            output,
+            explain,
+            jobs,
+            fail_on,
+            Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text),
+        ),
     )
     sys.exit(code)
 
@@ -121,6 +165,7 @@ def _framework_check(
     explain: bool,
     jobs: int,
     fail_on: str | None,
+    limits: Limits,
 ) -> int:
     rule_set, diagnostics = check_rules(*rules)
     if rule_set is None:
@@ -163,10 +208,13 @@ def _framework_check(
         from framework_dsl.parallel import evaluate_parallel
 
         results: Iterator[Result] = evaluate_parallel(
-            rules, inputs, as_of=as_of, framework=framework, explain=explain, jobs=jobs
+            rules, inputs, as_of=as_of, framework=framework, explain=explain, jobs=jobs, limits=limits
         )
     else:
-        results = (evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain) for item in inputs)
+        results = (
+            evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
+            for item in inputs
+        )
     exit_code = EXIT_OK
     failed_on = False
     # One input prints one object; several print an array. A folder or a .jsonl file
