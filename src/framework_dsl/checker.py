@@ -119,6 +119,7 @@ class _FileScope:
     types: dict[str, Any] = attrs.field(factory=dict)  # scales, enumerations, outcomes, records
     exports: dict[str, Any] = attrs.field(factory=dict)
     type_exports: dict[str, Any] = attrs.field(factory=dict)
+    decisions: dict[str, Any] = attrs.field(factory=dict)  # judgements and checks, by name
     symbol_sets: list[SymbolSet] = attrs.field(factory=list)
 
     @property
@@ -300,7 +301,15 @@ class _Checker:
             elif isinstance(item, nodes.JudgementDecl | nodes.CheckDecl):
                 key = f"{file.module}:{item.name.text}"
                 decision = _DecisionEntity(key=key, decl=item, span=item.name.span)
-                if self._declare(scope, item.name, decision, export=False):
+                if item.name.text in scope.decisions:
+                    self._declare(scope, item.name, decision, export=False)  # reports the duplicate
+                    continue
+                # A decision may share its name with an evidence field (CQC's contract names
+                # both `special_measures`): in expressions the bare name then reads the field,
+                # and examples still expect the decision by that name.
+                shares_field = isinstance(scope.names.get(item.name.text), _FieldEntity)
+                if shares_field or self._declare(scope, item.name, decision, export=False):
+                    scope.decisions[item.name.text] = decision
                     self.entities_by_key[key] = decision
                     self._decision_type(scope, decision)
 
@@ -646,7 +655,7 @@ class _Checker:
         checks: list[ir.Judgement] = []
         for item in file.tree.items:
             if isinstance(item, nodes.JudgementDecl | nodes.CheckDecl):
-                entity = scope.names.get(item.name.text)
+                entity = scope.decisions.get(item.name.text)
                 if isinstance(entity, _DecisionEntity) and entity.decl is item:
                     built = self._decision(scope, entity)
                     (checks if isinstance(item, nodes.CheckDecl) else judgements).append(built)
@@ -850,9 +859,9 @@ class _Checker:
                 expectations.append(ir.Expectation(kind="status", name=status, value=None, span=expectation.span))
                 continue
             name = expectation.name.text
-            entity = scope.names.get(name)
+            entity = scope.decisions.get(name)
             if not isinstance(entity, _DecisionEntity):
-                decisions = [n for n, e in scope.names.items() if isinstance(e, _DecisionEntity)]
+                decisions = list(scope.decisions)
                 self.error(
                     "names.unknown",
                     f"there is no judgement or check `{name}` to expect",

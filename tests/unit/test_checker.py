@@ -151,3 +151,25 @@ judgement j: rating
   otherwise good
 """
     assert codes(check_text, text) == []
+
+
+def test_a_judgement_may_share_an_evidence_field_name(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A judgement named like an evidence field is allowed; in expressions the bare name reads the field."""
+    text = """
+record measures:
+  in_special_measures: boolean
+evidence:
+  special_measures: measures
+judgement special_measures: rating
+  inadequate when special_measures.in_special_measures because "Reads the field"
+  otherwise good
+example "the judgement is expected by its name"
+  cite "Test"
+  given {"framework": "demo", "special_measures": {"in_special_measures": true}}
+  expect special_measures = inadequate
+"""
+    rule_set, diagnostics = check_text(HEAD + SCALE + text)
+    assert diagnostics == []
+    assert rule_set is not None
+    result = rule_set.evaluate({"framework": "demo", "special_measures": {"in_special_measures": True}}, "2021-01-01")
+    assert result.judgements["special_measures"].outcome.name == "inadequate"
