@@ -778,6 +778,8 @@ class _Checker:
     def _check_clause_order(
         self, entity: _DecisionEntity, clauses: tuple[nodes.Clause, ...], built: list[ir.Clause]
     ) -> None:
+        if entity.collect:
+            return  # every matching clause of a collect fires: none is shadowed by another
         seen_conditions: list[tuple[ir.Expr, nodes.Clause]] = []
         covered: dict[Any, set[str]] = {}
         always: nodes.Clause | None = None
@@ -819,7 +821,7 @@ class _Checker:
                         + ", ".join(f"`{m}`" for m in sorted(members)),
                     )
                 already.update(members)
-        if always is not None or entity.collect:
+        if always is not None:
             return
         for subject, members in covered.items():
             subject_type = subject.type
@@ -1468,7 +1470,8 @@ class _Checker:
             "types.mismatch",
             f"`{node.op}` cannot combine {lt.display()} and {rt.display()}",
             span,
-            "numbers combine with numbers, dates with durations (`date + 3 years`), lists with lists (`a - b`)",
+            "numbers combine with numbers, dates with durations (`date + 3 years`), lists with `-`, `union` "
+            "and `intersect`",
         )
         return ir.Binary(op=op, left=left, right=right, type=ERROR, span=span)
 

@@ -622,6 +622,8 @@ def _strict(function: Callable[[Any, Any, ir.Binary], Any]) -> Callable[[Any, An
 
 
 def _known_items(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return value
     if isinstance(value, MapValue):
         value = tuple(value.entries.values())
     unknown = first_unknown(value)

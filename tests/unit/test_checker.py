@@ -173,3 +173,13 @@ example "the judgement is expected by its name"
     assert rule_set is not None
     result = rule_set.evaluate({"framework": "demo", "special_measures": {"in_special_measures": True}}, "2021-01-01")
     assert result.judgements["special_measures"].outcome.name == "inadequate"
+
+
+def test_collect_clauses_are_never_unreachable(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Every matching clause of a `collect` judgement fires, so none shadows another."""
+    text = """
+judgement picks: collect one of (p "P", q "Q")
+  p when true because "always"
+  q when true because "also always"
+"""
+    assert codes(check_text, text) == []
