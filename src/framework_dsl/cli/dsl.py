@@ -8,17 +8,9 @@ from typing import Any
 import click
 
 from framework_dsl import canonical_json
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
 from framework_dsl.diagnostics import Diagnostic, render_all_text, render_gnu, sort_diagnostics, to_json
 from framework_dsl.ruleset import check_rules
-
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_RULES = 2
-EXIT_FAIL_ON = 3
-EXIT_INTERNAL = 4
-
-
-from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
 
 # ---------------------------------------------------------------- framework-dsl
 
@@ -35,11 +27,10 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> Non
     elif output_format == "gnu":
         for diagnostic in diagnostics:
             click.echo(render_gnu(diagnostic))
+    elif diagnostics:
+        click.echo(render_all_text(diagnostics), nl=False)
     else:
-        if diagnostics:
-            click.echo(render_all_text(diagnostics), nl=False)
-        else:
-            click.echo("no problems found")
+        click.echo("no problems found")
 
 
 @framework_dsl.command("check")
@@ -61,7 +52,9 @@ def check_command(rules: tuple[str, ...], output_format: str, debug: bool) -> No
 @click.argument("rules", nargs=-1, type=click.Path())
 @click.option("--framework", "frameworks", multiple=True, help="Only this framework's examples (repeatable).")
 @click.option("--coverage", is_flag=True, help="List every clause no example exercised.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, help="Fail below this clause coverage (percent).")
+@click.option(
+    "--min-coverage", type=click.FloatRange(0, 100), default=None, help="Fail below this clause coverage (percent)."
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def test_command(
     rules: tuple[str, ...], frameworks: tuple[str, ...], coverage: bool, min_coverage: float | None, debug: bool
@@ -119,8 +112,6 @@ def main_dsl() -> None:
     framework_dsl()
 
 
-
-
 # The subcommands register themselves on the group when imported; they import the
 # group from this module, which is complete by this line.
-from framework_dsl.cli import explain, lint, schema  # noqa: E402, F401
+from framework_dsl.cli import explain, fmt, lint, schema  # noqa: E402, F401

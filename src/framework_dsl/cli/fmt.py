@@ -1,0 +1,143 @@
+"""`framework-dsl fmt [--check] [--diff] RULES...`: rewrite rule files in the canonical layout.
+
+Without options, every file whose text would change is rewritten in place (a temporary
+file beside it, then `os.replace`, so a reader never sees half a file). `--check`
+writes nothing, lists the files that would change and exits 1 if there are any; `--diff`
+writes nothing and prints a unified diff of each change. A file that does not parse is
+never written: its diagnostics go to standard error and the command exits 2.
+
+Exit codes: 0 nothing to do (or everything rewritten); 1 `--check` found files to
+change; 2 a file did not parse, could not be read, or a path does not exist; 4 an
+internal error (the formatter's own output failed its round-trip check).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from framework_dsl.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_RULES, _guard
+from framework_dsl.cli.dsl import framework_dsl
+from framework_dsl.diagnostics import render_all_text
+from framework_dsl.formatter import FormatError, format_source
+from framework_dsl.resources import bundled_rules_root
+
+EXIT_WOULD_CHANGE = 1
+
+
+def rule_files(paths: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """The `.fw` files named by `paths` (folders searched recursively, sorted), and the
+    paths that do not exist."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for text in paths or (str(bundled_rules_root()),):
+        path = Path(text)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.fw") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(text)
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        resolved = file.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(file)
+    return unique, missing
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8, `\\n` endings) in one step, keeping its mode."""
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, before the rename
+        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            shutil.copymode(path, handle.name)
+        os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
+
+
+@framework_dsl.command("fmt")
+@click.argument("rules", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change and exit 1 if any.")
+@click.option("--diff", is_flag=True, help="Write nothing; print a unified diff of each change.")
+@click.option("--debug", is_flag=True, hidden=True)
+def fmt_command(rules: tuple[str, ...], check: bool, diff: bool, debug: bool) -> None:
+    """Lay out RULES (files or folders; default: the bundled rules) in the canonical style."""
+
+    def run() -> int:
+        files, missing = rule_files(rules)
+        status = EXIT_OK
+        for text in missing:
+            click.echo(f"framework-dsl fmt: {text}: there is no such file or folder", err=True)
+            status = EXIT_RULES
+        changed = failed = 0
+        for path in files:
+            try:
+                original = path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+                click.echo(f"framework-dsl fmt: {path}: cannot be read ({reason})", err=True)
+                status = EXIT_RULES
+                failed += 1
+                continue
+            try:
+                formatted, diagnostics = format_source(original, str(path))
+            except FormatError as error:
+                click.echo(f"framework-dsl fmt: internal error, {error}; the file was left alone", err=True)
+                status = max(status, EXIT_INTERNAL)
+                failed += 1
+                continue
+            if formatted is None:
+                click.echo(render_all_text(diagnostics), err=True, nl=False)
+                status = max(status, EXIT_RULES)
+                failed += 1
+                continue
+            if formatted == original:
+                continue
+            changed += 1
+            if diff:
+                click.echo(
+                    "".join(
+                        difflib.unified_diff(
+                            original.splitlines(keepends=True),
+                            formatted.splitlines(keepends=True),
+                            f"{path} (original)",
+                            f"{path} (formatted)",
+                        )
+                    ),
+                    nl=False,
+                )
+            if check:
+                click.echo(f"would reformat {path}")
+            elif not diff:
+                write_atomically(path, formatted)
+                click.echo(f"reformatted {path}")
+        if status == EXIT_OK and check and changed:
+            status = EXIT_WOULD_CHANGE
+        noun = "file" if changed == 1 else "files"
+        verb = "would change" if check or diff else "reformatted"
+        summary = f"{changed} {noun} {verb}, {len(files) - changed - failed} unchanged"
+        if failed:
+            summary += f", {failed} not formatted"
+        click.echo(summary, err=True)
+        return status
+
+    sys.exit(_guard(debug, run))
