@@ -41,6 +41,7 @@ class ExampleOutcome:
     location: str
     citation: str | None
     evidence: str
+    evidence_text: str | None
     failures: tuple[Failure, ...]
     result: Result | None
 
@@ -118,6 +119,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
             location=example.location,
             citation=example.citation,
             evidence=example.evidence_display,
+            evidence_text=example.evidence_text,
             failures=tuple(failures),
             result=result,
         )

@@ -81,7 +81,11 @@ def test_command(
                 click.echo(f"         actual:   {failure.actual}")
                 if failure.reason:
                     click.echo(f"         reason:   {failure.reason}")
-                click.echo(f"         evidence: {outcome.evidence}  at {failure.location}")
+                given = outcome.evidence_text or outcome.evidence
+                if len(given) > 300:
+                    given = given[:300] + "…"
+                click.echo(f"         evidence: {given}")
+                click.echo(f"         at:       {failure.location}")
         passed = sum(1 for o in report.outcomes if o.passed)
         click.echo(f"\n{passed} passed, {len(report.outcomes) - passed} failed")
         if coverage or min_coverage is not None:
