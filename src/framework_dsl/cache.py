@@ -11,6 +11,7 @@ Set `FRAMEWORK_DSL_NO_CACHE=1` to turn the cache off.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -39,10 +40,25 @@ def cache_dir() -> Path | None:
     return folder
 
 
+@functools.cache
+def _engine_stamp() -> str:
+    """The engine's own code, by each module's name, size and modification time.
+
+    Cached objects are pickled engine classes, so any change to the engine's code (an
+    upgrade, or an edit in a development checkout) must miss the cache.
+    """
+    package = Path(__file__).resolve().parent
+    stamps = []
+    for module in sorted(package.rglob("*.py")):
+        status = module.stat()
+        stamps.append(f"{module.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}")
+    return "|".join(stamps)
+
+
 def key(*parts: bytes | str) -> str:
-    """A cache key: the SHA-256 of the parts, the engine version and the Python version."""
+    """A cache key: the SHA-256 of the parts, the engine's version and code, and Python's version."""
     digest = hashlib.sha256()
-    for part in (ENGINE_VERSION, sys.version, *parts):
+    for part in (ENGINE_VERSION, _engine_stamp(), sys.version, *parts):
         data = part.encode("utf-8") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()

@@ -87,6 +87,8 @@ class EvidenceTooLarge(Exception):
 
 def escape_pointer(key: str) -> str:
     """One JSON pointer segment (RFC 6901)."""
+    if "~" not in key and "/" not in key:
+        return key
     return key.replace("~", "~0").replace("/", "~1")
 
 
@@ -469,6 +471,10 @@ class _Validator:
         return PointedList(items, pointer)
 
     def choice(self, data: Any, t: Choice, pointer: str) -> Any:
+        if isinstance(data, str):
+            symbol = t.member(data)
+            if symbol is not None:
+                return symbol
         names = [m.name for m in t.members]
         if not isinstance(data, str):
             shown = ", ".join(names) if len(names) <= 16 else ", ".join(names[:16]) + ", …"

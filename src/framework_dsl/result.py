@@ -60,7 +60,8 @@ class Decision:
             data["reason"] = self.reason
             data["cite"] = self.cite
             data["rule"] = self.rule
-            data["inputs"] = {pointer: to_json_value(value) for pointer, value in self.inputs}
+            # Inputs are raw evidence JSON already: no conversion needed.
+            data["inputs"] = dict(self.inputs)
         elif self.status == "undetermined":
             data["missing"] = list(self.missing)
             data["rule"] = self.rule

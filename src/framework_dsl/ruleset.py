@@ -10,6 +10,7 @@ what was wrong. A `RuleSet` holds no mutable state, so threads may share one.
 from __future__ import annotations
 
 import datetime
+import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -55,6 +56,23 @@ class RuleSet:
     frameworks: Mapping[str, ir.Framework] = attrs.field(converter=lambda m: types.MappingProxyType(dict(m)))
     digest: str
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings that did not stop loading
+    # Compiled forms, built on a framework's first evaluation. Compiling is pure, so the
+    # lock only avoids doing the work twice; what is stored never changes.
+    _compiled: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
+    _compile_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+
+    def compiled(self, name: str) -> Any:
+        """The compiled form of framework `name` (see `framework_dsl.compiler`)."""
+        found = self._compiled.get(name)
+        if found is None:
+            with self._compile_lock:
+                found = self._compiled.get(name)
+                if found is None:
+                    from framework_dsl.compiler import compile_framework
+
+                    found = compile_framework(self.frameworks[name])
+                    self._compiled[name] = found
+        return found
 
     def framework(self, name: str) -> ir.Framework:
         """The framework called `name`; `KeyError` if there is none."""
@@ -145,9 +163,13 @@ class RuleSet:
         }
         if note is not None:
             return Result(status="not_in_force", note=note, **base)
-        evaluation = Evaluation(chosen, root, effective_as_of, explain=explain)
-        judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
-        checks = {c.name: evaluation.decide(c) for c in chosen.checks}
+        if explain:
+            # The reference evaluator is the one that records traces.
+            evaluation = Evaluation(chosen, root, effective_as_of, explain=True)
+            judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
+            checks = {c.name: evaluation.decide(c) for c in chosen.checks}
+        else:
+            judgements, checks = self.compiled(chosen.name).evaluate(root, effective_as_of)
         return Result(status="evaluated", judgements=judgements, checks=checks, **base)
 
     def evaluate_json(

@@ -63,13 +63,14 @@ class SymbolSet:
     name: str
     members: tuple[Symbol, ...]
     label: str | None = None
+    by_name: dict[str, Symbol] = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {symbol.name: symbol for symbol in self.members})
 
     def member(self, name: str) -> Symbol | None:
         """The member called `name`, if any."""
-        for symbol in self.members:
-            if symbol.name == name:
-                return symbol
-        return None
+        return self.by_name.get(name)
 
 
 @attrs.frozen
@@ -101,7 +102,7 @@ class Choice:
     def member(self, name: str) -> Symbol | None:
         """The member called `name`, if any."""
         for s in self.sets:
-            found = s.member(name)
+            found = s.by_name.get(name)
             if found is not None:
                 return found
         return None

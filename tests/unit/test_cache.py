@@ -64,3 +64,14 @@ def test_a_corrupt_entry_is_ignored(private_cache: Path, write_rules) -> None:  
         entry.write_bytes(b"not a pickle")
     rule_set, diagnostics = check_rules(root)
     assert rule_set is not None and diagnostics == []
+
+
+def test_a_change_to_the_engine_misses_the_cache(private_cache: Path, write_rules, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Cached rules belong to one build of the engine: changed engine code never reads them."""
+    from framework_dsl import cache
+
+    root = write_rules({"demo.fw": RULES.replace("{x}", "fine")})
+    check_rules(root)
+    monkeypatch.setattr(cache, "_engine_stamp", lambda: "another build")
+    check_rules(root)
+    assert len(list(private_cache.glob("rules-*.pickle"))) == 2
