@@ -26,7 +26,11 @@ What keeps it safe: no text from a rule file or an evidence document ever become
 The compiled path agrees with the evaluator on every decision: outcomes, labels,
 reasons, citations, rules, `inputs`, missing pointers and errors (including which
 rule an error is reported against). Tracing is not compiled: `explain` stays on the
-evaluator.
+evaluator. Operators with no exact inline form call the evaluator's own functions;
+the control flow of `Evaluation` (`_first_match`, `_collect`, `_decide_each`,
+`definition`, `judgement_value`, `item_value`, the tail of `_unary`) is mirrored here,
+so a change there needs the same change here: `tests/unit/test_compiler.py` checks
+the two agree on every bundled framework and on generated evidence.
 """
 
 from __future__ import annotations
@@ -497,13 +501,17 @@ def _decide(s: _State, index: int) -> Decision | tuple[Decision, ...]:
     result = s.results.get(index)
     if result is None:
         entry = s.compiled._entries[index]
-        if entry.source is None:
-            try:
-                result = entry.body(s)
-            except EvaluationError as error:
-                result = Decision(status="error", item=None, error=error.message, rule=s.rule)
-        else:
-            result = _decide_each(s, entry)
+        outer_rule = s.rule  # a decision made on the way keeps the caller's clause
+        try:
+            if entry.source is None:
+                try:
+                    result = entry.body(s)
+                except EvaluationError as error:
+                    result = Decision(status="error", item=None, error=error.message, rule=s.rule)
+            else:
+                result = _decide_each(s, entry)
+        finally:
+            s.rule = outer_rule
         s.results[index] = result
     return result
 
@@ -783,7 +791,6 @@ class _Compiler:
         self.definition_vals: dict[str, _Val] = {}
         self.definition_fns: list[Callable[..., Any]] = []
         self.modules: dict[str, ast.Module] = {}
-        self.source_vals: dict[str, _Val] = {}
 
     def run(self) -> CompiledFramework:
         # Definitions are compiled when first referenced: `framework.definitions` may

@@ -86,6 +86,7 @@ class Evaluation:
         if judgement.key in self._in_progress:  # the checker rejects cycles; defensive
             raise EvaluationError(f"`{judgement.name}` depends on itself")
         self._in_progress.add(judgement.key)
+        outer_rule = self._current_rule  # a decision made on the way keeps the caller's clause
         try:
             if judgement.for_each_source is None:
                 result: Decision | tuple[Decision, ...] = self._decide_once(judgement, {}, None)
@@ -93,6 +94,7 @@ class Evaluation:
                 result = self._decide_each(judgement)
         finally:
             self._in_progress.discard(judgement.key)
+            self._current_rule = outer_rule
         self._results[judgement.key] = result
         return result
 
@@ -524,6 +526,11 @@ class _Failed:
     def __init__(self, name: str, message: str) -> None:
         self.name = name
         self.message = message
+
+    def __str__(self) -> str:
+        return f"(could not be evaluated: {self.message})"
+
+    __repr__ = __str__
 
 
 def _as_value(decision: Decision) -> Any:

@@ -1,0 +1,895 @@
+"""The compile stage: generated functions decide exactly as the reference evaluator does.
+
+Three kinds of test: differential (every bundled framework, on every example document
+and on documents generated from the framework's evidence schema, must give decisions
+equal to the evaluator's), the allow-list walk over every generated module, and small
+targeted programs for the corners of the semantics (Kleene logic, per-item references,
+collect, evaluation errors, date arithmetic).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import itertools
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from framework_dsl import RuleSet, check_rules, ir, load_rules
+from framework_dsl.compiler import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_NODE_TYPES,
+    CompiledFramework,
+    UnsafeCodeError,
+    check_generated,
+    compile_framework,
+)
+from framework_dsl.evaluator import Evaluation
+from framework_dsl.evidence import RecordValue, parse_json, validate
+from framework_dsl.result import Decision
+from framework_dsl.ruleset import _dated
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    TEXT,
+    AnyType,
+    Choice,
+    ListOf,
+    MapOf,
+    RecordType,
+    SetOf,
+    Type,
+)
+
+REPO = Path(__file__).resolve().parent.parent.parent
+BUNDLED = load_rules()
+FRAMEWORKS = sorted(BUNDLED.frameworks)
+DEFAULT_AS_OF = datetime.date(2024, 6, 1)
+_COMPILED: dict[str, CompiledFramework] = {}
+
+
+def compiled(name: str) -> CompiledFramework:
+    """The bundled framework `name`, compiled once per test session."""
+    if name not in _COMPILED:
+        _COMPILED[name] = compile_framework(BUNDLED.frameworks[name])
+    return _COMPILED[name]
+
+
+Outcomes = dict[str, Decision | tuple[Decision, ...]]
+
+
+def reference(framework: ir.Framework, root: RecordValue, as_of: datetime.date) -> tuple[Outcomes, Outcomes]:
+    """The reference evaluator's decisions, in the shape `CompiledFramework.evaluate` returns."""
+    evaluation = Evaluation(framework, root, as_of)
+    judgements = {j.name: evaluation.decide(j) for j in framework.judgements}
+    checks = {c.name: evaluation.decide(c) for c in framework.checks}
+    return judgements, checks
+
+
+def as_dicts(outcomes: Outcomes) -> dict[str, Any]:
+    """Each decision as its JSON object (a list of them for a for-each decision)."""
+    return {
+        name: [d.to_dict() for d in value] if isinstance(value, tuple) else value.to_dict()
+        for name, value in outcomes.items()
+    }
+
+
+def assert_agree(
+    framework: ir.Framework, compiled_framework: CompiledFramework, root: RecordValue, as_of: datetime.date
+) -> tuple[Outcomes, Outcomes]:
+    """Evaluate both ways; the decisions must be equal, key order included. Returns the compiled ones."""
+    expected_j, expected_c = reference(framework, root, as_of)
+    got_j, got_c = compiled_framework.evaluate(root, as_of)
+    assert list(got_j) == list(expected_j)
+    assert list(got_c) == list(expected_c)
+    assert as_dicts(got_j) == as_dicts(expected_j)
+    assert as_dicts(got_c) == as_dicts(expected_c)
+    assert got_j == expected_j  # every field, clause ids included
+    assert got_c == expected_c
+    return got_j, got_c
+
+
+def validated(framework: ir.Framework, data: Any) -> RecordValue | None:
+    """The validated root of `data`, or None when it is not valid evidence."""
+    root, _ = validate(data, framework.evidence, "<test>")
+    return root
+
+
+# ---------------------------------------------------------------- documents for the differential tests
+
+
+def example_documents() -> list[tuple[str, str, str, datetime.date | None]]:
+    """(framework, id, JSON text, as-of) for every example beside the rules and every file under examples/."""
+    found = []
+    for name in FRAMEWORKS:
+        framework = BUNDLED.frameworks[name]
+        for example in framework.examples:
+            if example.evidence_path is not None:
+                text = Path(example.evidence_path).read_text(encoding="utf-8")
+            else:
+                text = example.evidence_text or ""
+            found.append((name, example.location, text, example.as_of))
+        for path in sorted((REPO / "examples" / name).glob("*.json")):
+            found.append((name, str(path.relative_to(REPO)), path.read_text(encoding="utf-8"), None))
+    return found
+
+
+EXAMPLE_DOCUMENTS = example_documents()
+
+
+def _ir_nodes(value: Any) -> Any:
+    """Every IR node reachable from `value` (an IR node, or a tuple of them)."""
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _ir_nodes(item)
+        return
+    if not attrs.has(type(value)) or type(value).__module__ != ir.__name__:
+        return
+    yield value
+    for field in attrs.fields(type(value)):
+        if field.name not in ("span", "type"):
+            yield from _ir_nodes(getattr(value, field.name))
+
+
+def rule_constants(framework: ir.Framework) -> tuple[list[str], list[datetime.date]]:
+    """The text and date constants the framework's rules mention, to aim generated evidence at them."""
+    roots: list[Any] = [*framework.judgements, *framework.checks, *framework.definitions.values()]
+    texts: set[str] = set()
+    dates: set[datetime.date] = set()
+    for node in _ir_nodes(tuple(roots)):
+        if isinstance(node, ir.Const):
+            values = node.value if isinstance(node.value, tuple) else (node.value,)
+            for value in values:
+                if isinstance(value, str):
+                    texts.add(value)
+                elif isinstance(value, datetime.date):
+                    dates.add(value)
+    for bound in (framework.effective_from, framework.effective_until):
+        if bound is not None:
+            dates.add(bound)
+    return sorted(texts), sorted(dates)
+
+
+def date_strategy(dates: list[datetime.date]) -> st.SearchStrategy[datetime.date]:
+    """Dates from 2010 to 2030, and dates within a few days of the rules' own dates."""
+    spread = st.dates(min_value=datetime.date(2010, 1, 1), max_value=datetime.date(2030, 12, 31))
+    if not dates:
+        return spread
+    near = st.tuples(st.sampled_from(dates), st.integers(-3, 3)).map(
+        lambda pair: pair[0] + datetime.timedelta(days=pair[1])
+    )
+    return st.one_of(spread, near)
+
+
+def _set_key(value: Any) -> Any:
+    """What makes two set items the same once validated: numbers by value, anything else by type and value."""
+    if type(value) in (int, Decimal):
+        return ("number", Decimal(value))
+    return (type(value).__name__, value)
+
+
+def evidence_strategy(t: Type, texts: list[str], dates: list[datetime.date]) -> st.SearchStrategy[Any]:
+    """Valid evidence JSON data for type `t`; optional fields and map keys randomly absent or null."""
+    if isinstance(t, RecordType):
+        required = {}
+        optional = {}
+        for name, info in t.fields.items():
+            if name == "framework" and t.open_fields:
+                continue  # the built-in field naming the framework; set by the caller
+            value = evidence_strategy(info.type, texts, dates)
+            if info.optional:
+                optional[name] = st.one_of(st.none(), value)
+            else:
+                required[name] = value
+        return st.fixed_dictionaries(required, optional=optional)
+    if isinstance(t, MapOf):
+        value = evidence_strategy(t.value, texts, dates)
+        return st.fixed_dictionaries({}, optional={m.name: st.one_of(st.none(), value) for m in t.key.members})
+    if isinstance(t, SetOf):
+        if isinstance(t.element, Choice) and t.element.base is None:
+            return st.lists(st.sampled_from([m.name for m in t.element.members]), unique=True, max_size=6)
+        element = evidence_strategy(t.element, texts, dates)
+        if isinstance(t.element, RecordType | MapOf):
+            return st.lists(element, max_size=3)
+        return st.lists(element, unique_by=_set_key, max_size=4)
+    if isinstance(t, ListOf):
+        return st.lists(evidence_strategy(t.element, texts, dates), max_size=4)
+    if isinstance(t, Choice):
+        names = st.sampled_from([m.name for m in t.members])
+        if t.base is None:
+            return names
+        return st.one_of(names, evidence_strategy(t.base, texts, dates))
+    if t == TEXT:
+        random_text = st.text(alphabet="abc019()/-", max_size=6)
+        return st.one_of(st.sampled_from(texts), random_text) if texts else random_text
+    if t == INTEGER:
+        return st.one_of(st.integers(0, 6), st.integers(-5, 1000))
+    if t == DECIMAL:
+        return st.one_of(
+            st.integers(0, 10),
+            st.decimals(min_value=-5, max_value=100, places=2, allow_nan=False, allow_infinity=False),
+        )
+    if t == BOOLEAN:
+        return st.booleans()
+    if t == DATE:
+        return date_strategy(dates).map(datetime.date.isoformat)
+    if isinstance(t, AnyType):
+        return st.none()
+    raise AssertionError(f"no evidence strategy for {t!r}")  # pragma: no cover
+
+
+# ---------------------------------------------------------------- (a) differential tests
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "text", "as_of"),
+    EXAMPLE_DOCUMENTS,
+    ids=[f"{name}:{label}" for name, label, _, _ in EXAMPLE_DOCUMENTS],
+)
+def test_compiled_agrees_on_example_documents(name: str, label: str, text: str, as_of: datetime.date | None) -> None:
+    """On every example document of every bundled framework, compiled decisions equal the evaluator's."""
+    framework = BUNDLED.frameworks[name]
+    data, problems = parse_json(text, label)
+    if problems:
+        pytest.skip("not JSON (an invalid-evidence example)")
+    root = validated(framework, data)
+    if root is None:
+        pytest.skip("not valid evidence (an invalid-evidence example)")
+    date = as_of or _dated(root, framework.dated_by) or DEFAULT_AS_OF
+    assert_agree(framework, compiled(name), root, date)
+
+
+def test_example_documents_cover_every_bundled_framework() -> None:
+    """Every bundled framework has at least one example document in the differential corpus."""
+    assert {name for name, _, _, _ in EXAMPLE_DOCUMENTS} == set(FRAMEWORKS)
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+@given(data=st.data())
+def test_compiled_agrees_on_generated_evidence(name: str, data: st.DataObject) -> None:
+    """On documents generated from a framework's evidence schema, compiled decisions equal the evaluator's."""
+    framework = BUNDLED.frameworks[name]
+    texts, dates = rule_constants(framework)
+    document = data.draw(evidence_strategy(framework.evidence, texts, dates), label="evidence")
+    document["framework"] = name
+    as_of = data.draw(date_strategy(dates), label="as_of")
+    root = validated(framework, document)
+    assume(root is not None)
+    assert root is not None
+    assert_agree(framework, compiled(name), root, as_of)
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_generated_evidence_is_valid(name: str, data: st.DataObject) -> None:
+    """The evidence strategy gives valid documents, so the differential test never tests by rejection."""
+    framework = BUNDLED.frameworks[name]
+    texts, dates = rule_constants(framework)
+    document = data.draw(evidence_strategy(framework.evidence, texts, dates), label="evidence")
+    problems = validate({**document, "framework": name}, framework.evidence, "<test>")[1]
+    assert [(p.pointer, p.message) for p in problems] == []
+
+
+# ---------------------------------------------------------------- (b) the allow-list walk
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_every_generated_module_stays_inside_the_allow_list(name: str) -> None:
+    """Every module generated for a bundled framework uses only allowed node types, names and attributes."""
+    modules = compiled(name).modules
+    framework = BUNDLED.frameworks[name]
+    assert {j.key for j in (*framework.judgements, *framework.checks)} <= set(modules)
+    for key, module in modules.items():
+        check_generated(module)
+        for node in ast.walk(module):
+            assert type(node) in ALLOWED_NODE_TYPES, (key, type(node).__name__)
+            if isinstance(node, ast.Attribute):
+                assert node.attr in ALLOWED_ATTRIBUTES, (key, node.attr)
+            if isinstance(node, ast.Name):
+                assert not node.id.startswith("_"), (key, node.id)
+
+
+def _module(*statements: ast.stmt) -> ast.Module:
+    factory = ast.FunctionDef(
+        name="m",
+        args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=[*statements, ast.Return(value=ast.Constant(value=None))],
+        decorator_list=[],
+        returns=None,
+    )
+    return ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
+
+
+def _load(ident: str) -> ast.Name:
+    return ast.Name(id=ident, ctx=ast.Load())
+
+
+@pytest.mark.parametrize(
+    ("statement", "complaint"),
+    [
+        (ast.Import(names=[ast.alias(name="os")]), "Import"),
+        (ast.Expr(value=ast.Call(func=_load("print"), args=[], keywords=[])), "Expr"),
+        (
+            ast.Assign(targets=[ast.Name(id="v0", ctx=ast.Store())], value=_load("open")),
+            "not one the compiler makes",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Attribute(value=_load("v1"), attr="__class__", ctx=ast.Load()),
+            ),
+            "__class__",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Call(func=_load("v1"), args=[], keywords=[]),
+            ),
+            "helper",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Call(func=_load("h_eval"), args=[], keywords=[]),
+            ),
+            "h_eval",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Lambda(
+                    args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+                    body=ast.Constant(value=1),
+                ),
+            ),
+            "Lambda",
+        ),
+        (
+            ast.Assign(targets=[ast.Name(id="v0", ctx=ast.Store())], value=ast.Constant(value=1.5)),
+            "float",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Attribute(value=_load("v1"), attr="fields", ctx=ast.Store())],
+                value=ast.Constant(value=1),
+            ),
+            "rule",
+        ),
+    ],
+    ids=[
+        "import",
+        "bare-call",
+        "builtin-name",
+        "dunder-attribute",
+        "call-a-local",
+        "unknown-helper",
+        "lambda",
+        "float",
+        "attribute-store",
+    ],
+)
+def test_the_allow_list_walk_rejects_what_generated_code_never_needs(statement: ast.stmt, complaint: str) -> None:
+    """`check_generated` refuses imports, bare calls, builtins, dunders, non-helper calls and other constructs."""
+    with pytest.raises(UnsafeCodeError, match=complaint):
+        check_generated(_module(statement))
+
+
+def test_rule_text_reaches_generated_code_only_as_constants(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Field names and literals that look like Python stay string constants: no identifier comes from a rule."""
+    rule_set, diagnostics = check_text(
+        """
+        framework t "T" effective from 2000-01-01
+        evidence:
+          shell_field: text "A name"
+        judgement greeting: one of (ok "OK", odd "Odd")
+          odd when shell_field = "__import__('os').system('true')"
+            because "{shell_field} __import__('os') \\" ) + exec('1')"
+          otherwise ok because "fine"
+        """
+    )
+    assert rule_set is not None, diagnostics
+    framework = rule_set.frameworks["t"]
+    result = compile_framework(framework)
+    identifiers: set[str] = set()
+    strings: set[str] = set()
+    for module in result.modules.values():
+        check_generated(module)
+        for node in ast.walk(module):
+            for field in ("id", "arg", "name", "attr"):
+                value = getattr(node, field, None)
+                if isinstance(value, str) and not isinstance(node, ast.Constant):
+                    identifiers.add(value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)
+    assert not [i for i in identifiers if any(word in i for word in ("shell", "import", "exec", "system", "greet"))]
+    assert {"shell_field", "__import__('os').system('true')"} <= strings
+    root = validated(framework, {"framework": "t", "shell_field": "__import__('os').system('true')"})
+    assert root is not None
+    judgements, _ = assert_agree(framework, result, root, DEFAULT_AS_OF)
+    assert judgements["greeting"].reason == "__import__('os').system('true') __import__('os') \" ) + exec('1')"
+
+
+# ---------------------------------------------------------------- (c) targeted programs
+
+
+def _rules(check_text, text: str) -> tuple[ir.Framework, CompiledFramework]:  # type: ignore[no-untyped-def]
+    rule_set, diagnostics = check_text(text)
+    assert rule_set is not None, [d.message for d in diagnostics]
+    assert isinstance(rule_set, RuleSet)
+    framework = next(iter(rule_set.frameworks.values()))
+    return framework, compile_framework(framework)
+
+
+def _run(
+    framework: ir.Framework,
+    compiled_framework: CompiledFramework,
+    document: dict[str, Any],
+    as_of: datetime.date = DEFAULT_AS_OF,
+) -> tuple[Outcomes, Outcomes]:
+    root = validated(framework, {"framework": framework.name, **document})
+    assert root is not None
+    return assert_agree(framework, compiled_framework, root, as_of)
+
+
+KLEENE = """
+framework kleene "Kleene" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+evidence:
+  a: optional boolean "A"
+  b: optional boolean "B"
+  g: optional grade "G"
+judgement conj: one of (hit "Hit", miss "Miss")
+  hit when a and b because "both"
+  otherwise miss because "not both"
+judgement disj: one of (hit "Hit", miss "Miss")
+  hit when a or b because "either"
+  otherwise miss because "neither"
+judgement negation: one of (hit "Hit", miss "Miss")
+  hit when not a because "not a"
+  otherwise miss because "a"
+judgement same_outcome_later: one of (hit "Hit", miss "Miss")
+  hit when a because "a"
+  miss when b because "b"
+  otherwise hit because "the fallback agrees with the first clause"
+judgement defaults: one of (hit "Hit", miss "Miss")
+  hit when (a if missing false) or (b is missing) because "a, or b absent"
+  otherwise miss because "otherwise"
+judgement graded: grade
+  poor when g <= poor because "g is {g}"
+  g at least fair when g is present because "floored {g}"
+  otherwise fair because "absent"
+"""
+
+
+def test_kleene_logic_agrees_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`and`, `or`, `not`, `if missing` and `is missing` agree with the evaluator for every true/false/absent mix."""
+    framework, compiled_framework = _rules(check_text, KLEENE)
+    values: list[Any] = [True, False, None]
+    for a, b, g in itertools.product(values, values, ["good", "fair", "poor", None]):
+        document = {k: v for k, v in {"a": a, "b": b, "g": g}.items() if v is not None}
+        judgements, _ = _run(framework, compiled_framework, document)
+        if a is False:
+            assert judgements["conj"].outcome.name == "miss"  # false and unknown = false
+        if a is True:
+            assert judgements["disj"].outcome.name == "hit"  # true or unknown = true
+        if a is None:
+            assert judgements["negation"].status == "undetermined"
+            assert judgements["negation"].missing == ("/a",)
+
+
+def test_a_pending_unknown_clause_with_the_same_outcome_does_not_block(check_text) -> None:  # type: ignore[no-untyped-def]
+    """An unknown clause is overlooked when the clause that fires gives the same outcome; a different one blocks."""
+    framework, compiled_framework = _rules(check_text, KLEENE)
+    judgements, _ = _run(framework, compiled_framework, {"b": False})
+    assert judgements["same_outcome_later"].outcome.name == "hit"
+    assert judgements["same_outcome_later"].inputs == (("/b", False),)
+    judgements, _ = _run(framework, compiled_framework, {"b": True})
+    assert judgements["same_outcome_later"].status == "undetermined"
+    assert judgements["same_outcome_later"].missing == ("/a",)
+    first = framework.decision("same_outcome_later")
+    assert first is not None
+    assert judgements["same_outcome_later"].rule == first.clauses[0].location  # the first pending clause
+
+
+PER_ITEM = """
+framework items "Items" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+record thing:
+  grade: grade "Its grade"
+  size: optional integer "Its size"
+evidence:
+  things: list of thing "Things"
+  spares: optional list of thing "Spare things"
+  limit: optional integer "A limit"
+judgement rated for each t in things: grade
+  poor when t.size > limit because "size {t.size} above {limit}"
+  otherwise t.grade because "as recorded: {t.grade}"
+check consistent for each t in things:
+  failed when rated != t.grade because "rated {rated}, recorded {t.grade}"
+  otherwise passed because "rated as recorded"
+judgement worst_rated: grade
+  otherwise worst of rated because "the worst of {rated}"
+judgement poor_count: integer
+  otherwise count of rated rated poor because "{count of rated rated poor} poor"
+judgement any_big: one of (hit "Hit", miss "Miss")
+  hit when any t in things where t.size > 3 because "a big one"
+  miss when all t in things where t.size is present because "all sized"
+  otherwise miss because "unsized"
+judgement none_small: one of (hit "Hit", miss "Miss")
+  hit when no t in things where t.size < 2 because "none small"
+  otherwise miss because "a small one"
+judgement big_count: integer
+  otherwise (count t in things where t.size > 2) + count of [t.size for t in things] because "counted"
+judgement big_sizes: list of integer
+  otherwise [t.size for t in things where t.size > 1] because "{[t.size for t in things where t.size > 1]}"
+judgement all_sizes: list of integer
+  otherwise [t.size for t in things] because "sizes"
+judgement spare_rated for each t in spares: grade
+  otherwise t.grade because "spare {t.grade}"
+"""
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"things": []},
+        {"things": [{"grade": "good"}]},
+        {"things": [{"grade": "good", "size": 5}], "limit": 3},
+        {"things": [{"grade": "fair", "size": 1}, {"grade": "good", "size": 9}], "limit": 3},
+        {"things": [{"grade": "fair", "size": 1}, {"grade": "poor"}], "limit": 3},
+        {"things": [{"grade": "good", "size": 4}, {"grade": "good"}]},
+    ],
+)
+def test_per_item_references_agree(check_text, document: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """A for-each judgement read per item from a check, and as a list from elsewhere, agrees with the evaluator."""
+    framework, compiled_framework = _rules(check_text, PER_ITEM)
+    _, checks = _run(framework, compiled_framework, document)
+    assert len(checks["consistent"]) == len(document["things"])
+    for index, decision in enumerate(checks["consistent"]):
+        assert decision.item == f"/things/{index}"
+
+
+def test_per_item_reads_include_the_referenced_items_inputs(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A per-item reference merges only that item's inputs into the referring decision."""
+    framework, compiled_framework = _rules(check_text, PER_ITEM)
+    _, checks = _run(
+        framework,
+        compiled_framework,
+        {"things": [{"grade": "fair", "size": 1}, {"grade": "good", "size": 9}], "limit": 3},
+    )
+    second = checks["consistent"][1]
+    assert second.outcome.name == "failed"
+    assert dict(second.inputs) == {"/limit": 3, "/things/1/grade": "good", "/things/1/size": 9}
+
+
+COLLECT = """
+framework gather "Gather" effective from 2000-01-01
+evidence:
+  a: optional boolean "A"
+  b: optional boolean "B"
+  n: integer "N"
+judgement flags: collect one of (x "X", y "Y", z "Z")
+  x when a because "a"
+  y when b because "b"
+  x when n > 2 because "n is {n}"
+judgement flags_or_none: collect one of (x "X", y "Y", z "Z")
+  x when a because "a"
+  y when n > 5 because "n is {n}"
+  otherwise z because "nothing applies"
+"""
+
+
+def test_collect_agrees_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`collect` gathers each firing clause's outcome once, with the evaluator's reasons, inputs and unknowns."""
+    framework, compiled_framework = _rules(check_text, COLLECT)
+    values: list[Any] = [True, False, None]
+    for a, b, n in itertools.product(values, values, [0, 3, 7]):
+        document = {k: v for k, v in {"a": a, "b": b, "n": n}.items() if v is not None}
+        judgements, _ = _run(framework, compiled_framework, document)
+        if (a, b, n) == (True, False, 3):
+            flags = judgements["flags"]
+            assert [o.name for o in flags.outcome] == ["x"]
+            assert flags.reason == ["a", "n is 3"]
+        if (a, b, n) == (False, False, 0):
+            assert judgements["flags"].outcome == ()
+            assert judgements["flags_or_none"].outcome.name == "z"
+
+
+ERRORS = """
+framework broken "Broken" effective from 2000-01-01
+record part:
+  top: integer "Numerator"
+  bottom: integer "Denominator"
+evidence:
+  top: integer "Numerator"
+  bottom: integer "Denominator"
+  parts: list of part "Parts"
+judgement ratio: decimal
+  otherwise top / bottom because "ratio {top / bottom}"
+judgement high: one of (hit "Hit", miss "Miss")
+  hit when ratio > 1 because "above one"
+  otherwise miss because "at most one"
+judgement part_ratio for each p in parts: decimal
+  otherwise p.top / p.bottom because "ratio"
+judgement any_high: one of (hit "Hit", miss "Miss")
+  hit when any p in parts where p.top / p.bottom > 1 because "one above one"
+  otherwise miss because "none above one"
+judgement smallest: integer
+  otherwise min of [p.bottom for p in parts] because "smallest"
+judgement ratios for each x in [p.top / p.bottom for p in parts]: decimal
+  otherwise x because "ratio {x}"
+"""
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"top": 3, "bottom": 2, "parts": [{"top": 1, "bottom": 2}]},
+        {"top": 3, "bottom": 0, "parts": []},
+        {"top": 3, "bottom": 0, "parts": [{"top": 1, "bottom": 0}, {"top": 4, "bottom": 2}]},
+        {"top": 0, "bottom": 5, "parts": [{"top": 4, "bottom": 2}, {"top": 1, "bottom": 0}]},
+    ],
+)
+def test_evaluation_errors_agree(check_text, document: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Division by zero, a failed judgement used elsewhere and `min of` nothing give the evaluator's error decisions."""
+    framework, compiled_framework = _rules(check_text, ERRORS)
+    judgements, _ = _run(framework, compiled_framework, document)
+    if document["bottom"] == 0:
+        assert judgements["ratio"].status == "error"
+        assert judgements["ratio"].error == "division by zero"
+        assert judgements["high"].status == "error"
+        assert "could not be evaluated" in judgements["high"].error
+    if not document["parts"]:
+        assert judgements["smallest"].status == "error"
+
+
+DATES = """
+framework calendar "Calendar" effective from 2000-01-01
+evidence:
+  start: date "Start"
+  finish: optional date "Finish"
+  span: integer "Days"
+judgement due: date
+  otherwise start + 1 month because "a month after {start}: {start + 1 month}"
+judgement last_year: date
+  otherwise start - 1 year because "a year before"
+judgement elapsed: integer
+  otherwise as of - start because "{as of - start} days"
+judgement overdue: one of (hit "Hit", miss "Miss")
+  hit when start + 3 months < as of because "more than three months"
+  otherwise miss because "within three months"
+judgement finished_late: one of (hit "Hit", miss "Miss")
+  hit when finish - start > span because "late by {finish - start - span} days"
+  otherwise miss because "on time, or unknown"
+judgement weeks: date
+  otherwise start + 2 weeks + 10 days because "later"
+"""
+
+
+@pytest.mark.parametrize(
+    ("document", "as_of"),
+    [
+        ({"start": "2020-01-31", "span": 10}, datetime.date(2020, 3, 1)),
+        ({"start": "2020-02-29", "finish": "2020-03-20", "span": 10}, datetime.date(2020, 6, 1)),
+        ({"start": "2019-11-30", "finish": "2019-12-01", "span": 10}, datetime.date(2019, 12, 1)),
+        ({"start": "2023-12-31", "finish": "2024-02-29", "span": 60}, datetime.date(2024, 3, 31)),
+    ],
+)
+def test_date_arithmetic_agrees(check_text, document: dict[str, Any], as_of: datetime.date) -> None:  # type: ignore[no-untyped-def]
+    """Dates plus and minus durations (month ends clamped), date differences and comparisons agree."""
+    framework, compiled_framework = _rules(check_text, DATES)
+    judgements, _ = _run(framework, compiled_framework, document, as_of)
+    if document["start"] == "2020-01-31":
+        assert judgements["due"].outcome == datetime.date(2020, 2, 29)
+        assert judgements["elapsed"].outcome == 30
+        assert judgements["finished_late"].status == "undetermined"
+    if document["start"] == "2020-02-29":
+        assert judgements["last_year"].outcome == datetime.date(2019, 2, 28)
+
+
+def test_definitions_are_computed_once_and_their_reads_merged(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A definition used by several decisions adds its reads to each, as in the evaluator."""
+    framework, compiled_framework = _rules(
+        check_text,
+        """
+        framework defs "Definitions" effective from 2000-01-01
+        evidence:
+          xs: list of integer "Numbers"
+          y: optional integer "Another"
+        define total: integer = sum of xs
+        define big: boolean = total > 10 or y > 3
+        judgement size: one of (large "Large", small "Small")
+          large when big because "total {total}"
+          otherwise small because "total {total}"
+        judgement extra: integer
+          otherwise total + (y if missing 0) because "sum"
+        """,
+    )
+    for document in ({"xs": [1, 2]}, {"xs": [5, 9]}, {"xs": [1], "y": 4}, {"xs": [], "y": 1}):
+        judgements, _ = _run(framework, compiled_framework, document)
+        assert ("/xs", document["xs"]) in judgements["extra"].inputs
+
+
+def test_maps_sets_and_list_operations_agree(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Map members, membership in a map, set differences, unions, sorting and `count ... where` agree."""
+    framework, compiled_framework = _rules(
+        check_text,
+        """
+        framework shapes "Shapes" effective from 2000-01-01
+        scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+        enum area "Area": north "North", south "South", east "East"
+        evidence:
+          grades: map of area to grade "Grade by area"
+          visited: set of area "Areas visited"
+          amounts: list of decimal "Amounts"
+        define unvisited: list of area = [north, south, east] - visited
+        judgement north_grade: grade
+          otherwise grades.north because "north is {grades.north}"
+        judgement any_poor: one of (hit "Hit", miss "Miss")
+          hit when poor in grades because "a poor area"
+          otherwise miss because "no poor area"
+        judgement coverage: integer
+          otherwise count of (unvisited union visited) because "{sorted unvisited} unvisited"
+        judgement good_areas: integer
+          otherwise (count x in grades where x >= good) because "good ones"
+        judgement amounts_total: decimal
+          otherwise sum of amounts because "total {sum of amounts}, most {max of amounts}"
+        judgement worst_grade: grade
+          otherwise worst of grades because "worst"
+        judgement per_area for each g in grades: grade
+          otherwise g because "recorded {g}"
+        check per_area_ok for each g in grades:
+          failed when per_area = poor because "poor"
+          otherwise passed because "not poor"
+        """,
+    )
+    documents: list[dict[str, Any]] = [
+        {"grades": {}, "visited": [], "amounts": []},
+        {"grades": {"north": "good", "south": "poor"}, "visited": ["south"], "amounts": [Decimal("1.5"), 2]},
+        {
+            "grades": {"north": "fair", "south": "good", "east": "good"},
+            "visited": ["east", "north"],
+            "amounts": [Decimal("0.10"), Decimal("0.20")],
+        },
+        {"grades": {"east": None}, "visited": ["north", "south", "east"], "amounts": [3]},
+    ]
+    for document in documents:
+        _run(framework, compiled_framework, document)
+
+
+def test_compiled_framework_decides_each_document_independently() -> None:
+    """One compiled framework evaluates many documents without carrying state between them."""
+    framework = BUNDLED.frameworks["clas"]
+    compiled_framework = compiled("clas")
+    first = validated(
+        framework,
+        {"framework": "clas", "review": {"date": "2018-03-16", "recommendations": 1}, "services_reviewed": ["gp"]},
+    )
+    second = validated(
+        framework,
+        {"framework": "clas", "review": {"date": "2018-03-16", "recommendations": 0}, "services_reviewed": []},
+    )
+    assert first is not None and second is not None
+    before = compiled_framework.evaluate(first, DEFAULT_AS_OF)
+    compiled_framework.evaluate(second, DEFAULT_AS_OF)
+    assert compiled_framework.evaluate(first, DEFAULT_AS_OF) == before
+
+
+FAILING = """
+framework failing "Failing" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+record part:
+  top: integer "Numerator"
+  bottom: integer "Denominator"
+  grade: optional grade "Recorded grade"
+evidence:
+  parts: list of part "Parts"
+judgement share for each p in parts: grade
+  poor when p.top / p.bottom > 1 because "ratio {p.top / p.bottom}"
+  otherwise p.grade because "recorded {p.grade}"
+judgement poor_shares: integer
+  otherwise count of share rated poor because "{count of share rated poor} poor"
+judgement worst_share: grade
+  otherwise worst of share because "worst {worst of share}"
+judgement any_poor: one of (hit "Hit", miss "Miss")
+  hit when any g in share where g = poor because "a poor share"
+  miss when all g in share where g != poor because "none poor"
+  otherwise miss because "otherwise"
+judgement not_good: integer
+  otherwise count of [g for g in share where g != good] because "counted"
+check share_known for each p in parts:
+  failed when share is missing because "unknown share"
+  failed when share = poor and p.grade != poor because "poor but recorded {p.grade}"
+  otherwise passed because "fine"
+"""
+
+NUMBERS = """
+framework numbers "Numbers" effective from 2000-01-01
+evidence:
+  a: decimal "A"
+  b: optional decimal "B"
+  n: integer "N"
+  xs: list of decimal "Xs"
+  ns: set of integer "Ns"
+judgement scaled: decimal
+  otherwise a * 1.5 + n because "{a * 1.5 + n} from {a}"
+judgement compared: one of (hit "Hit", miss "Miss")
+  hit when a - n >= b because "{a - n} against {b}"
+  hit when n * 2 < n + 3 because "small n {n}"
+  otherwise miss because "otherwise"
+judgement total: decimal
+  otherwise sum of xs + (b if missing 0) because "total of {xs}"
+judgement widest: decimal
+  otherwise max of xs - min of xs because "range"
+judgement picked: list of integer
+  otherwise sorted ns because "{sorted ns}"
+judgement small: integer
+  otherwise (count k in ns where k < 3) because "{count of ns} in all"
+"""
+
+PROGRAMS = {
+    "kleene": KLEENE,
+    "items": PER_ITEM,
+    "gather": COLLECT,
+    "broken": ERRORS,
+    "calendar": DATES,
+    "failing": FAILING,
+    "numbers": NUMBERS,
+}
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[ir.Framework, CompiledFramework]]:
+    """Every targeted program of this file, checked and compiled once."""
+    found = {}
+    for name, text in PROGRAMS.items():
+        root = tmp_path_factory.mktemp(name)
+        (root / f"{name}.fw").write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        rule_set, diagnostics = check_rules(root)
+        assert rule_set is not None, [d.message for d in diagnostics]
+        framework = rule_set.frameworks[name]
+        found[name] = (framework, compile_framework(framework))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+@given(data=st.data())
+def test_targeted_programs_agree_on_generated_evidence(
+    programs: dict[str, tuple[ir.Framework, CompiledFramework]], name: str, data: st.DataObject
+) -> None:
+    """Each targeted program agrees with the evaluator on evidence generated from its schema too."""
+    framework, compiled_framework = programs[name]
+    texts, dates = rule_constants(framework)
+    document = data.draw(evidence_strategy(framework.evidence, texts, dates), label="evidence")
+    document["framework"] = name
+    as_of = data.draw(date_strategy(dates), label="as_of")
+    root = validated(framework, document)
+    assume(root is not None)
+    assert root is not None
+    assert_agree(framework, compiled_framework, root, as_of)
+
+
+def test_failed_items_flow_through_list_references_as_in_the_evaluator(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A for-each judgement with an error item, read as a list elsewhere, behaves as in the evaluator."""
+    framework, compiled_framework = _rules(check_text, FAILING)
+    parts = [
+        {"top": 3, "bottom": 0},
+        {"top": 3, "bottom": 1, "grade": "poor"},
+        {"top": 1, "bottom": 2, "grade": "good"},
+    ]
+    judgements, checks = _run(framework, compiled_framework, {"parts": parts})
+    shares = judgements["share"]
+    assert isinstance(shares, tuple)
+    assert [d.status for d in shares] == ["error", "decided", "decided"]
+    assert judgements["poor_shares"].outcome == 1
+    assert [d.status for d in checks["share_known"]] == ["error", "decided", "decided"]
