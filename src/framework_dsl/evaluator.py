@@ -581,7 +581,7 @@ def _pointer_of(value: Any) -> str | None:
 
 def _source_text(node: ir.Expr) -> str:
     span = node.span
-    return span.source.text[span.start : span.end]
+    return " ".join(span.source.text[span.start : span.end].split())
 
 
 def _sort_key(value: Any) -> Any:
