@@ -912,6 +912,7 @@ class _Checker:
             citation=item.citation.value if item.citation else None,
             evidence_text=evidence_text,
             evidence_path=evidence_path,
+            evidence_root=str(scope.file.root),
             evidence_display=display,
             as_of=item.as_of,
             expectations=tuple(expectations),
@@ -1368,6 +1369,16 @@ class _Checker:
         target = self._collection(node.target, env, f"`{node.op} of`")
         item = element_type(target.type) or ERROR
         span = node.span
+        if isinstance(item, AnyType) and item.reason == "any":  # an empty list literal
+            if node.op == "sum":
+                return ir.Unary(op="sum", operand=target, type=INTEGER, span=span)
+            self.error(
+                "types.mismatch",
+                f"`{node.op} of` an empty list has no value",
+                _expr_span(node.target),
+                "give the list at least one item, or use a list from the evidence",
+            )
+            return ir.Unary(op=node.op, operand=target, type=ERROR, span=span)
         if isinstance(item, AnyType):
             return ir.Unary(op=node.op, operand=target, type=item, span=span)
         if node.op in ("worst", "best"):

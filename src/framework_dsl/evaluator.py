@@ -613,10 +613,24 @@ def _extreme(op: str, items: Any, t: Type) -> Any:
     return merge_unknown(*items)
 
 
+# Results beyond these bounds are evaluation errors rather than numbers no JSON reader
+# (nor Python's own int-to-text conversion) could take.
+MAX_INTEGER_BITS = 10_000
+
+
+def _checked(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INTEGER_BITS:
+        raise EvaluationError("the number is too large (over 3,000 digits)")
+    return value
+
+
 def _add(left: Any, right: Any) -> Any:
-    if isinstance(left, Decimal) or isinstance(right, Decimal):
-        return DECIMAL_CONTEXT.add(Decimal(left), Decimal(right))
-    return left + right
+    try:
+        if isinstance(left, Decimal) or isinstance(right, Decimal):
+            return DECIMAL_CONTEXT.add(Decimal(left), Decimal(right))
+        return _checked(left + right)
+    except ArithmeticError as error:
+        raise EvaluationError(f"the arithmetic failed ({type(error).__name__})") from error
 
 
 def _strict(function: Callable[[Any, Any, ir.Binary], Any]) -> Callable[[Any, Any, ir.Binary], Any]:
@@ -686,16 +700,18 @@ def _arith(left: Any, right: Any, node: ir.Binary) -> Any:
         if op == "sub":
             if isinstance(left, Decimal) or isinstance(right, Decimal):
                 return DECIMAL_CONTEXT.subtract(Decimal(left), Decimal(right))
-            return left - right
+            return _checked(left - right)
         if op == "mul":
             if isinstance(left, Decimal) or isinstance(right, Decimal):
                 return DECIMAL_CONTEXT.multiply(Decimal(left), Decimal(right))
+            if left.bit_length() + right.bit_length() > MAX_INTEGER_BITS + 1:
+                raise EvaluationError("the number is too large (over 3,000 digits)")
             return left * right
         if op == "div":
             if right == 0:
                 raise EvaluationError("division by zero", "eval.division-by-zero")
             return DECIMAL_CONTEXT.divide(Decimal(left), Decimal(right))
-    except (DivisionByZero, InvalidOperation) as error:
+    except (DivisionByZero, InvalidOperation, ArithmeticError) as error:
         raise EvaluationError(f"the arithmetic failed ({type(error).__name__})") from error
     raise AssertionError(op)  # pragma: no cover
 

@@ -399,6 +399,15 @@ class _Validator:
                 fields[name] = MISSING
                 continue
             fields[name] = self.value(data[name], info.type, child, depth + 1)
+        raw = data
+        for name, info in t.fields.items():
+            value = fields.get(name)
+            if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice) and isinstance(value, tuple):
+                # A set's order carries no meaning: inputs echo it in the set's own order.
+                canonical = [symbol.name for symbol in value]
+                if canonical != raw[name]:
+                    raw = dict(raw) if raw is data else raw
+                    raw[name] = canonical
         for key in data:
             if key not in t.fields and key not in t.open_fields:
                 self.problem(
@@ -409,7 +418,7 @@ class _Validator:
                     f"`{key}`",
                     hint=did_you_mean(key, t.fields),
                 )
-        return RecordValue(pointer=pointer, fields=fields, raw=data)
+        return RecordValue(pointer=pointer, fields=fields, raw=raw)
 
     def map(self, data: Any, t: MapOf, pointer: str, depth: int) -> MapValue | None:
         if not isinstance(data, dict):

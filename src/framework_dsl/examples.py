@@ -125,7 +125,13 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
         )
 
     if example.evidence_path is not None:
-        text: str | bytes = Path(example.evidence_path).read_bytes()
+        # Checked when the rules were checked, and again now: the rules may come from the
+        # cache, and the file may have been swapped for a link since.
+        path = Path(example.evidence_path)
+        root = Path(example.evidence_root or path.parent)
+        if not path.resolve().is_relative_to(root.resolve()) or not path.is_file():
+            return outcome([_problem_failure(example, "the example file is outside the rules root or gone")], None)
+        text: str | bytes = path.read_bytes()
     else:
         text = example.evidence_text or ""
     data, problems = parse_json(text, example.evidence_display)

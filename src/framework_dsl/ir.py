@@ -220,6 +220,7 @@ class Example:
     citation: str | None
     evidence_text: str | None  # inline JSON text, or None when from a file
     evidence_path: str | None  # absolute path of a `given file`, checked inside the root
+    evidence_root: str | None = None  # the rules root, checked again when the file is read
     evidence_display: str  # where the evidence came from, for messages
     as_of: datetime.date | None
     expectations: tuple[Expectation, ...]

@@ -279,6 +279,17 @@ class _Builder(Transformer[Token, Any]):
     def _unquote(self, token: Token) -> str:
         try:
             value: str = json.loads(str(token))
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.problems.append(
+                Diagnostic(
+                    code="syntax.invalid-literal",
+                    message="this quoted text holds a lone surrogate escape (such as \\ud800), which is not a character",
+                    span=self._tok_span(token),
+                    hint="write the character itself, or a high-low pair of escapes that encodes one character",
+                )
+            )
+            return str(token)[1:-1]
         except json.JSONDecodeError:
             self.problems.append(
                 Diagnostic(

@@ -302,7 +302,7 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     cache_name = _cache_name(roots)
     if cache_name is not None:
         cached = cache.load(cache_name)
-        if isinstance(cached, tuple) and len(cached) == 3:
+        if isinstance(cached, tuple) and len(cached) == 3 and _example_files_still_inside(cached[0]):
             frameworks, digest, warnings = cached
             return RuleSet(frameworks=frameworks, digest=digest, diagnostics=warnings), list(warnings)
     # Parsing and checking are only needed when the cache cannot answer: import them here.
@@ -317,6 +317,22 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     if cache_name is not None:
         cache.store(cache_name, (frameworks, loaded.digest, tuple(diagnostics)))
     return RuleSet(frameworks=frameworks, digest=loaded.digest, diagnostics=tuple(diagnostics)), diagnostics
+
+
+def _example_files_still_inside(frameworks: dict[str, ir.Framework]) -> bool:
+    """Whether every `given file` of cached rules is still a file inside its rules root.
+
+    The cache key covers the rule files only; an example file swapped for a link out of
+    the root since must send the rules back through the checker, which reports it.
+    """
+    for framework in frameworks.values():
+        for example in framework.examples:
+            if example.evidence_path is None or example.evidence_root is None:
+                continue
+            path = Path(example.evidence_path)
+            if not path.is_file() or not path.resolve().is_relative_to(Path(example.evidence_root).resolve()):
+                return False
+    return True
 
 
 def _cache_name(roots: list[Path]) -> str | None:

@@ -18,6 +18,7 @@ from framework_dsl.cli.common import (
     _guard,
     _parse_date,
     _report_rule_errors,
+    _terminate_cleanly,
     atomic_output,
     evaluate_input,
     iter_inputs,
@@ -265,4 +266,5 @@ def _peek_single(results: Iterator[Result], many_paths: bool) -> tuple[Iterator[
 
 def main_check() -> None:
     """Console entry point of `framework-check`."""
+    _terminate_cleanly()
     framework_check()

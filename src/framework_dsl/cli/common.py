@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -55,11 +56,29 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(handle.name, _report_mode(target))
         os.replace(handle.name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         raise
+
+
+def _report_mode(target: Path) -> int:
+    """The mode a report gets: the old report's, else an ordinary new file's (0666 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    umask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _terminate_cleanly() -> None:
+    """Turn SIGTERM into a normal exit, so an unfinished report's temporary file is removed."""
+    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no signals here
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _report_rule_errors(diagnostics: list[Diagnostic]) -> None:

@@ -1,0 +1,478 @@
+"""Fuzzing evidence: whatever arrives, evaluation ends in a result whose status says what happened.
+
+Evidence is generated from each bundled framework's own schema (`ir.Framework.evidence`,
+a `RecordType` of typesystem types) and then mutated: wrong types, missing and extra
+fields, nulls, huge numbers, nesting 10,000 levels deep, very long texts and lists,
+duplicate keys, non-UTF-8 bytes, empty input, a JSON array at the top, truncation.
+The property, through `RuleSet.evaluate_json`: a `Result` with status `evaluated`,
+`invalid_evidence` or `not_in_force`, whose `to_json()` works and is byte-identical
+when the same bytes are evaluated again; no exception. `framework-check` on such files
+exits 0 or 1 without a traceback.
+
+Budgets are small under the default `ci` profile; `HYPOTHESIS_PROFILE=long` runs the
+same properties with the `long` profile's budget (as does `--hypothesis-profile=long`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from framework_dsl import RuleSet, check_rules, load_rules
+from framework_dsl.diagnostics import CODES
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    DURATION,
+    INTEGER,
+    TEXT,
+    AnyType,
+    Choice,
+    ListOf,
+    MapOf,
+    RecordType,
+    SetOf,
+    Type,
+)
+
+if "HYPOTHESIS_PROFILE" in os.environ:  # HYPOTHESIS_PROFILE=long opts in to long runs
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+REPO = Path(__file__).resolve().parents[2]
+FRAMEWORK_CHECK = Path(sys.executable).with_name("framework-check")
+STATUSES = {"evaluated", "invalid_evidence", "not_in_force"}
+AS_OF = "2020-06-30"
+
+
+def budget(ci_examples: int) -> settings:
+    """A small budget under the `ci` profile; the loaded profile's own under any other."""
+    quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+    if settings.get_current_profile_name() == "ci":
+        return settings(max_examples=ci_examples, suppress_health_check=quiet)
+    return settings(suppress_health_check=quiet)
+
+
+def _bundled() -> RuleSet | None:
+    rule_set, _ = check_rules()
+    return rule_set
+
+
+BUNDLED = _bundled()
+FRAMEWORKS = sorted(BUNDLED.frameworks) if BUNDLED is not None else []
+needs_bundled = pytest.mark.skipif(BUNDLED is None, reason="the bundled rules do not check cleanly")
+
+
+# ---------------------------------------------------------------- evidence from the schema
+
+JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=8), st.just(1.5))
+ANY_JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def schema_values(t: Type, depth: int = 0) -> st.SearchStrategy[Any]:
+    """JSON data that the schema type `t` accepts (decimals as `Decimal`, dates as ISO text)."""
+    if depth > 8:
+        return st.nothing()
+    if isinstance(t, AnyType):
+        return ANY_JSON
+    if isinstance(t, RecordType):
+        required = {}
+        optional = {}
+        for name, info in t.fields.items():
+            if name == "framework":
+                continue
+            inner = schema_values(info.type, depth + 1)
+            if info.optional:
+                optional[name] = st.one_of(st.none(), inner)
+            else:
+                required[name] = inner
+        return st.fixed_dictionaries(required, optional=optional)
+    if isinstance(t, MapOf):
+        keys = [m.name for m in t.key.members]
+        return st.dictionaries(st.sampled_from(keys), schema_values(t.value, depth + 1), max_size=len(keys))
+    if isinstance(t, SetOf):
+        return st.lists(schema_values(t.element, depth + 1), max_size=4, unique_by=_key)
+    if isinstance(t, ListOf):
+        return st.lists(schema_values(t.element, depth + 1), max_size=4)
+    if isinstance(t, Choice):
+        members = st.sampled_from([m.name for m in t.members])
+        return st.one_of(members, schema_values(t.base, depth + 1)) if t.base is not None else members
+    if t == TEXT:
+        return st.text(max_size=20)
+    if t == INTEGER:
+        return st.one_of(st.integers(-5, 30), st.integers(-(2**70), 2**70))
+    if t == DECIMAL:
+        return st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=4)
+    if t == BOOLEAN:
+        return st.booleans()
+    if t == DATE:
+        return st.one_of(
+            st.dates(min_value=datetime.date(2005, 1, 1), max_value=datetime.date(2030, 12, 31)),
+            st.sampled_from(["2016-02-29", "2019-02-28", "2014-01-01"]),
+        ).map(lambda d: d if isinstance(d, str) else d.isoformat())
+    if t == DURATION:
+        return st.nothing()
+    raise AssertionError(f"no strategy for {t!r}")
+
+
+def evidence_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A whole evidence document for framework `name`, naming it, sometimes with a subject."""
+    assert BUNDLED is not None
+    framework = BUNDLED.framework(name)
+    subject = st.one_of(st.just(None), st.fixed_dictionaries({"provider": st.text(max_size=10)}))
+    return st.tuples(schema_values(framework.evidence), subject).map(
+        lambda pair: {"framework": name, **pair[0], **({"subject": pair[1]} if pair[1] is not None else {})}
+    )
+
+
+ANY_FRAMEWORK_EVIDENCE = st.sampled_from(FRAMEWORKS or ["-"]).flatmap(
+    lambda name: evidence_for(name) if BUNDLED is not None else st.just({})
+)
+
+
+# ---------------------------------------------------------------- writing JSON, and breaking it
+
+
+class Deep:
+    """A placeholder written as `depth` nested lists (too deep to build as Python data)."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+
+
+def dumps(value: Any) -> str:
+    """JSON text with exact decimals and `Deep` placeholders expanded."""
+    if isinstance(value, Deep):
+        return "[" * value.depth + "1" + "]" * value.depth
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(str(k)) + ":" + dumps(v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _containers(value: Any, found: list[Any]) -> list[Any]:
+    if isinstance(value, dict | list):
+        found.append(value)
+        for child in value.values() if isinstance(value, dict) else value:
+            _containers(child, found)
+    return found
+
+
+ODD_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    "",
+    "x",
+    "gp",
+    [],
+    {},
+    [None],
+    {"a": 1},
+    10**4000,
+    Decimal("1e999999999"),
+    Decimal("-1e-999999999"),
+    2**64,
+    "2019-02-30",
+    "9999-12-31",
+    "0001-01-01",
+    "__import__('os')",
+    "{__class__}",
+]
+BIG = {
+    "deep": lambda: Deep(10_000),
+    "long-text": lambda: "t" * 200_001,
+    "long-list": lambda: [0] * 100_001,
+    "many-objects": lambda: [{}] * 2_000,
+}
+
+
+def odd(draw: st.DrawFn) -> Any:
+    """A fresh copy of one odd value (the edits below change containers in place)."""
+    return copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+
+
+@st.composite
+def mutated_data(draw: st.DrawFn, document: dict[str, Any]) -> Any:
+    """The document with one structural edit somewhere in it."""
+    containers = _containers(document, [])
+    target = draw(st.sampled_from(containers))
+    kind = draw(st.sampled_from(["wrong-type", "delete", "extra", "null", "big", "wrap"]))
+    keys = list(target) if isinstance(target, dict) else list(range(len(target)))
+    if kind == "extra" or not keys:
+        if isinstance(target, dict):
+            target[draw(st.sampled_from(["unexpected", "__proto__", "", "Framework", "subject"]))] = odd(draw)
+        else:
+            target.append(odd(draw))
+        return document
+    key = draw(st.sampled_from(keys))
+    if kind == "delete":
+        del target[key]
+    elif kind == "null":
+        target[key] = None
+    elif kind == "wrong-type":
+        target[key] = odd(draw)
+    elif kind == "big":
+        target[key] = BIG[draw(st.sampled_from(sorted(BIG)))]()
+    else:
+        target[key] = [target[key]] if draw(st.booleans()) else {"value": target[key]}
+    return document
+
+
+@st.composite
+def mutated_bytes(draw: st.DrawFn, text: str) -> bytes:
+    """The document's text with one edit at the text level."""
+    data = text.encode("utf-8")
+    kind = draw(
+        st.sampled_from(
+            ["duplicate-key", "non-utf-8", "empty", "top-array", "truncate", "bom", "utf-16", "nan", "trailing"]
+        )
+    )
+    at = draw(st.integers(0, len(data)))
+    if kind == "duplicate-key":
+        return data.replace(b"{", b'{"framework":"x",', 1)
+    if kind == "non-utf-8":
+        return data[:at] + draw(st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80abc"])) + data[at:]
+    if kind == "empty":
+        return draw(st.sampled_from([b"", b" ", b"\n", b"\xef\xbb\xbf"]))
+    if kind == "top-array":
+        return b"[" + data + b"]"
+    if kind == "truncate":
+        return data[:at]
+    if kind == "bom":
+        return b"\xef\xbb\xbf" + data
+    if kind == "utf-16":
+        return text.encode("utf-16")
+    if kind == "nan":
+        return data.replace(b"}", b',"n":NaN}', 1)
+    return data + draw(st.sampled_from([b"}", b",", b" {}", b"\x00"]))
+
+
+# ---------------------------------------------------------------- the property
+
+
+def assert_result(rule_set: RuleSet, data: bytes | str, as_of: str | None = AS_OF) -> str:
+    """Evaluate twice: a result with a known status, sound problems, and the same JSON both times."""
+    result = rule_set.evaluate_json(data, as_of, source="fuzz.json")
+    assert result.status in STATUSES
+    if result.status == "invalid_evidence":
+        assert result.problems
+        assert result.judgements == {} and result.checks == {}
+    for problem in result.problems:
+        assert problem.code in CODES, problem
+        assert problem.pointer is not None or problem.document is not None
+    text = result.to_json()
+    again = rule_set.evaluate_json(data, as_of, source="fuzz.json").to_json()
+    assert again == text
+    json.loads(text)
+    return text
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_rules_cache() -> Iterator[None]:
+    """Keep the per-user rules cache out of these tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FRAMEWORK_DSL_NO_CACHE", "1")
+        yield
+
+
+@needs_bundled
+@budget(40)
+@given(ANY_FRAMEWORK_EVIDENCE)
+def test_evidence_generated_from_the_schema_is_accepted(document: dict[str, Any]) -> None:
+    """Evidence built from a framework's own schema is evaluated or not in force, never refused."""
+    assert BUNDLED is not None
+    text = dumps(document)
+    result = BUNDLED.evaluate_json(text, AS_OF)
+    assert result.status in {"evaluated", "not_in_force"}, [(p.pointer, p.message) for p in result.problems]
+    assert_result(BUNDLED, text)
+
+
+@needs_bundled
+@budget(60)
+@given(st.data())
+def test_mutated_evidence_always_gives_a_result(data: st.DataObject) -> None:
+    """Schema evidence with structural edits (wrong types, nulls, extra fields, huge values) gives a sound result."""
+    assert BUNDLED is not None
+    document = data.draw(ANY_FRAMEWORK_EVIDENCE)
+    for _ in range(data.draw(st.integers(1, 3))):
+        document = data.draw(mutated_data(document))
+    assert_result(BUNDLED, dumps(document).encode("utf-8"))
+
+
+@needs_bundled
+@budget(40)
+@given(st.data())
+def test_mutated_evidence_bytes_always_give_a_result(data: st.DataObject) -> None:
+    """Schema evidence with text edits (duplicate keys, bad bytes, truncation, arrays) gives a sound result."""
+    assert BUNDLED is not None
+    document = data.draw(ANY_FRAMEWORK_EVIDENCE)
+    assert_result(BUNDLED, data.draw(mutated_bytes(dumps(document))), as_of=data.draw(st.sampled_from([AS_OF, None])))
+
+
+EDGE_INPUTS: dict[str, bytes] = {
+    "empty": b"",
+    "whitespace": b" \n\t",
+    "bom-only": b"\xef\xbb\xbf",
+    "null": b"null",
+    "number": b"42",
+    "text": b'"clas"',
+    "top-array": b'[{"framework": "clas"}]',
+    "nested-10000-lists": b"[" * 10_000 + b"]" * 10_000,
+    "nested-10000-objects": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+    "duplicate-keys": b'{"framework": "clas", "framework": "clas"}',
+    "non-utf-8": b'{"framework": "clas\xff"}',
+    "utf-16": '{"framework": "clas"}'.encode("utf-16"),
+    "nan": b'{"framework": "clas", "x": NaN}',
+    "infinity": b'{"framework": "clas", "x": -Infinity}',
+    "huge-integer": b'{"framework": "clas", "review": {"date": "2018-03-16", "recommendations": '
+    + b"9" * 4299
+    + b'}, "services_reviewed": []}',
+    "too-many-digits": b'{"framework": "clas", "x": ' + b"9" * 5000 + b"}",
+    "huge-exponent": b'{"framework": "clas", "review": {"date": "2018-03-16", "recommendations": 1e999999999}}',
+    "framework-is-a-list": b'{"framework": ["clas"]}',
+    "framework-unknown": b'{"framework": "__class__"}',
+    "framework-long": b'{"framework": "' + b"a" * 200_000 + b'"}',
+    "no-framework": b"{}",
+    "subject-not-an-object": b'{"framework": "clas", "subject": "x"}',
+}
+
+
+@needs_bundled
+@pytest.mark.parametrize("case", sorted(EDGE_INPUTS))
+def test_edge_inputs_give_invalid_evidence(case: str) -> None:
+    """Each malformed input gives `invalid_evidence` with at least one registered problem, the same JSON twice."""
+    assert BUNDLED is not None
+    data = EDGE_INPUTS[case]
+    if case == "huge-integer":  # a valid document with a 4,299-digit count: it is evaluated
+        assert_result(BUNDLED, data)
+        return
+    assert_result(BUNDLED, data)
+    assert BUNDLED.evaluate_json(data, AS_OF).status == "invalid_evidence"
+
+
+# ---------------------------------------------------------------- once crashes, and known failures
+
+
+def _clas_with(**fields: Any) -> dict[str, Any]:
+    document = json.loads((REPO / "examples" / "clas" / "complete.json").read_text(encoding="utf-8"))
+    document.update(fields)
+    return document
+
+
+@needs_bundled
+@pytest.mark.parametrize("depth", [600, 900])
+def test_deeply_nested_subject_gives_a_result(depth: int) -> None:
+    """A subject nested 600-900 levels deep (within what JSON parsing allows) is refused as too large, not a crash."""
+    assert BUNDLED is not None
+    text = dumps(_clas_with(subject={"x": "PLACEHOLDER"})).replace('"PLACEHOLDER"', dumps(Deep(depth)))
+    assert_result(BUNDLED, text)
+    result = BUNDLED.evaluate_json(text, AS_OF)
+    assert [p.code for p in result.problems] == ["evidence.too-large"]
+
+
+@needs_bundled
+@pytest.mark.parametrize("where", ["unknown-key", "subject", "member"])
+def test_lone_surrogate_escapes_give_writable_json(where: str) -> None:
+    """Evidence with a lone-surrogate escape is invalid evidence whose JSON can be written as UTF-8."""
+    assert BUNDLED is not None
+    if where == "unknown-key":
+        text = dumps(_clas_with(PLACEHOLDER=1)).replace("PLACEHOLDER", "\\ud800")
+    elif where == "subject":
+        text = dumps(_clas_with(subject={"name": "PLACEHOLDER"})).replace("PLACEHOLDER", "\\udfff")
+    else:
+        text = dumps(_clas_with(services_reviewed=["PLACEHOLDER"])).replace("PLACEHOLDER", "\\ud800")
+    assert_result(BUNDLED, text).encode("utf-8")
+    assert BUNDLED.evaluate_json(text, AS_OF).status == "invalid_evidence"
+
+
+DECIMAL_RULES = """\
+framework numbers "Numbers"
+  effective from 2014-01-01
+evidence:
+  x: decimal "a decimal"
+  xs: list of decimal "some decimals"
+  i: integer "an integer"
+judgement bigger: decimal
+  otherwise x + 1
+judgement total: decimal
+  otherwise sum of xs
+judgement share: decimal
+  otherwise 1 / x
+judgement fourth_power: integer
+  otherwise i * i * i * i
+"""
+
+
+@pytest.mark.parametrize("x", ["1e999999999", "9e999999", "1e-999999999"])
+def test_decimal_overflow_is_an_evaluation_error_not_a_crash(write_rules, x: str) -> None:  # type: ignore[no-untyped-def]
+    """A decimal beyond the arithmetic context's range gives a result (an error decision), not an exception."""
+    rule_set = load_rules(write_rules({"numbers.fw": DECIMAL_RULES}))
+    assert_result(rule_set, f'{{"framework": "numbers", "x": {x}, "xs": [{x}, {x}], "i": 1}}')
+
+
+def test_huge_integer_outcome_can_be_written(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A 4,000-digit integer raised to the fourth power gives a result whose JSON can be written."""
+    rule_set = load_rules(write_rules({"numbers.fw": DECIMAL_RULES}))
+    assert_result(rule_set, '{"framework": "numbers", "x": 1, "xs": [], "i": ' + "9" * 4000 + "}")
+
+
+# ---------------------------------------------------------------- the real command
+
+
+def _framework_check(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(FRAMEWORK_CHECK), *args],
+        capture_output=True,
+        timeout=180,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+@needs_bundled
+def test_framework_check_on_fuzzed_files_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    """`framework-check` evaluates a valid file among malformed ones, reports each bad one, and exits 1."""
+    names = ["good.json"]
+    (tmp_path / "good.json").write_bytes((REPO / "examples" / "clas" / "complete.json").read_bytes())
+    (tmp_path / "surrogate.json").write_text(dumps(_clas_with(PLACEHOLDER=1)).replace("PLACEHOLDER", "\\ud800"))
+    names.append("surrogate.json")
+    for case, data in sorted(EDGE_INPUTS.items()):
+        if case in {"huge-integer", "framework-long"}:
+            continue
+        (tmp_path / f"{case}.json").write_bytes(data)
+        names.append(f"{case}.json")
+    completed = _framework_check(*names, "--format", "json", "--as-of", AS_OF, cwd=tmp_path)
+    stderr = completed.stderr.decode("utf-8", "replace")
+    assert completed.returncode == 1, stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    results = json.loads(completed.stdout)
+    assert [r["source"] for r in results] == names
+    assert [r["status"] for r in results] == ["evaluated"] + ["invalid_evidence"] * (len(names) - 1)
