@@ -375,6 +375,7 @@ def test_evaluation_touches_no_file_environment_clock_network_or_code(sealed, pa
 def test_dated_evidence_without_as_of_does_not_read_the_clock(bundled: RuleSet, sealed) -> None:  # type: ignore[no-untyped-def]
     """Without `as_of`, evidence that carries its own date is evaluated as of that date, not today."""
     data = (EXAMPLES / "clas" / "complete.json").read_bytes()
+    bundled.prepare()  # compiling happens here, unsealed, whatever ran before this test
     bundled.evaluate_json(data)
     with sealed():
         result = bundled.evaluate_json(data)
