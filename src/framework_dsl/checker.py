@@ -54,6 +54,9 @@ from framework_dsl.typesystem import (
 )
 
 RESULT_STATUSES = ("evaluated", "invalid_evidence", "not_in_force")
+# Far beyond any published framework's chain of reasoning, and shallow enough that
+# checking and evaluating a chain stays well inside Python's recursion limit.
+MAX_DEPENDENCY_DEPTH = 48
 BUILT_IN_FIELDS = ("framework", "subject")
 
 # ---------------------------------------------------------------- entities in scope
@@ -163,6 +166,7 @@ class _Checker:
         self.definitions: dict[str, ir.Definition] = {}
         self.dependencies: dict[str, set[str]] = {}
         self.entities_by_key: dict[str, _DefineEntity | _DecisionEntity] = {}
+        self._define_depth = 0
 
     # -- reporting
 
@@ -600,6 +604,15 @@ class _Checker:
             return entity.type
         if entity.visiting:
             return ERROR  # a cycle: reported once, by _report_cycles
+        if self._define_depth > MAX_DEPENDENCY_DEPTH:
+            return ERROR  # too deep a chain: reported once, by _report_cycles; checked on its own turn
+        self._define_depth += 1
+        try:
+            return self._define_now(entity)
+        finally:
+            self._define_depth -= 1
+
+    def _define_now(self, entity: _DefineEntity) -> Type:
         entity.visiting = True
         decl = entity.decl
         env = _Env(entity.scope, {}, entity.key)
@@ -923,35 +936,58 @@ class _Checker:
     # -- cycles
 
     def _report_cycles(self) -> None:
+        """Report each cycle once, and chains deeper than MAX_DEPENDENCY_DEPTH; iterative."""
+        graph = {key: sorted(targets) for key, targets in self.dependencies.items()}
         state: dict[str, int] = {}
-        stack: list[str] = []
+        depth: dict[str, int] = {}
         reported: set[frozenset[str]] = set()
-
-        def visit(key: str) -> None:
-            state[key] = 1
-            stack.append(key)
-            for target in sorted(self.dependencies.get(key, ())):
-                if state.get(target) == 1:
-                    cycle = stack[stack.index(target) :]
-                    members = frozenset(cycle)
-                    if members not in reported:
-                        reported.add(members)
-                        names = " → ".join([*(k.split(":", 1)[1] for k in cycle), target.split(":", 1)[1]])
-                        first = self.entities_by_key[target]
-                        self.error(
-                            "names.cycle",
-                            f"`{target.split(':', 1)[1]}` depends on itself: {names}",
-                            first.span,
-                            "a judgement or definition cannot use its own outcome, even through others",
-                        )
+        in_cycle = False
+        for root in sorted(graph):
+            if root in state:
+                continue
+            path: list[str] = [root]
+            iterators = [iter(graph.get(root, ()))]
+            state[root] = 1
+            while path:
+                key = path[-1]
+                target = next(iterators[-1], None)
+                if target is None:
+                    state[key] = 2
+                    depth[key] = 1 + max((depth.get(t, 0) for t in graph.get(key, ())), default=0)
+                    path.pop()
+                    iterators.pop()
+                elif state.get(target) == 1:
+                    in_cycle = True
+                    self._report_cycle(path[path.index(target) :], target, reported)
                 elif target not in state:
-                    visit(target)
-            stack.pop()
-            state[key] = 2
+                    state[target] = 1
+                    path.append(target)
+                    iterators.append(iter(graph.get(target, ())))
+        if in_cycle:
+            return
+        deepest = max(depth.items(), key=lambda item: (item[1], item[0]), default=None)
+        if deepest is not None and deepest[1] > MAX_DEPENDENCY_DEPTH:
+            key, length = deepest
+            self.error(
+                "names.too-deep",
+                f"`{key.split(':', 1)[1]}` rests on a chain of {length} judgements and definitions, "
+                f"each using the next (at most {MAX_DEPENDENCY_DEPTH})",
+                self.entities_by_key[key].span,
+                "combine steps of the chain, or compute them side by side rather than one from the next",
+            )
 
-        for key in sorted(self.dependencies):
-            if key not in state:
-                visit(key)
+    def _report_cycle(self, cycle: list[str], target: str, reported: set[frozenset[str]]) -> None:
+        members = frozenset(cycle)
+        if members in reported:
+            return
+        reported.add(members)
+        names = " → ".join([*(k.split(":", 1)[1] for k in cycle), target.split(":", 1)[1]])
+        self.error(
+            "names.cycle",
+            f"`{target.split(':', 1)[1]}` depends on itself: {names}",
+            self.entities_by_key[target].span,
+            "a judgement or definition cannot use its own outcome, even through others",
+        )
 
     # -- expressions
 

@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "names.duplicate": "a name declared twice",
     "names.ambiguous": "a name with more than one meaning here",
     "names.cycle": "judgements or definitions that depend on each other in a circle",
+    "names.too-deep": "judgements or definitions chained, each using the next, beyond the depth allowed",
     "types.mismatch": "an expression of the wrong type",
     "outcomes.unknown": "an outcome that is not a grade or outcome of the judgement's type",
     "judgement.not-exhaustive": "a judgement with no `otherwise` that can fall through",

@@ -183,3 +183,21 @@ judgement picks: collect one of (p "P", q "Q")
   q when true because "also always"
 """
     assert codes(check_text, text) == []
+
+
+def test_the_deepest_allowed_chain_evaluates_on_both_paths(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A chain at the depth limit checks and evaluates, on the reference evaluator and the compiled form alike."""
+    from framework_dsl.checker import MAX_DEPENDENCY_DEPTH
+    from framework_dsl.ruleset import check_rules
+
+    length = MAX_DEPENDENCY_DEPTH
+    lines = [HEAD, "evidence:\n  n: integer\n"]
+    lines += [
+        f"judgement j{i}: integer\n  otherwise {f'j{i + 1}' if i < length - 1 else 'n'} + 1\n" for i in range(length)
+    ]
+    rule_set, diagnostics = check_rules(write_rules({"chain.fw": "".join(lines)}))
+    assert diagnostics == [] and rule_set is not None
+    reference = rule_set.evaluate({"framework": "demo", "n": 1}, "2021-01-01")
+    compiled = rule_set.prepare().evaluate({"framework": "demo", "n": 1}, "2021-01-01")
+    assert reference.judgements["j0"].outcome == length + 1
+    assert reference.to_json() == compiled.to_json()
