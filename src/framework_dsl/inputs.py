@@ -17,8 +17,10 @@ import attrs
 
 from framework_dsl.diagnostics import Diagnostic
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
+from framework_dsl.report import render_problems_text, render_result_text
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet
+from framework_dsl.typesystem import Symbol
 
 
 @attrs.frozen
@@ -108,3 +110,52 @@ def evaluate_input(
     return rule_set.evaluate_json(
         item.data, as_of, framework=framework, source=item.source, explain=explain, limits=limits
     )
+
+
+@attrs.frozen
+class Rendered:
+    """One result, already written out: what the command prints and how it ends.
+
+    Worker processes send these back instead of `Result` objects, so the parent only
+    writes text, and little crosses between processes.
+    """
+
+    text: str | None  # the output for json (an indented object), jsonl or text
+    problems: str  # evidence problems as diagnostics, for standard error
+    needs_attention: bool  # invalid, not in force, undetermined or failed: exit 1
+    failed_on: bool  # some outcome at or below the --fail-on grade
+    result: Result | None = None  # kept for the reports built from all results at once
+
+
+def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str, int]) -> Rendered:
+    """Write `result` out in `output_format` (json, jsonl, text; others keep the result)."""
+    text: str | None = None
+    if output_format == "json":
+        text = result.to_json(indent=2, explain=explain)
+    elif output_format == "jsonl":
+        text = result.to_json(indent=None, explain=explain)
+    elif output_format == "text":
+        text = render_result_text(result, explain=explain)
+    return Rendered(
+        text=text,
+        problems=render_problems_text(result) if result.problems else "",
+        needs_attention=result.status != "evaluated" or any(d.status != "decided" for _, d in result.all_decisions()),
+        failed_on=bool(ranks) and fails_on(result, ranks),
+        result=result if text is None else None,
+    )
+
+
+def fails_on(result: Result, ranks: dict[str, int]) -> bool:
+    """Whether any decided grade is at or below the rank given for its scale."""
+    for _, decision in result.all_decisions():
+        if decision.status != "decided":
+            continue
+        outcomes = decision.outcome if isinstance(decision.outcome, tuple) else (decision.outcome,)
+        for outcome in outcomes:
+            if (
+                isinstance(outcome, Symbol)
+                and outcome.ordered
+                and ranks.get(outcome.owner, len(ranks) + 10**6) <= outcome.rank
+            ):
+                return True
+    return False

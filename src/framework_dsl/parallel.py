@@ -12,8 +12,7 @@ import multiprocessing
 from collections.abc import Iterable, Iterator
 
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.inputs import EvidenceInput, evaluate_input
-from framework_dsl.result import Result
+from framework_dsl.inputs import EvidenceInput, Rendered, evaluate_input, render
 from framework_dsl.ruleset import RuleSet, load_rules
 
 # One rule set per worker process, set by the pool's initializer. It is never
@@ -22,17 +21,24 @@ _WORKER: dict[str, object] = {}
 
 
 def _init(
-    rules: tuple[str, ...], as_of: datetime.date | None, framework: str | None, explain: bool, limits: Limits
+    rules: tuple[str, ...],
+    as_of: datetime.date | None,
+    framework: str | None,
+    explain: bool,
+    limits: Limits,
+    output_format: str,
+    ranks: dict[str, int],
 ) -> None:
-    _WORKER["rules"] = load_rules(*rules)
-    _WORKER["options"] = (as_of, framework, explain, limits)
+    _WORKER["rules"] = load_rules(*rules).prepare()
+    _WORKER["options"] = (as_of, framework, explain, limits, output_format, ranks)
 
 
-def _work(item: object) -> Result:
+def _work(item: object) -> Rendered:
     rule_set = _WORKER["rules"]
-    as_of, framework, explain, limits = _WORKER["options"]  # type: ignore[misc]
+    as_of, framework, explain, limits, output_format, ranks = _WORKER["options"]  # type: ignore[misc]
     assert isinstance(rule_set, RuleSet) and isinstance(item, EvidenceInput)
-    return evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
+    result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
+    return render(result, output_format, explain=explain, ranks=ranks)
 
 
 def evaluate_parallel(
@@ -43,10 +49,12 @@ def evaluate_parallel(
     framework: str | None,
     explain: bool,
     jobs: int,
+    output_format: str,
+    ranks: dict[str, int],
     limits: Limits = DEFAULT_LIMITS,
     chunk_size: int = 64,
-) -> Iterator[Result]:
-    """Evaluate `inputs` with `jobs` processes; yield results in input order.
+) -> Iterator[Rendered]:
+    """Evaluate and write out `inputs` with `jobs` processes; yield them in input order.
 
     Inputs are handed to the pool a window at a time (`Pool.imap` alone would read the
     whole input ahead), so memory stays bounded however long the input is.
@@ -54,7 +62,9 @@ def evaluate_parallel(
     context = multiprocessing.get_context("spawn")
     window = jobs * chunk_size * 4
     iterator = iter(inputs)
-    with context.Pool(jobs, initializer=_init, initargs=(rules, as_of, framework, explain, limits)) as pool:
+    with context.Pool(
+        jobs, initializer=_init, initargs=(rules, as_of, framework, explain, limits, output_format, ranks)
+    ) as pool:
         while True:
             batch = list(itertools.islice(iterator, window))
             if not batch:

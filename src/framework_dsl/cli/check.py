@@ -24,15 +24,13 @@ from framework_dsl.cli.common import (
     iter_inputs,
 )
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
+from framework_dsl.inputs import Rendered, render
 from framework_dsl.report import (
-    render_problems_text,
-    render_result_text,
     render_results_html,
     render_results_markdown,
 )
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet, check_rules
-from framework_dsl.typesystem import Symbol
 
 # ---------------------------------------------------------------- framework-check
 
@@ -46,18 +44,6 @@ def _grade_rank(rule_set: RuleSet, grade: str) -> dict[str, int]:
                 if member is not None:
                     ranks[symbol_set.qualname] = member.rank
     return ranks
-
-
-def _fails(result: Result, ranks: dict[str, int]) -> bool:
-    for _, decision in result.all_decisions():
-        if decision.status != "decided":
-            continue
-        outcomes = decision.outcome if isinstance(decision.outcome, tuple) else (decision.outcome,)
-        for outcome in outcomes:
-            if isinstance(outcome, Symbol) and outcome.ordered and outcome.owner in ranks:
-                if outcome.rank >= ranks[outcome.owner]:
-                    return True
-    return False
 
 
 @click.command(name="framework-check", context_settings={"help_option_names": ["-h", "--help"]})
@@ -208,12 +194,25 @@ def _framework_check(
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
 
-        results: Iterator[Result] = evaluate_parallel(
-            rules, inputs, as_of=as_of, framework=framework, explain=explain, jobs=jobs, limits=limits
+        rendered: Iterator[Rendered] = evaluate_parallel(
+            rules,
+            inputs,
+            as_of=as_of,
+            framework=framework,
+            explain=explain,
+            jobs=jobs,
+            limits=limits,
+            output_format=output_format,
+            ranks=ranks,
         )
     else:
-        results = (
-            evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
+        rendered = (
+            render(
+                evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits),
+                output_format,
+                explain=explain,
+                ranks=ranks,
+            )
             for item in inputs
         )
     exit_code = EXIT_OK
@@ -221,31 +220,29 @@ def _framework_check(
     # One input prints one object; several print an array. A folder or a .jsonl file
     # is "several" even when it holds one document; standard input is judged by count.
     many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
-    results, single = _peek_single(results, many_paths)
+    rendered, single = _peek_single(rendered, many_paths)
     collected: list[Result] = []
     with atomic_output(output) as out:
         first = True
         if output_format == "json" and not single:
             out.write("[")
-        for result in results:
-            if result.status != "evaluated" or any(d.status != "decided" for _, d in result.all_decisions()):
+        for item in rendered:
+            if item.needs_attention:
                 exit_code = EXIT_INPUT
-            if result.problems:
-                click.echo(render_problems_text(result), err=True, nl=False)
-            if ranks and _fails(result, ranks):
-                failed_on = True
+            if item.problems:
+                click.echo(item.problems, err=True, nl=False)
+            failed_on = failed_on or item.failed_on
             if output_format == "json":
-                text = result.to_json(indent=2, explain=explain)
                 if single:
-                    out.write(text + "\n")
+                    out.write(f"{item.text}\n")
                 else:
-                    out.write(("\n" if first else ",\n") + text)
+                    out.write(("\n" if first else ",\n") + (item.text or ""))
             elif output_format == "jsonl":
-                out.write(result.to_json(indent=None, explain=explain) + "\n")
+                out.write(f"{item.text}\n")
             elif output_format == "text":
-                out.write(("" if first else "\n") + render_result_text(result, explain=explain))
-            else:
-                collected.append(result)
+                out.write(("" if first else "\n") + (item.text or ""))
+            elif item.result is not None:
+                collected.append(item.result)
             first = False
         if output_format == "json" and not single:
             out.write("\n]\n" if not first else "]\n")
@@ -258,7 +255,7 @@ def _framework_check(
     return exit_code
 
 
-def _peek_single(results: Iterator[Result], many_paths: bool) -> tuple[Iterator[Result], bool]:
+def _peek_single(results: Iterator[Rendered], many_paths: bool) -> tuple[Iterator[Rendered], bool]:
     """Look ahead two results to learn whether there is exactly one, without losing any."""
     head = list(itertools.islice(results, 2))
     return itertools.chain(head, results), len(head) == 1 and not many_paths
