@@ -1,9 +1,7 @@
 """Generated evidence documents for the workload, from a fixed seed.
 
-The weights make every clause of both judgements fire often enough to matter: about a
-quarter of the documents have two or more key questions rated requires improvement, a
-tenth have two or more inadequate, and so on (`python benchmarks/run.py` prints the
-spread of outcomes with the results).
+The weights make every clause of both judgements fire often enough to matter
+(`python benchmarks/run.py` prints the spread of outcomes, and records it in the report).
 """
 
 from __future__ import annotations
