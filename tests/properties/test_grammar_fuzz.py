@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from framework_dsl import RuleSet, check_rules
+from framework_dsl import RuleSet, check_rules, parser
 from framework_dsl.diagnostics import CODES, Diagnostic, render_gnu, render_text, to_json
 from framework_dsl.grammar import build_parser, rule_parser
 
@@ -45,19 +45,7 @@ FRAMEWORK_DSL = Path(sys.executable).with_name("framework-dsl")
 
 # Declaration keywords start a line in real rule files; the parser's error recovery
 # splits a broken file at them, so generated text puts them at a line start too.
-DECLARATION_KEYWORDS = {
-    "framework",
-    "import",
-    "outcome",
-    "scale",
-    "enum",
-    "record",
-    "evidence",
-    "define",
-    "judgement",
-    "check",
-    "example",
-}
+DECLARATION_KEYWORDS = set(parser.DECLARATION_KEYWORDS)
 
 
 def budget(ci_examples: int) -> settings:

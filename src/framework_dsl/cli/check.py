@@ -23,6 +23,7 @@ from framework_dsl.cli.common import (
     evaluate_input,
     iter_inputs,
 )
+from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.inputs import Rendered, render
 from framework_dsl.report import (
@@ -159,8 +160,6 @@ def _framework_check(
         _report_rule_errors(diagnostics)
         return EXIT_RULES
     if framework is not None and framework not in rule_set.frameworks:
-        from framework_dsl.diagnostics import did_you_mean
-
         hint = did_you_mean(framework, rule_set.frameworks)
         raise click.BadParameter(
             f"the rules define no framework `{framework}`"
@@ -172,8 +171,6 @@ def _framework_check(
     if fail_on is not None:
         ranks = _grade_rank(rule_set, fail_on)
         if not ranks:
-            from framework_dsl.diagnostics import did_you_mean
-
             grades = sorted(
                 {
                     m.name
