@@ -41,6 +41,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from framework_dsl import ir
@@ -432,6 +433,53 @@ def _h_collected_none(item: str | None, reads: dict[str, Any]) -> Decision:
     )
 
 
+# -- helpers of the compiled evidence validator (`evidence_compiler.py`)
+
+
+def _h_date(text: str) -> datetime.date | None:
+    """A YYYY-MM-DD text as a date, as `validate` reads it; None if it is not a real date."""
+    if len(text) != 10 or not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _h_within(allowed: frozenset[str], data: dict[str, Any]) -> bool:
+    """Every key of `data` is one of `allowed`."""
+    return allowed.issuperset(data)
+
+
+def _h_unique(items: list[Any]) -> bool:
+    """No item is listed twice (equal and equal-hashing, as `validate` compares them)."""
+    return len(set(items)) == len(items)
+
+
+def _h_sort_symbols(items: list[Symbol]) -> list[Symbol]:
+    """A set of symbols in the order `validate` keeps it: by owner, then rank."""
+    return sorted(items, key=_SYMBOL_ORDER)
+
+
+def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A map's entries in the order of its key enumeration."""
+    return {name: entries[name] for name in names if name in entries}
+
+
+def _h_canonical_raw(raw: dict[str, Any], data: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
+    """`validate`'s echo of a set of symbols in the set's own order (a copy only if it differs)."""
+    if isinstance(value, tuple):
+        canonical = [symbol.name for symbol in value]
+        if canonical != raw[name]:
+            raw = dict(raw) if raw is data else raw
+            raw[name] = canonical
+    return raw
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SYMBOL_ORDER = operator.attrgetter("owner", "rank")
+
+
 class _State:
     """One evaluation of one document: caches, and the rule an error is reported against."""
 
@@ -573,6 +621,23 @@ _HELPERS: dict[str, Any] = {
     "judgement": _h_judgement,
     "item": _h_item,
     **{"bin_" + op: _binary_helper(op) for op in _BINARY},
+    # the compiled evidence validator's
+    "type": type,
+    "dict": dict,
+    "str": str,
+    "int": int,
+    "list": list,
+    "Decimal": Decimal,
+    "date": _h_date,
+    "within": _h_within,
+    "unique": _h_unique,
+    "sort_symbols": _h_sort_symbols,
+    "in_order": _h_in_order,
+    "canonical_raw": _h_canonical_raw,
+    "escape": escape_pointer,
+    "record": RecordValue,
+    "map": MapValue,
+    "pointed": PointedList,
 }
 
 
@@ -807,7 +872,7 @@ class _Compiler:
         if key in self.definition_index:
             return self.definition_index[key], self.definition_vals[key]
         definition = self.framework.definitions[key]
-        module = _Module(self)
+        module = _Module(self, self.modules)
         fn = _Fn(module, ("s", "r"))
         value = fn.ev(definition.value, {})
         fn.emit(ast.Return(value=value.expr()))
@@ -821,7 +886,7 @@ class _Compiler:
     # -- decisions
 
     def decision(self, judgement: ir.Judgement) -> _Entry:
-        module = _Module(self)
+        module = _Module(self, self.modules)
         first = judgement.clauses[0].location if judgement.clauses else None
         if judgement.for_each_source is None:
             fn = _Fn(module, ("s",))
@@ -863,12 +928,18 @@ def _element(source: _Val, source_type: Type, ref: str) -> _Val:
 class _Module:
     """One generated module: a factory taking helpers and constants, returning the function(s)."""
 
-    def __init__(self, compiler: _Compiler) -> None:
-        self.compiler = compiler
+    def __init__(self, compiler: _Compiler | None, modules: dict[str, ast.Module]) -> None:
+        self.compiler = compiler  # None when not compiling a framework's decisions
+        self.modules = modules
         self.helpers: dict[str, None] = {}
         self.constants: list[Any] = []
         self.constant_names: dict[int, str] = {}
         self.counter = 0
+
+    @property
+    def framework_compiler(self) -> _Compiler:
+        assert self.compiler is not None
+        return self.compiler
 
     def new(self) -> str:
         name = f"v{self.counter}"
@@ -915,7 +986,7 @@ class _Module:
         )
         tree = ast.Module(body=[factory], type_ignores=[])
         _check(tree, locate=True)
-        self.compiler.modules[key] = tree
+        self.modules[key] = tree
         code = compile(tree, f"<framework-dsl {label}>", "exec")
         namespace: dict[str, Any] = {"__builtins__": {}}
         exec(code, namespace)  # a code object compiled from the ast above, never text
@@ -1114,11 +1185,11 @@ class _Fn:
         )
 
     def _definition(self, node: ir.DefinitionRef) -> _Val:
-        definition = self.m.compiler.framework.definitions[node.key]
+        definition = self.m.framework_compiler.framework.definitions[node.key]
         if isinstance(definition.value, ir.Const):
             value = definition.value.value
             return _Val(definition.value.type, **self._literal(value), const=value, clean=True)
-        index, flags = self.m.compiler.definition(node.key)
+        index, flags = self.m.framework_compiler.definition(node.key)
         out = self.new()
         self.emit(_assign(out, self.call("definition", _name("s"), _const(index), _name("r"))))
         return _Val(
@@ -1133,7 +1204,7 @@ class _Fn:
         )
 
     def _judgement(self, node: ir.JudgementRef) -> _Val:
-        index = self.m.compiler.decision_index[node.key]
+        index = self.m.framework_compiler.decision_index[node.key]
         out = self.new()
         if node.per_item:
             assert self.index_ref is not None

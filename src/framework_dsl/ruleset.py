@@ -64,6 +64,7 @@ class RuleSet:
     # Compiled forms, built on a framework's first evaluation. Compiling is pure, so the
     # lock only avoids doing the work twice; what is stored never changes.
     _compiled: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
+    _validators: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
     _uses: dict[str, int] = attrs.field(factory=dict, init=False, repr=False)
     _compile_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
@@ -98,10 +99,21 @@ class RuleSet:
                 found = self._compiled.get(name)
                 if found is None:
                     from framework_dsl.compiler import compile_framework
+                    from framework_dsl.evidence_compiler import compile_validator
 
-                    found = compile_framework(self.frameworks[name])
+                    framework = self.frameworks[name]
+                    found = compile_framework(framework)
+                    self._validators[name] = compile_validator(framework)
                     self._compiled[name] = found
         return found
+
+    def compiled_validator(self, name: str) -> Any:
+        """The compiled evidence validator of framework `name` (see `framework_dsl.evidence_compiler`).
+
+        None when the framework's schema is validated by `evidence.validate` alone.
+        """
+        self.compiled(name)
+        return self._validators[name]
 
     def framework(self, name: str) -> ir.Framework:
         """The framework called `name`; `KeyError` if there is none."""
@@ -175,9 +187,15 @@ class RuleSet:
                 found="deeper nesting",
             )
             return self._invalid(chosen, source, None, as_of_date, [problem])
-        root, problems = validate(evidence, chosen.evidence, document, limits)
+        compiled = self._compiled.get(name) if explain else self._evaluator_for(name)
+        root = None
+        fast_validator = self._validators.get(name) if compiled is not None else None
+        if fast_validator is not None:
+            root = fast_validator(evidence, limits)  # None: not accepted on the fast path
         if root is None:
-            return self._invalid(chosen, source, subject, as_of_date, problems)
+            root, problems = validate(evidence, chosen.evidence, document, limits)
+            if root is None:
+                return self._invalid(chosen, source, subject, as_of_date, problems)
         evidence_date = _dated(root, chosen.dated_by)
         effective_as_of = as_of_date or evidence_date or datetime.date.today()
         in_force_date = evidence_date or effective_as_of
@@ -197,7 +215,7 @@ class RuleSet:
             evaluation = Evaluation(chosen, root, effective_as_of, explain=True)
             judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
             checks = {c.name: evaluation.decide(c) for c in chosen.checks}
-        elif (compiled := self._evaluator_for(chosen.name)) is not None:
+        elif compiled is not None:
             judgements, checks = compiled.evaluate(root, effective_as_of)
         else:
             evaluation = Evaluation(chosen, root, effective_as_of)

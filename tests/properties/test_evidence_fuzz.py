@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from framework_dsl import RuleSet, check_rules, load_rules
 from framework_dsl.diagnostics import CODES
+from framework_dsl.evidence import DEFAULT_LIMITS, Limits, MapValue, PointedList, RecordValue, parse_json, validate
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -45,6 +46,7 @@ from framework_dsl.typesystem import (
     MapOf,
     RecordType,
     SetOf,
+    Symbol,
     Type,
 )
 
@@ -324,6 +326,116 @@ def test_mutated_evidence_always_gives_a_result(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
         document = data.draw(mutated_data(document))
     assert_result(BUNDLED, dumps(document).encode("utf-8"))
+
+
+# ---------------------------------------------------------------- the compiled validator
+
+
+def same_value(fast: Any, reference: Any) -> bool:
+    """Whether two validated values are the same: types, pointers, converted fields and raw JSON."""
+    if type(fast) is not type(reference):
+        return False
+    if isinstance(reference, RecordValue):
+        return (
+            fast.pointer == reference.pointer
+            and fast.raw == reference.raw
+            and fast.fields.keys() == reference.fields.keys()
+            and all(same_value(fast.fields[k], reference.fields[k]) for k in reference.fields)
+        )
+    if isinstance(reference, MapValue):
+        return (
+            fast.pointer == reference.pointer
+            and fast.raw == reference.raw
+            and list(fast.entries) == list(reference.entries)
+            and all(same_value(fast.entries[k], reference.entries[k]) for k in reference.entries)
+        )
+    if isinstance(reference, PointedList):
+        return (
+            fast.pointer == reference.pointer
+            and len(fast) == len(reference)
+            and all(same_value(f, r) for f, r in zip(fast, reference, strict=True))
+        )
+    if isinstance(reference, Symbol):
+        return fast is reference
+    return bool(fast == reference) and str(fast) == str(reference)  # Decimal("1.0") is not Decimal("1")
+
+
+def assert_fast_path_agrees(name: str, document: Any, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """The compiled validator accepts only what `validate` accepts, and converts it the same way.
+
+    Returns whether the fast path accepted the document.
+    """
+    assert BUNDLED is not None
+    validator = BUNDLED.compiled_validator(name)
+    assert validator is not None, f"{name}: the evidence schema did not compile"
+    before = copy.deepcopy(document)
+    fast = validator(document, limits)
+    reference, problems = validate(document, BUNDLED.framework(name).evidence, "<evidence>", limits)
+    assert document == before, "validation changed the document"
+    if fast is None:
+        return False
+    assert not problems, f"the fast path accepted a document with problems: {problems}"
+    assert reference is not None and same_value(fast, reference)
+    return True
+
+
+@needs_bundled
+@budget(60)
+@given(st.data())
+def test_compiled_validator_accepts_valid_evidence_as_the_reference_does(data: st.DataObject) -> None:
+    """On evidence built from the schema, the fast path accepts it and builds the very same values."""
+    name = data.draw(st.sampled_from(FRAMEWORKS))
+    document = json.loads(dumps(data.draw(evidence_for(name))), parse_float=Decimal)
+    assert assert_fast_path_agrees(name, document)
+
+
+@needs_bundled
+@budget(100)
+@given(st.data())
+def test_compiled_validator_refuses_whatever_the_reference_refuses(data: st.DataObject) -> None:
+    """On mutated evidence, and under tight limits, the fast path never accepts a document with problems."""
+    name = data.draw(st.sampled_from(FRAMEWORKS))
+    document = json.loads(dumps(data.draw(evidence_for(name))), parse_float=Decimal)
+    for _ in range(data.draw(st.integers(0, 2))):
+        document = data.draw(mutated_data(document))
+    document, unreadable = parse_json(dumps(document), "<evidence>")
+    assume(not unreadable)  # nested too deeply for JSON: never reaches validation
+    if isinstance(document, dict) and "framework" in document:
+        document["framework"] = data.draw(st.sampled_from([name, 7, None, "x" * 30]))
+    limits = data.draw(
+        st.sampled_from(
+            [DEFAULT_LIMITS, Limits(max_text=3), Limits(max_items=1), Limits(max_depth=1), Limits(max_depth=3)]
+        )
+    )
+    assert_fast_path_agrees(name, document, limits)
+
+
+def test_compiled_validator_falls_back_when_the_schema_nests_deeper_than_the_limit(write_rules) -> None:  # type: ignore[no-untyped-def]
+    root = write_rules(
+        {
+            "nest.fw": """
+            framework nest "Nest"
+              effective from 2020-01-01
+            record inner:
+              n: integer "n"
+            record outer:
+              inner: inner "inner"
+            evidence:
+              outer: outer "outer"
+            judgement j: integer
+              otherwise outer.inner.n because "n" cite "c"
+            """
+        }
+    )
+    rules = load_rules(root).prepare()
+    document = {"framework": "nest", "outer": {"inner": {"n": 1}}}
+    validator = rules.compiled_validator("nest")
+    assert validator is not None and validator.depth == 3  # root 0, outer 1, inner 2, n 3
+    assert validator(document, Limits(max_depth=3)) is not None
+    assert validator(document, Limits(max_depth=2)) is None  # the reference validator says why
+    result = rules.evaluate(document, limits=Limits(max_depth=2))
+    assert result.status == "invalid_evidence"
+    assert [p.code for p in result.problems] == ["evidence.too-large"]
 
 
 @needs_bundled

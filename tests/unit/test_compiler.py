@@ -32,6 +32,7 @@ from framework_dsl.compiler import (
     compile_framework,
 )
 from framework_dsl.evaluator import Evaluation
+from framework_dsl.evidence_compiler import compile_validator
 from framework_dsl.evidence import RecordValue, parse_json, validate
 from framework_dsl.result import Decision
 from framework_dsl.ruleset import _dated
@@ -286,9 +287,12 @@ def test_generated_evidence_is_valid(name: str, data: st.DataObject) -> None:
 @pytest.mark.parametrize("name", FRAMEWORKS)
 def test_every_generated_module_stays_inside_the_allow_list(name: str) -> None:
     """Every module generated for a bundled framework uses only allowed node types, names and attributes."""
-    modules = compiled(name).modules
+    modules = dict(compiled(name).modules)
     framework = BUNDLED.frameworks[name]
     assert {j.key for j in (*framework.judgements, *framework.checks)} <= set(modules)
+    validator = compile_validator(framework)
+    assert validator is not None, "every bundled evidence schema compiles"
+    modules["evidence"] = validator.module
     for key, module in modules.items():
         check_generated(module)
         for node in ast.walk(module):

@@ -1,0 +1,326 @@
+"""The compile stage for evidence: a framework's schema -> one function that accepts valid documents fast.
+
+Most evidence is valid. `evidence.validate` is the reference: it walks the schema
+value by value, collecting a problem with pointer, expected and found for every
+mismatch. The compiled validator makes the same type tests inline, in one generated
+function per framework, and builds the same converted values (`RecordValue`,
+`PointedList`, `MapValue`, symbols, dates, decimals) — but it reports nothing. On the
+first thing it does not accept (a wrong type, a missing field, an unknown key, a text
+or list beyond a limit, a repeated set item) it returns None, and the caller runs the
+reference validator, which finds every problem and words the diagnostics. So the fast
+path never accepts what the reference refuses, and every diagnostic still comes from
+one place. `tests/unit/test_evidence_compiler.py` checks both halves on generated and
+mutated documents for every bundled framework.
+
+A schema it cannot handle (free-form `any` values, a record that contains itself)
+compiles to nothing, and that framework always uses the reference validator. Nesting
+is bounded by the schema, so the depth limit is settled once: a call with a smaller
+`max_depth` than the schema reaches goes to the reference validator too.
+
+The generated code follows the compiler's safety rules (`compiler.py`): `ast` nodes
+built here, identifiers made here, rule text only as constants, calls only to the
+fixed helper table, and the same allow-list walk before anything is compiled.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+from framework_dsl import ir
+from framework_dsl.compiler import (
+    _assign,
+    _cmp,
+    _const,
+    _if,
+    _Module,
+    _name,
+    _not,
+    _or,
+    _store,
+    _sub,
+)
+from framework_dsl.evidence import Limits, RecordValue, escape_pointer
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    TEXT,
+    Choice,
+    ListOf,
+    MapOf,
+    RecordType,
+    SetOf,
+    Type,
+)
+
+__all__ = ["CompiledValidator", "compile_validator"]
+
+
+class CompiledValidator:
+    """A framework's compiled evidence validator. Immutable; threads may share it."""
+
+    __slots__ = ("_accept", "depth", "module")
+
+    def __init__(self, accept: Callable[[Any, int, int], RecordValue | None], depth: int, module: ast.Module) -> None:
+        self._accept = accept
+        self.depth = depth  # the deepest nesting the schema reaches (root = 0)
+        self.module = module  # the generated module, as checked against the allow-lists
+
+    def __call__(self, data: Any, limits: Limits) -> RecordValue | None:
+        """The validated document, exactly as `validate` converts it; None when only `validate` can say.
+
+        None means "not accepted here": the document may be invalid, or beyond what the
+        fast path handles. Either way the caller runs `evidence.validate`.
+        """
+        if limits.max_depth < self.depth:
+            return None
+        return self._accept(data, limits.max_text, limits.max_items)
+
+
+class _Unsupported(Exception):
+    """The schema holds something the fast path does not handle."""
+
+
+def compile_validator(framework: ir.Framework) -> CompiledValidator | None:
+    """Compile `framework`'s evidence schema, or None when the reference validator must do it.
+
+    Raises:
+        UnsafeCodeError: the generated module failed the allow-list walk (a compiler bug).
+    """
+    modules: dict[str, ast.Module] = {}
+    module = _Module(None, modules)
+    generator = _Generator(module)
+    try:
+        function = generator.function(framework.evidence)
+    except _Unsupported:
+        return None
+    key = f"{framework.name}:evidence"
+    accept = module.load(key, function, key)
+    return CompiledValidator(accept, generator.deepest, modules[key])
+
+
+class _Generator:
+    def __init__(self, module: _Module) -> None:
+        self.m = module
+        self.deepest = 0
+        self.open_records: list[RecordType] = []
+
+    def function(self, evidence: RecordType) -> ast.FunctionDef:
+        data, self.max_text, self.max_items = self.m.new(), self.m.new(), self.m.new()
+        body: list[ast.stmt] = []
+        out = self.value(body, data, evidence, _const(""), 0)
+        body.append(ast.Return(value=_name(out)))
+        return ast.FunctionDef(
+            name="d",
+            args=ast.arguments(
+                posonlyargs=[],
+                args=[ast.arg(arg=a) for a in (data, self.max_text, self.max_items)],
+                kwonlyargs=[],
+                kw_defaults=[],
+                defaults=[],
+            ),
+            body=body,
+            decorator_list=[],
+            returns=None,
+        )
+
+    # -- building blocks
+
+    def call(self, key: str, *args: ast.expr) -> ast.Call:
+        return self.m.call(key, *args)
+
+    def type_is_not(self, value: str, kind: str) -> ast.expr:
+        return _cmp(self.call("type", _name(value)), ast.IsNot(), self.m.helper(kind))
+
+    @staticmethod
+    def refuse(test: ast.expr) -> ast.If:
+        """`if test: return None` — the reference validator takes over."""
+        return _if(test, [ast.Return(value=_const(None))])
+
+    @staticmethod
+    def child_pointer(pointer: ast.expr, segment: ast.expr) -> ast.expr:
+        """`pointer + "/" + segment`, folded when both are known now."""
+        if isinstance(pointer, ast.Constant) and isinstance(segment, ast.Constant):
+            return _const(f"{pointer.value}/{segment.value}")
+        parts: list[ast.expr] = []
+        for part in (pointer, _const("/"), segment):
+            if isinstance(part, ast.Constant):
+                parts.append(_const(str(part.value)))
+            else:
+                parts.append(ast.FormattedValue(value=part, conversion=-1, format_spec=None))
+        return ast.JoinedStr(values=parts)
+
+    def pin(self, body: list[ast.stmt], value: ast.expr) -> ast.expr:
+        """A constant stays as it is; anything else is computed once into a local."""
+        if isinstance(value, ast.Constant | ast.Name):
+            return value
+        local = self.m.new()
+        body.append(_assign(local, value))
+        return _name(local)
+
+    # -- values
+
+    def value(self, body: list[ast.stmt], data: str, t: Type, pointer: ast.expr, depth: int) -> str:
+        """Emit code that converts the JSON value in local `data`; return the local holding the result.
+
+        The emitted code returns None from the whole function on anything it does not accept.
+        """
+        self.deepest = max(self.deepest, depth)
+        if isinstance(t, RecordType):
+            return self.record(body, data, t, pointer, depth)
+        if isinstance(t, MapOf):
+            return self.map(body, data, t, pointer, depth)
+        if isinstance(t, ListOf | SetOf):
+            return self.list(body, data, t, pointer, depth)
+        if isinstance(t, Choice):
+            return self.choice(body, data, t, pointer, depth)
+        if t == TEXT:
+            too_long = _cmp(self.call("len", _name(data)), ast.Gt(), _name(self.max_text))
+            body.append(self.refuse(_or([self.type_is_not(data, "str"), too_long])))
+            return data
+        if t == BOOLEAN:
+            is_not = [_cmp(_name(data), ast.IsNot(), _const(flag)) for flag in (True, False)]
+            body.append(self.refuse(ast.BoolOp(op=ast.And(), values=is_not)))
+            return data
+        if t == INTEGER:
+            body.append(self.refuse(self.type_is_not(data, "int")))
+            return data
+        if t == DECIMAL:
+            out = self.m.new()
+            kind = self.m.new()
+            body.append(_assign(kind, self.call("type", _name(data))))
+            body.append(
+                _if(
+                    _cmp(_name(kind), ast.Is(), self.m.helper("int")),
+                    [_assign(out, self.call("Decimal", _name(data)))],
+                    [
+                        self.refuse(_cmp(_name(kind), ast.IsNot(), self.m.helper("Decimal"))),
+                        _assign(out, _name(data)),
+                    ],
+                )
+            )
+            return out
+        if t == DATE:
+            out = self.m.new()
+            body.append(self.refuse(self.type_is_not(data, "str")))
+            body.append(_assign(out, self.call("date", _name(data))))
+            body.append(self.refuse(_cmp(_name(out), ast.Is(), _const(None))))
+            return out
+        # durations are never evidence; free-form values are not compiled
+        raise _Unsupported(t)
+
+    def choice(self, body: list[ast.stmt], data: str, t: Choice, pointer: ast.expr, depth: int) -> str:
+        members = {symbol.name: t.member(symbol.name) for symbol in t.members}
+        table = self.m.constant(members)
+        is_member = _cmp(_name(data), ast.In(), table)
+        out = self.m.new()
+        if t.base is None:
+            body.append(self.refuse(_or([self.type_is_not(data, "str"), _not(is_member)])))
+            body.append(_assign(out, _sub(table, _name(data))))
+            return out
+        otherwise: list[ast.stmt] = []
+        converted = self.value(otherwise, data, t.base, pointer, depth)
+        otherwise.append(_assign(out, _name(converted)))
+        is_str = _cmp(self.call("type", _name(data)), ast.Is(), self.m.helper("str"))
+        body.append(
+            _if(
+                ast.BoolOp(op=ast.And(), values=[is_str, is_member]),
+                [_assign(out, _sub(table, _name(data)))],
+                otherwise,
+            )
+        )
+        return out
+
+    def record(self, body: list[ast.stmt], data: str, t: RecordType, pointer: ast.expr, depth: int) -> str:
+        if t in self.open_records:
+            raise _Unsupported(t)  # a record that contains itself: no static depth
+        self.open_records.append(t)
+        allowed = self.m.constant(frozenset(t.fields) | t.open_fields)
+        body.append(self.refuse(self.type_is_not(data, "dict")))
+        body.append(self.refuse(_not(self.call("within", allowed, _name(data)))))
+        fields = self.m.new()
+        body.append(_assign(fields, ast.Dict(keys=[], values=[])))
+        for name, info in t.fields.items():
+            key = _const(name)
+            item = self.m.new()
+            present_or_none = ast.IfExp(
+                test=_cmp(key, ast.In(), _name(data)), body=_sub(_name(data), key), orelse=_const(None)
+            )
+            body.append(_assign(item, present_or_none))
+            absent = _cmp(_name(item), ast.Is(), _const(None))
+            store = ast.Subscript(value=_name(fields), slice=key, ctx=ast.Store())
+            child = self.child_pointer(pointer, _const(escape_pointer(name)))
+            if info.optional:
+                present: list[ast.stmt] = []
+                converted = self.value(present, item, info.type, child, depth + 1)
+                present.append(ast.Assign(targets=[store], value=_name(converted)))
+                body.append(_if(absent, [ast.Assign(targets=[store], value=_const(None))], present))
+            else:
+                body.append(self.refuse(absent))
+                converted = self.value(body, item, info.type, child, depth + 1)
+                body.append(ast.Assign(targets=[store], value=_name(converted)))
+        raw = data
+        for name, info in t.fields.items():
+            if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice):
+                if raw == data:
+                    raw = self.m.new()
+                    body.append(_assign(raw, _name(data)))
+                value = _sub(_name(fields), _const(name))
+                body.append(_assign(raw, self.call("canonical_raw", _name(raw), _name(data), _const(name), value)))
+        out = self.m.new()
+        body.append(_assign(out, self.call("record", self.pin(body, pointer), _name(fields), _name(raw))))
+        self.open_records.pop()
+        return out
+
+    def map(self, body: list[ast.stmt], data: str, t: MapOf, pointer: ast.expr, depth: int) -> str:
+        names = tuple(symbol.name for symbol in t.key.members)
+        body.append(self.refuse(self.type_is_not(data, "dict")))
+        entries, key, item = self.m.new(), self.m.new(), self.m.new()
+        body.append(_assign(entries, ast.Dict(keys=[], values=[])))
+        base = self.pin(body, pointer)
+        loop: list[ast.stmt] = [
+            self.refuse(_cmp(_name(key), ast.NotIn(), self.m.constant(frozenset(names)))),
+            _assign(item, _sub(_name(data), _name(key))),
+            _if(_cmp(_name(item), ast.Is(), _const(None)), [ast.Continue()]),
+        ]
+        segment: ast.expr = _name(key)
+        if any(escape_pointer(name) != name for name in names):
+            segment = self.call("escape", _name(key))
+        converted = self.value(loop, item, t.value, self.child_pointer(base, segment), depth + 1)
+        loop.append(ast.Assign(targets=[_sub_store(entries, _name(key))], value=_name(converted)))
+        body.append(ast.For(target=_store(key), iter=_name(data), body=loop, orelse=[]))
+        ordered = self.call("in_order", _name(entries), _const(names))
+        out = self.m.new()
+        body.append(_assign(out, self.call("map", base, ordered, _name(data))))
+        return out
+
+    def list(self, body: list[ast.stmt], data: str, t: ListOf | SetOf, pointer: ast.expr, depth: int) -> str:
+        too_many = _cmp(self.call("len", _name(data)), ast.Gt(), _name(self.max_items))
+        body.append(self.refuse(_or([self.type_is_not(data, "list"), too_many])))
+        items, item, index = self.m.new(), self.m.new(), self.m.new()
+        base = self.pin(body, pointer)
+        body.append(_assign(items, ast.List(elts=[], ctx=ast.Load())))
+        body.append(_assign(index, _const(0)))
+        loop: list[ast.stmt] = []
+        converted = self.value(loop, item, t.element, self.child_pointer(base, _name(index)), depth + 1)
+        appended = ast.List(elts=[_name(converted)], ctx=ast.Load())
+        loop.append(ast.AugAssign(target=_store(items), op=ast.Add(), value=appended))
+        loop.append(ast.AugAssign(target=_store(index), op=ast.Add(), value=_const(1)))
+        body.append(ast.For(target=_store(item), iter=_name(data), body=loop, orelse=[]))
+        if isinstance(t, SetOf) and not isinstance(t.element, RecordType | MapOf):
+            # `validate` tells records apart by identity, so only plain values can repeat.
+            body.append(self.refuse(_not(self.call("unique", _name(items)))))
+            if isinstance(t.element, Choice) and t.element.base is None:
+                body.append(_assign(items, self.call("sort_symbols", _name(items))))
+        if isinstance(t, SetOf) and isinstance(t.element, Choice) and t.element.base is not None:
+            raise _Unsupported(t)  # `validate` sorts these by symbol order; mixed items have none
+        out = self.m.new()
+        body.append(_assign(out, self.call("pointed", _name(items), base)))
+        return out
+
+
+def _sub_store(target: str, key: ast.expr) -> ast.Subscript:
+    return ast.Subscript(value=_name(target), slice=key, ctx=ast.Store())
