@@ -250,7 +250,7 @@ def handwritten_clas(framework: ir.Framework) -> Callable[[RecordValue, datetime
     nxt1 = _parts(n1, 0)
     rating_decision = Decision(
         status="decided",
-        outcome=not_rated,
+        value=not_rated,
         label=not_rated.display,
         reason=rat[0],
         cite=r0.citation,
@@ -268,7 +268,7 @@ def handwritten_clas(framework: ir.Framework) -> Callable[[RecordValue, datetime
         if not not_reviewed:
             cov = Decision(
                 status="decided",
-                outcome=complete,
+                value=complete,
                 label=complete.display,
                 reason=cov0[0] + n_required + cov0[1],
                 cite=c0.citation,
@@ -280,7 +280,7 @@ def handwritten_clas(framework: ir.Framework) -> Callable[[RecordValue, datetime
             shown = _show(not_reviewed)
             cov = Decision(
                 status="decided",
-                outcome=incomplete,
+                value=incomplete,
                 label=incomplete.display,
                 reason=cov1[0] + str(len(not_reviewed)) + cov1[1] + n_required + cov1[2] + shown + cov1[3],
                 cite=c1.citation,
@@ -290,7 +290,7 @@ def handwritten_clas(framework: ir.Framework) -> Callable[[RecordValue, datetime
             )
         miss = Decision(
             status="decided",
-            outcome=not_reviewed,
+            value=not_reviewed,
             label=[s.display for s in not_reviewed] or None,
             reason=mis[0] + _show(not_reviewed) + mis[1],
             cite=m0.citation,
@@ -304,7 +304,7 @@ def handwritten_clas(framework: ir.Framework) -> Callable[[RecordValue, datetime
         if recommendations > 0:
             step = Decision(
                 status="decided",
-                outcome=plan,
+                value=plan,
                 label=plan.display,
                 reason=nxt0[0] + str(recommendations) + nxt0[1],
                 cite=n0.citation,
@@ -315,7 +315,7 @@ def handwritten_clas(framework: ir.Framework) -> Callable[[RecordValue, datetime
         else:
             step = Decision(
                 status="decided",
-                outcome=none,
+                value=none,
                 label=none.display,
                 reason=nxt1[0],
                 cite=n1.citation,
@@ -387,7 +387,7 @@ def handwritten_cqc_aggregation(
         if rating is not_rated:
             return Decision(
                 status="decided",
-                outcome=not_rated,
+                value=not_rated,
                 label=not_rated.display,
                 reason=p0[0],
                 cite=c0.citation,
@@ -421,7 +421,7 @@ def handwritten_cqc_aggregation(
                 reason = parts[0] + rating.display + parts[1] + _show(regulations) + parts[2]
                 return Decision(
                     status="decided",
-                    outcome=outcome,
+                    value=outcome,
                     label=outcome.display,
                     reason=reason,
                     cite=clause.citation,
@@ -432,7 +432,7 @@ def handwritten_cqc_aggregation(
         reason = p3[0] + rating.display + p3[1]
         return Decision(
             status="decided",
-            outcome=rating,
+            value=rating,
             label=rating.display,
             reason=reason,
             cite=c3.citation,
@@ -451,7 +451,7 @@ def handwritten_cqc_aggregation(
             clause = oc[index]
             return Decision(
                 status="decided",
-                outcome=outcome,
+                value=outcome,
                 label=outcome.display,
                 reason=reason,
                 cite=clause.citation,
@@ -468,7 +468,7 @@ def handwritten_cqc_aggregation(
             d = judgements[name]
             assert isinstance(d, Decision)
             reads.update(d.inputs)
-            limited.append(d.outcome)
+            limited.append(d.value)
         n_o = sum(1 for r in limited if r is outstanding)
         n_g = sum(1 for r in limited if r is good)
         n_ri = sum(1 for r in limited if r is ri)

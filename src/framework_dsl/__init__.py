@@ -1,7 +1,8 @@
 """framework-dsl: inspection frameworks as rules people can read, checked against evidence.
 
 The pipeline, one module per stage: grammar -> parser (nodes) -> loader -> checker
-(ir) -> evidence -> evaluator -> result. The public API is this module's `__all__`:
+(ir) -> evidence -> evaluator (compiler, evidence_compiler) -> result. The public API
+is this module's `__all__`:
 
     >>> import framework_dsl
     >>> rules = framework_dsl.load_rules()
@@ -10,8 +11,10 @@ The pipeline, one module per stage: grammar -> parser (nodes) -> loader -> check
     ...     "review": {"date": "2018-03-16", "recommendations": 0},
     ...     "services_reviewed": ["gp"],
     ... })
-    >>> result.status, result.judgements["coverage"].outcome.name
+    >>> result.status, result.judgements["coverage"].outcome
     ('evaluated', 'incomplete')
+    >>> result.judgements["coverage"].value.label  # the runtime value: a grade or member
+    'Incomplete'
 """
 
 from framework_dsl.diagnostics import Diagnostic, Severity

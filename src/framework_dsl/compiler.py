@@ -61,7 +61,7 @@ from framework_dsl.evaluator import (
     _sort_key,
 )
 from framework_dsl.evidence import MapValue, PointedList, RecordValue, escape_pointer
-from framework_dsl.result import Decision
+from framework_dsl.result import Decision, _decision_of
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -385,17 +385,8 @@ def _h_decided(
     reads: dict[str, Any],
     clause_ids: tuple[str, ...],
 ) -> Decision:
-    return Decision(
-        status="decided",
-        item=item,
-        outcome=outcome,
-        label=label,
-        reason=reason,
-        cite=cite,
-        rule=rule,
-        inputs=tuple(sorted(reads.items())),
-        clause_ids=clause_ids,
-    )
+    inputs = tuple(sorted(reads.items()))
+    return _decision_of(("decided", item, outcome, label, reason, cite, rule, inputs, (), None, clause_ids, ()))
 
 
 def _h_collected(
@@ -410,7 +401,7 @@ def _h_collected(
     return Decision(
         status="decided",
         item=item,
-        outcome=tuple(outcomes),
+        value=tuple(outcomes),
         label=[_h_label(o) for o in outcomes],
         reason=reasons,
         cite=[c[0] for c in chosen],
@@ -424,7 +415,7 @@ def _h_collected_none(item: str | None, reads: dict[str, Any]) -> Decision:
     return Decision(
         status="decided",
         item=item,
-        outcome=(),
+        value=(),
         label=[],
         reason=[],
         cite=[],

@@ -224,7 +224,7 @@ class Evaluation:
                 return Decision(
                     status="decided",
                     item=item,
-                    outcome=(),
+                    value=(),
                     label=[],
                     reason=[],
                     cite=[],
@@ -238,7 +238,7 @@ class Evaluation:
         return Decision(
             status="decided",
             item=item,
-            outcome=tuple(outcomes),
+            value=tuple(outcomes),
             label=[_label(o) for o in outcomes],
             reason=reasons,
             cite=[c.citation for c in fired],
@@ -264,7 +264,7 @@ class Evaluation:
         return Decision(
             status="decided",
             item=item,
-            outcome=outcome,
+            value=outcome,
             label=_label(outcome),
             reason=reason,
             cite=clause.citation,
@@ -535,7 +535,7 @@ class _Failed:
 
 def _as_value(decision: Decision) -> Any:
     if decision.status == "decided":
-        return decision.outcome
+        return decision.value
     if decision.status == "undetermined":
         return Unknown(frozenset(decision.missing))
     return _Failed(decision.rule or "?", decision.error or "error")

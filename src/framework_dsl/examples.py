@@ -238,10 +238,10 @@ def _actual(decided: Decision | tuple[Decision, ...]) -> Any:
     if isinstance(decided, tuple):
         if any(d.status != "decided" for d in decided):
             return _NotDecided()
-        return tuple(d.outcome for d in decided)
+        return tuple(d.value for d in decided)
     if decided.status != "decided":
         return _NotDecided()
-    return decided.outcome
+    return decided.value
 
 
 def _show(value: Any) -> str:
@@ -258,7 +258,7 @@ def _describe(decided: Decision | tuple[Decision, ...]) -> str:
     parts = []
     for d in decisions:
         if d.status == "decided":
-            text = _show(d.outcome)
+            text = _show(d.value)
         elif d.status == "undetermined":
             text = "undetermined (missing " + ", ".join(d.missing) + ")"
         else:

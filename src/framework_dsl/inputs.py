@@ -150,7 +150,7 @@ def fails_on(result: Result, ranks: dict[str, int]) -> bool:
     for _, decision in result.all_decisions():
         if decision.status != "decided":
             continue
-        outcomes = decision.outcome if isinstance(decision.outcome, tuple) else (decision.outcome,)
+        outcomes = decision.value if isinstance(decision.value, tuple) else (decision.value,)
         for outcome in outcomes:
             if (
                 isinstance(outcome, Symbol)

@@ -26,7 +26,7 @@ def _outcome_text(decision: Decision) -> str:
         return ", ".join(label) if label else "none"
     if label is not None:
         return str(label)
-    return display_value(decision.outcome)
+    return display_value(decision.value)
 
 
 def _decision_lines(decision: Decision, indent: str, explain: bool) -> list[str]:

@@ -31,76 +31,235 @@ class ClauseTrace:
     steps: tuple[tuple[str, str], ...] = ()  # (sub-expression as written, its value)
 
 
-@attrs.frozen(kw_only=True)
-class Decision:
-    """One judgement or check outcome (one item's, for a for-each judgement)."""
+def _field(index: int, doc: str) -> Any:
+    """A read-only property for field `index` of a `_Frozen` record."""
 
-    status: str  # "decided" | "undetermined" | "error"
-    item: str | None = None
-    outcome: Any = None
-    label: Any = None
-    reason: Any = None
-    cite: Any = None
-    rule: Any = None
-    inputs: tuple[tuple[str, Any], ...] = ()
-    missing: tuple[str, ...] = ()
-    error: str | None = None
-    clause_ids: tuple[str, ...] = ()  # which clauses decided it, for coverage
-    trace: tuple[ClauseTrace, ...] = ()
+    def get(self: _Frozen) -> Any:
+        return self._fields[index]
+
+    return property(get, doc=doc)
+
+
+class _Frozen:
+    """An immutable record whose fields live in one tuple, behind read-only properties.
+
+    `Decision` and `Result` are built once or more for every document evaluated; a
+    frozen attrs instance sets each field through `object.__setattr__`, which for a
+    dozen fields costs as much as a whole hand-written evaluation. Building one of these
+    is one tuple and one slot store (benchmarks/README.md). Equality, hashing, `repr`
+    and pickling behave as for a frozen data class.
+    """
+
+    __slots__ = ("_fields",)
+    _fields: tuple[Any, ...]
+    FIELDS: tuple[str, ...] = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a {type(self).__name__} is immutable: cannot set `{name}`")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a {type(self).__name__} is immutable: cannot delete `{name}`")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields == other._fields  # type: ignore[attr-defined, no-any-return]
+
+    def __hash__(self) -> int:
+        return hash(self._fields)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.FIELDS, self._fields, strict=True))
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self._fields))
+
+
+_set_fields = _Frozen._fields.__set__  # type: ignore[attr-defined]  # the slot, past __setattr__
+_new_object = object.__new__
+
+
+def _restore(cls: type[_Frozen], fields: tuple[Any, ...]) -> Any:
+    """A record of class `cls` from its fields in `cls.FIELDS` order (how pickles load)."""
+    record = _new_object(cls)
+    _set_fields(record, fields)
+    return record
+
+
+class Decision(_Frozen):
+    """One judgement or check outcome (one item's, for a for-each judgement). Immutable.
+
+    `outcome` is the outcome as JSON data, as `to_dict()` gives it: the identifier of a
+    grade or member (`"requires_improvement"`), a number, an ISO date, a list of those
+    for a collect judgement; None unless decided. `value` is the same outcome as the
+    engine computes with it: a `Symbol` (with its scale, rank and label), a `date`, a
+    `Decimal`, a tuple.
+    """
+
+    __slots__ = ()
+
+    FIELDS = (
+        "status",  # "decided" | "undetermined" | "error"
+        "item",  # the item's JSON pointer, for a for-each judgement
+        "value",  # the outcome as a runtime value
+        "label",  # the outcome's label(s)
+        "reason",  # the reason text(s), values filled in
+        "cite",  # the citation(s)
+        "rule",  # file:line of the clause(s) that decided, or could not be decided
+        "inputs",  # ((JSON pointer, raw evidence value), ...) read on the way, sorted
+        "missing",  # the JSON pointers of absent evidence, when undetermined
+        "error",  # what went wrong, when the status is "error"
+        "clause_ids",  # which clauses decided it, for coverage
+        "trace",  # the clauses tried (ClauseTrace), when explaining
+    )
+
+    def __init__(
+        self,
+        status: str,
+        *,
+        item: str | None = None,
+        value: Any = None,
+        label: Any = None,
+        reason: Any = None,
+        cite: Any = None,
+        rule: Any = None,
+        inputs: tuple[tuple[str, Any], ...] = (),
+        missing: tuple[str, ...] = (),
+        error: str | None = None,
+        clause_ids: tuple[str, ...] = (),
+        trace: tuple[ClauseTrace, ...] = (),
+    ) -> None:
+        fields = (status, item, value, label, reason, cite, rule, inputs, missing, error, clause_ids, trace)
+        _set_fields(self, fields)
+
+    status: str = _field(0, '"decided", "undetermined" or "error"')  # type: ignore[assignment]
+    item: str | None = _field(1, "the item's JSON pointer (for-each)")  # type: ignore[assignment]
+    value: Any = _field(2, "the outcome as a runtime value")
+    label: Any = _field(3, "the outcome's label, or labels")
+    reason: Any = _field(4, "the reason, or reasons, values filled in")
+    cite: Any = _field(5, "the citation, or citations")
+    rule: Any = _field(6, "file:line of the deciding (or undecidable) clause")
+    inputs: tuple[tuple[str, Any], ...] = _field(7, "(pointer, raw value) read")  # type: ignore[assignment]
+    missing: tuple[str, ...] = _field(8, "pointers of absent evidence")  # type: ignore[assignment]
+    error: str | None = _field(9, "what went wrong, for status error")  # type: ignore[assignment]
+    clause_ids: tuple[str, ...] = _field(10, "the deciding clauses' ids")  # type: ignore[assignment]
+    trace: tuple[ClauseTrace, ...] = _field(11, "the clauses tried")  # type: ignore[assignment]
+
+    @property
+    def outcome(self) -> Any:
+        """The outcome as JSON data (an identifier, number, ISO date or list); None unless decided."""
+        fields = self._fields
+        return to_json_value(fields[2]) if fields[0] == "decided" else None
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The decision's JSON object, keys in the contracted order."""
+        status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = self._fields
         data: dict[str, Any] = {}
-        if self.item is not None:
-            data["item"] = self.item
-        data["status"] = self.status
-        data["outcome"] = to_json_value(self.outcome) if self.status == "decided" else None
-        if self.status == "decided":
-            data["label"] = self.label
-            data["reason"] = self.reason
-            data["cite"] = self.cite
-            data["rule"] = self.rule
+        if item is not None:
+            data["item"] = item
+        data["status"] = status
+        if status == "decided":
+            data["outcome"] = to_json_value(value)
+            data["label"] = label
+            data["reason"] = reason
+            data["cite"] = cite
+            data["rule"] = rule
             # Inputs are raw evidence JSON already: no conversion needed.
-            data["inputs"] = dict(self.inputs)
-        elif self.status == "undetermined":
-            data["missing"] = list(self.missing)
-            data["rule"] = self.rule
+            data["inputs"] = dict(inputs)
+        elif status == "undetermined":
+            data["outcome"] = None
+            data["missing"] = list(missing)
+            data["rule"] = rule
         else:
-            data["error"] = self.error
-            data["rule"] = self.rule
-        if explain and self.trace:
+            data["outcome"] = None
+            data["error"] = error
+            data["rule"] = rule
+        if explain and trace:
             data["trace"] = [
                 {
                     "rule": step.location,
                     "condition": step.condition,
                     "outcome": step.outcome,
-                    "reads": {pointer: to_json_value(value) for pointer, value in step.reads},
+                    "reads": {pointer: to_json_value(v) for pointer, v in step.reads},
                     **({"missing": list(step.missing)} if step.missing else {}),
                     **({"steps": [{"expression": e, "value": v} for e, v in step.steps]} if step.steps else {}),
                 }
-                for step in self.trace
+                for step in trace
             ]
         return data
+
+
+def _decision_of(fields: tuple[Any, ...]) -> Decision:
+    """A decision from its twelve fields in `Decision.FIELDS` order: the compiled path's constructor."""
+    decision = _new_object(Decision)
+    _set_fields(decision, fields)
+    return decision
 
 
 Outcomes = dict[str, "Decision | tuple[Decision, ...]"]
 
 
-@attrs.frozen(kw_only=True)
-class Result:
-    """The evaluation of one evidence document."""
+class Result(_Frozen):
+    """The evaluation of one evidence document. Immutable (see `_Frozen`)."""
 
-    framework: str | None
-    framework_title: str | None
-    rules_digest: str
-    source: str | None
-    subject: Any
-    as_of: datetime.date | None
-    status: str  # "evaluated" | "invalid_evidence" | "not_in_force"
-    judgements: dict[str, Decision | tuple[Decision, ...]] = attrs.field(factory=dict)
-    checks: dict[str, Decision | tuple[Decision, ...]] = attrs.field(factory=dict)
-    problems: tuple[Diagnostic, ...] = ()
-    note: str | None = None  # why the framework was not in force, for text output
+    __slots__ = ()
+
+    FIELDS = (
+        "framework",
+        "framework_title",
+        "rules_digest",
+        "source",
+        "subject",
+        "as_of",
+        "status",  # "evaluated" | "invalid_evidence" | "not_in_force"
+        "judgements",
+        "checks",
+        "problems",
+        "note",  # why the framework was not in force, for text output
+    )
+
+    def __init__(
+        self,
+        *,
+        framework: str | None,
+        framework_title: str | None,
+        rules_digest: str,
+        source: str | None,
+        subject: Any,
+        as_of: datetime.date | None,
+        status: str,
+        judgements: dict[str, Decision | tuple[Decision, ...]] | None = None,
+        checks: dict[str, Decision | tuple[Decision, ...]] | None = None,
+        problems: tuple[Diagnostic, ...] = (),
+        note: str | None = None,
+    ) -> None:
+        fields = (
+            framework,
+            framework_title,
+            rules_digest,
+            source,
+            subject,
+            as_of,
+            status,
+            {} if judgements is None else judgements,
+            {} if checks is None else checks,
+            problems,
+            note,
+        )
+        _set_fields(self, fields)
+
+    framework: str | None = _field(0, "the framework's name")  # type: ignore[assignment]
+    framework_title: str | None = _field(1, "the framework's title")  # type: ignore[assignment]
+    rules_digest: str = _field(2, "sha256 of the rule files")  # type: ignore[assignment]
+    source: str | None = _field(3, "where the evidence came from")  # type: ignore[assignment]
+    subject: Any = _field(4, "the evidence's subject object, as given")
+    as_of: datetime.date | None = _field(5, "the evaluation date")  # type: ignore[assignment]
+    status: str = _field(6, '"evaluated", "invalid_evidence" or "not_in_force"')  # type: ignore[assignment]
+    judgements: dict[str, Decision | tuple[Decision, ...]] = _field(7, "decisions by judgement")  # type: ignore[assignment]
+    checks: dict[str, Decision | tuple[Decision, ...]] = _field(8, "decisions by check")  # type: ignore[assignment]
+    problems: tuple[Diagnostic, ...] = _field(9, "evidence problems, when invalid")  # type: ignore[assignment]
+    note: str | None = _field(10, "why the framework was not in force")  # type: ignore[assignment]
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The result as the contracted JSON object."""
@@ -172,3 +331,10 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, bool | int | str | Decimal) or value is None:
         return value
     return str(value)
+
+
+def _result_of(fields: tuple[Any, ...]) -> Result:
+    """A result from its eleven fields in `Result.FIELDS` order: the fast path's constructor."""
+    result = _new_object(Result)
+    _set_fields(result, fields)
+    return result

@@ -32,7 +32,7 @@ from framework_dsl.evidence import (
     validate,
 )
 from framework_dsl.resources import bundled_rules_root
-from framework_dsl.result import Result
+from framework_dsl.result import Result, _result_of
 
 
 # How many evaluations of a framework run on the reference evaluator before it is
@@ -196,20 +196,20 @@ class RuleSet:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
-        evidence_date = _dated(root, chosen.dated_by)
+        evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
         effective_as_of = as_of_date or evidence_date or datetime.date.today()
-        in_force_date = evidence_date or effective_as_of
-        note = _not_in_force(chosen, in_force_date)
-        base = {
-            "framework": chosen.name,
-            "framework_title": chosen.title,
-            "rules_digest": self.digest,
-            "source": source,
-            "subject": subject,
-            "as_of": effective_as_of,
-        }
+        note = _not_in_force(chosen, evidence_date or effective_as_of)
         if note is not None:
-            return Result(status="not_in_force", note=note, **base)
+            return Result(
+                framework=chosen.name,
+                framework_title=chosen.title,
+                rules_digest=self.digest,
+                source=source,
+                subject=subject,
+                as_of=effective_as_of,
+                status="not_in_force",
+                note=note,
+            )
         if explain:
             # The reference evaluator is the one that records traces.
             evaluation = Evaluation(chosen, root, effective_as_of, explain=True)
@@ -221,7 +221,8 @@ class RuleSet:
             evaluation = Evaluation(chosen, root, effective_as_of)
             judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
             checks = {c.name: evaluation.decide(c) for c in chosen.checks}
-        return Result(status="evaluated", judgements=judgements, checks=checks, **base)
+        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, "evaluated")
+        return _result_of((*fields, judgements, checks, (), None))
 
     def evaluate_json(
         self,

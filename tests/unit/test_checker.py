@@ -172,7 +172,7 @@ example "the judgement is expected by its name"
     assert diagnostics == []
     assert rule_set is not None
     result = rule_set.evaluate({"framework": "demo", "special_measures": {"in_special_measures": True}}, "2021-01-01")
-    assert result.judgements["special_measures"].outcome.name == "inadequate"
+    assert result.judgements["special_measures"].outcome == "inadequate"
 
 
 def test_collect_clauses_are_never_unreachable(check_text) -> None:  # type: ignore[no-untyped-def]

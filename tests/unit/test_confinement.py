@@ -525,11 +525,11 @@ def test_python_special_names_are_ordinary_identifiers(write_rules) -> None:  # 
     result = rule_set.evaluate(document, AS_OF, explain=True)
     decision = result.judgements["__call__"]
     assert not isinstance(decision, tuple)
-    assert (decision.outcome.name, decision.reason) == ("__dict__", f"{code} I")
+    assert (decision.outcome, decision.reason) == ("__dict__", f"{code} I")
     quoted = rule_set.evaluate({**document, "__class__": "__import__('os')"}, AS_OF)
     decision = quoted.judgements["__call__"]
     assert not isinstance(decision, tuple)
-    assert (decision.outcome.name, decision.reason) == ("__import__('os')", "Q")
+    assert (decision.outcome, decision.reason) == ("__import__('os')", "Q")
     evaluated = [rule_set.evaluate(d, AS_OF).to_json() for d in (document, {**document, "__class__": "__dict__"})]
     rule_set.prepare()  # the compiled form: names and texts must stay data there too
     assert [

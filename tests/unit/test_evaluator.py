@@ -60,7 +60,7 @@ def test_inputs_record_exactly_the_evidence_read(demo: RuleSet) -> None:
     """A decision lists the evidence pointers and values its clauses read, and no others."""
     result = demo.evaluate(doc(harm=False, grades=("good", "inadequate")))
     overall = result.judgements["overall"]
-    assert overall.outcome.name == "requires_improvement"  # inadequate, floored
+    assert overall.outcome == "requires_improvement"  # inadequate, floored
     assert dict(overall.inputs) == {"/visit/harm": False, "/findings/0/grade": "good", "/findings/1/grade": "inadequate"}
 
 
@@ -75,13 +75,13 @@ def test_missing_evidence_makes_the_judgement_undetermined(demo: RuleSet) -> Non
 def test_for_each_items_carry_their_pointers(demo: RuleSet) -> None:
     """A for-each judgement gives one decision per item, each naming its item's pointer."""
     decisions = demo.evaluate(doc(harm=False, grades=("good", "inadequate"))).judgements["per_finding"]
-    assert [(d.item, d.outcome.name) for d in decisions] == [("/findings/0", "good"), ("/findings/1", "inadequate")]
+    assert [(d.item, d.outcome) for d in decisions] == [("/findings/0", "good"), ("/findings/1", "inadequate")]
 
 
 def test_checks_read_the_same_items_judgement(demo: RuleSet) -> None:
     """A for-each check over the same list sees the current item's outcome of a for-each judgement."""
     checks = demo.evaluate(doc(harm=False, grades=("good", "inadequate"))).checks["matches"]
-    assert [c.outcome.name for c in checks] == ["passed", "passed"]
+    assert [c.outcome for c in checks] == ["passed", "passed"]
 
 
 def test_as_of_defaults_to_the_evidence_date(demo: RuleSet) -> None:
@@ -115,7 +115,7 @@ def test_wrong_argument_types_raise(demo: RuleSet) -> None:
 def test_evaluate_many_keeps_order(demo: RuleSet) -> None:
     """Batch evaluation yields one result per document, in order."""
     documents = [doc(harm=False, grades=(g,)) for g in ("good", "inadequate", "requires_improvement")]
-    outcomes = [r.judgements["per_finding"][0].outcome.name for r in demo.evaluate_many(documents)]
+    outcomes = [r.judgements["per_finding"][0].outcome for r in demo.evaluate_many(documents)]
     assert outcomes == ["good", "inadequate", "requires_improvement"]
 
 
@@ -153,7 +153,7 @@ def test_clas_coverage_matches_a_direct_computation(services: set[str], recommen
          "services_reviewed": sorted(services)}
     )
     missing = [s for s in CLAS_SERVICES if s not in services]
-    assert [s.name for s in result.judgements["missing_services"].outcome] == missing
-    assert result.judgements["coverage"].outcome.name == ("complete" if not missing else "incomplete")
-    assert result.judgements["next_step"].outcome.name == ("action_plan_required" if recommendations else "none")
+    assert result.judgements["missing_services"].outcome == missing
+    assert result.judgements["coverage"].outcome == ("complete" if not missing else "incomplete")
+    assert result.judgements["next_step"].outcome == ("action_plan_required" if recommendations else "none")
     assert json.loads(result.to_json())["judgements"]["missing_services"]["outcome"] == missing

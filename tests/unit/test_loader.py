@@ -23,7 +23,7 @@ def test_imported_names_resolve(write_rules) -> None:  # type: ignore[no-untyped
     """`import NAME from shared.module` reads shared/module.fw under the same root."""
     root = write_rules({"shared/scales.fw": SCALES, "demo.fw": MAIN})
     rules = load_rules(root)
-    assert rules.evaluate({"framework": "demo"}, "2020-02-02").judgements["j"].outcome.name == "good"
+    assert rules.evaluate({"framework": "demo"}, "2020-02-02").judgements["j"].outcome == "good"
 
 
 def test_whole_module_import_is_namespaced(write_rules) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +35,7 @@ def test_whole_module_import_is_namespaced(write_rules) -> None:  # type: ignore
       otherwise scales.rating.poor because "Always poor"
     """
     root = write_rules({"shared/scales.fw": SCALES, "demo.fw": main})
-    assert load_rules(root).evaluate({"framework": "demo"}, "2020-02-02").judgements["j"].outcome.name == "poor"
+    assert load_rules(root).evaluate({"framework": "demo"}, "2020-02-02").judgements["j"].outcome == "poor"
 
 
 def test_two_frameworks_may_both_define_overall(write_rules) -> None:  # type: ignore[no-untyped-def]
