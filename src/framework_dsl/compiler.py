@@ -271,6 +271,14 @@ def _h_count_symbol(items: Any, symbol: Symbol) -> Any:
     return count
 
 
+def _h_tally(items: Any, size: int) -> list[int]:
+    """How many of `items` (known symbols of one set, ranks 0..size-1) have each rank."""
+    counts = [0] * size
+    for value in items:
+        counts[value.rank] += 1
+    return counts
+
+
 def _symbol_index(items: Any) -> dict[str, set[str]] | None:
     """The names of the items by owner, or None unless every item is a symbol."""
     index: dict[str, set[str]] = {}
@@ -600,6 +608,7 @@ _HELPERS: dict[str, Any] = {
     "rest": _h_rest,
     "display": _h_display,
     "count_symbol": _h_count_symbol,
+    "tally": _h_tally,
     **{"sym_" + op: _set_op_helper(op) for op in _SET_OPS},
     "label": _h_label,
     "undetermined": _h_undetermined,
@@ -657,14 +666,20 @@ class CompiledFramework:
         modules: dict[str, ast.Module],
         definition_fns: list[Callable[..., Any]],
         entries: list[_Entry],
+        referenced: set[int] = frozenset(),  # type: ignore[assignment]
     ) -> None:
         self.framework = framework
         self.modules = modules  # the generated modules, by definition or decision key
         self._definition_fns = definition_fns
         self._entries = entries
-        self._judgements = [(j.name, i) for i, j in enumerate(framework.judgements)]
-        offset = len(framework.judgements)
-        self._checks = [(c.name, offset + i) for i, c in enumerate(framework.checks)]
+        # (name, index, body): a decision no other decision reads, and not for-each, is
+        # called directly (body); the rest go through `_decide` and its cache (body None).
+        plan = [
+            (d.name, i, entries[i].body if entries[i].source is None and i not in referenced else None)
+            for i, d in enumerate((*framework.judgements, *framework.checks))
+        ]
+        self._judgements = plan[: len(framework.judgements)]
+        self._checks = plan[len(framework.judgements) :]
 
     def evaluate(
         self, root: RecordValue, as_of: datetime.date
@@ -676,9 +691,21 @@ class CompiledFramework:
             `{j.name: Evaluation(framework, root, as_of).decide(j)}`.
         """
         s = _State(self, root, as_of)
-        judgements = {name: _decide(s, index) for name, index in self._judgements}
-        checks = {name: _decide(s, index) for name, index in self._checks}
+        judgements = {
+            name: _decide_direct(s, body) if body else _decide(s, index) for name, index, body in self._judgements
+        }
+        checks = {name: _decide_direct(s, body) if body else _decide(s, index) for name, index, body in self._checks}
         return judgements, checks
+
+
+def _decide_direct(s: _State, body: Callable[[_State], Decision]) -> Decision:
+    """`_decide` for a decision nothing else reads: no cache, and the rule starts from None again."""
+    try:
+        result = body(s)
+    except EvaluationError as error:
+        result = Decision(status="error", item=None, error=error.message, rule=s.rule)
+    s.rule = None
+    return result
 
 
 def compile_framework(framework: ir.Framework) -> CompiledFramework:
@@ -847,6 +874,7 @@ class _Compiler:
         self.definition_vals: dict[str, _Val] = {}
         self.definition_fns: list[Callable[..., Any]] = []
         self.modules: dict[str, ast.Module] = {}
+        self.referenced: set[int] = set()  # decisions whose outcome another decision reads
 
     def run(self) -> CompiledFramework:
         # Definitions are compiled when first referenced: `framework.definitions` may
@@ -854,7 +882,7 @@ class _Compiler:
         entries = []
         for decision in (*self.framework.judgements, *self.framework.checks):
             entries.append(self.decision(decision))
-        return CompiledFramework(self.framework, self.modules, self.definition_fns, entries)
+        return CompiledFramework(self.framework, self.modules, self.definition_fns, entries, self.referenced)
 
     # -- definitions
 
@@ -897,6 +925,21 @@ class _Compiler:
         )
         source_loaded, body_loaded = loaded
         return _Entry(judgement.key, judgement.name, body_loaded, source_loaded, first)
+
+
+def _plain(node: ir.Expr, definitions: Any, depth: int = 0) -> bool:
+    """Whether `node` only reads evidence fields and lists them (cheap to compute where used)."""
+    if depth > 8:
+        return False
+    if isinstance(node, ir.Const | ir.EvidenceField):
+        return True
+    if isinstance(node, ir.GetField):
+        return _plain(node.target, definitions, depth + 1)
+    if isinstance(node, ir.ListExpr):
+        return all(_plain(item, definitions, depth + 1) for item in node.items)
+    if isinstance(node, ir.DefinitionRef):
+        return _plain(definitions[node.key].value, definitions, depth + 1)
+    return False
 
 
 def _element(source: _Val, source_type: Type, ref: str) -> _Val:
@@ -1176,10 +1219,15 @@ class _Fn:
         )
 
     def _definition(self, node: ir.DefinitionRef) -> _Val:
-        definition = self.m.framework_compiler.framework.definitions[node.key]
+        definitions = self.m.framework_compiler.framework.definitions
+        definition = definitions[node.key]
         if isinstance(definition.value, ir.Const):
             value = definition.value.value
             return _Val(definition.value.type, **self._literal(value), const=value, clean=True)
+        if _plain(definition.value, definitions):
+            # Only evidence reads and lists of them: computing it here costs less than
+            # the cached call, and records the same reads.
+            return self.ev(definition.value, {})
         index, flags = self.m.framework_compiler.definition(node.key)
         out = self.new()
         self.emit(_assign(out, self.call("definition", _name("s"), _const(index), _name("r"))))
@@ -1196,6 +1244,7 @@ class _Fn:
 
     def _judgement(self, node: ir.JudgementRef) -> _Val:
         index = self.m.framework_compiler.decision_index[node.key]
+        self.m.framework_compiler.referenced.add(index)
         out = self.new()
         if node.per_item:
             assert self.index_ref is not None
@@ -1392,6 +1441,12 @@ class _Fn:
             )
         left = self.ev(node.left, env)
         right = self.ev(node.right, env)
+        if op == "count_rated" and isinstance(right.const, Symbol):
+            tally = self._tally(left, right.const)
+            if tally is not None:
+                out = self.new()
+                self.emit(_assign(out, _sub(_name(tally), _const(right.const.rank))))
+                return _Val(node.type, ref=out)
         out = self.new()
         fast = self._fast_binary(op, left, right)
         if fast is None:
@@ -1409,6 +1464,36 @@ class _Fn:
             merged = self.call("merge", left.expr(), right.expr())
             self.emit(_if(test, [_assign(out, merged)], [_assign(out, fast)]))
         return _Val(node.type, ref=out, unk=left.unk or right.unk)
+
+    def _tally(self, items: _Val, grade: Symbol) -> str | None:
+        """A local counting the items of `items` by rank, for `count of items rated grade`.
+
+        Only for a list whose items are all known symbols of the one scale or enumeration
+        `grade` belongs to: there, counting by rank is counting by equality. The tally is
+        made once where it dominates, so each `count ... rated` after it is one lookup.
+        """
+        t = items.type
+        if not isinstance(t, ListOf | SetOf) or items.ref is None:
+            return None
+        if items.unk or items.fail or items.eunk or items.efail:
+            return None
+        element = t.element
+        if not isinstance(element, Choice) or element.base is not None or len(element.sets) != 1:
+            return None
+        members = element.sets[0].members
+        if grade.owner != element.sets[0].qualname or [m.rank for m in members] != list(range(len(members))):
+            return None
+        if not (0 <= grade.rank < len(members) and members[grade.rank] == grade):
+            return None
+        key = ("tally", items.ref)
+        for layer in reversed(self.layers):
+            found = layer.get(key)
+            if found is not None:
+                return found.ref
+        out = self.new()
+        self.emit(_assign(out, self.call("tally", items.expr(), _const(len(members)))))
+        self.layers[-1][key] = _Val(t, ref=out)
+        return out
 
     def _fast_binary(self, op: str, left: _Val, right: _Val) -> ast.expr | None:
         """Inline code for an operator on known (not Unknown) operands, where it is exact."""

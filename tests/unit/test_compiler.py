@@ -609,6 +609,51 @@ def test_collect_agrees_on_every_combination(check_text) -> None:  # type: ignor
             assert judgements["flags_or_none"].outcome == "z"
 
 
+TALLY = """
+framework tally "Tally" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+outcome mixed "Mixed"
+evidence:
+  a: grade "A"
+  b: grade "B"
+  c: optional grade "C"
+  many: list of grade "Many"
+define known: list of grade = [a, b, a]
+define maybe: list of grade = [a, c]
+judgement by_known: grade or mixed
+  poor when count of known rated poor >= 2 because "{count of known rated poor} poor"
+  fair when count of known rated fair >= 1 and count of known rated good = 0 because "fair"
+  good when count of known rated good = 3 because "all good"
+  otherwise mixed because "mixed"
+judgement by_maybe: grade or mixed
+  poor when count of maybe rated poor >= 1 because "{count of maybe rated poor} poor"
+  otherwise mixed because "mixed"
+judgement by_many: grade or mixed
+  good when count of many rated good > count of many rated poor because "more good"
+  otherwise mixed because "not more good"
+"""
+
+
+def _judgement_module(compiled_framework: CompiledFramework, judgement: str) -> ast.Module:
+    (key,) = [k for k in compiled_framework.modules if k.endswith(":" + judgement)]
+    return compiled_framework.modules[key]
+
+
+def test_count_rated_by_tally_agrees_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Counting a list of known grades once by rank gives the evaluator's counts; unknown items still count as unknown."""
+    framework, compiled_framework = _rules(check_text, TALLY)
+    overall = ast.unparse(_judgement_module(compiled_framework, "by_known"))
+    assert "h_tally" in overall and "h_count_symbol" not in overall  # known items: tallied once
+    assert "h_tally" not in ast.unparse(_judgement_module(compiled_framework, "by_maybe"))  # `c` may be absent
+    grades: list[Any] = ["good", "fair", "poor"]
+    for a, b, c in itertools.product(grades, grades, [*grades, None]):
+        for many in ([], [a], [a, b, c or "good", "poor"]):
+            document = {k: v for k, v in {"a": a, "b": b, "c": c, "many": many}.items() if v is not None}
+            judgements, _ = _run(framework, compiled_framework, document)
+            if (a, b) == ("poor", "good"):
+                assert judgements["by_known"].reason == "2 poor"
+
+
 ERRORS = """
 framework broken "Broken" effective from 2000-01-01
 record part:
