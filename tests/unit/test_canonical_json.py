@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from framework_dsl import canonical_json
 
-scalars = st.none() | st.booleans() | st.integers() | st.text()
+decimals = st.decimals(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [Decimal("0.30"), Decimal("-0"), Decimal("1E+400"), Decimal("1e-7"), Decimal("123456789012345678901234567890.5")]
+)
+scalars = st.none() | st.booleans() | st.integers() | st.text() | decimals | st.dates()
 json_values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
@@ -25,8 +30,30 @@ def _exact(value: object, indent: int | None) -> str:
 
 @given(json_values, st.sampled_from([None, 2]))
 def test_fast_path_matches_the_exact_writer(value: object, indent: int | None) -> None:
-    """For any JSON value, the standard-library path writes exactly what the exact writer writes."""
+    """For any JSON value (decimals included), `dumps` writes exactly what the exact writer writes."""
     assert canonical_json.dumps(value, indent=indent) == _exact(value, indent)
+
+
+@given(json_values, st.sampled_from([None, 2]))
+def test_the_standard_library_path_matches_the_exact_writer(value: object, indent: int | None) -> None:
+    """Values msgspec refuses go to the standard library's encoder: it too writes what the exact writer writes."""
+    try:
+        text = json.dumps(
+            value,
+            ensure_ascii=False,
+            indent=indent,
+            separators=(",", ": ") if indent is not None else (",", ":"),
+            allow_nan=False,
+        )
+    except TypeError:  # a decimal or a date: the exact writer's job
+        return
+    assert text == _exact(value, indent)
+
+
+def test_a_lone_surrogate_falls_back_to_the_standard_library() -> None:
+    """msgspec refuses text that is not valid Unicode; the result is still written (as the standard library does)."""
+    assert canonical_json.dumps({"x": "\ud800"}) == '{"x":"\ud800"}'
+
 
 
 def test_decimals_are_written_exactly() -> None:
