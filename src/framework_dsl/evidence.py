@@ -141,11 +141,13 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
     text = text.removeprefix("\ufeff")
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise _DuplicateKey(key)
-            result[key] = value
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise _DuplicateKey(key)
+                seen.add(key)
         return result
 
     def no_constant(name: str) -> Any:
