@@ -8,6 +8,7 @@ through in constant memory. An input that cannot be read becomes an
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,8 +33,25 @@ class EvidenceInput:
     error: str | None = None
 
 
+@attrs.frozen
+class JsonlFile:
+    """A `.jsonl` file named on the command line or found in a folder, not yet read."""
+
+    path: Path
+    shown: str
+
+
 def iter_inputs(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceInput]:
     """Every evidence document named by `paths`, in order, read lazily."""
+    for source in iter_sources(paths, stdin):
+        if isinstance(source, JsonlFile):
+            yield from _file_inputs(source.path, source.shown)
+        else:
+            yield source
+
+
+def iter_sources(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceInput | JsonlFile]:
+    """Like `iter_inputs`, but a `.jsonl` file comes whole, for the caller to read (or split)."""
     for path_text in paths:
         if path_text == "-":
             yield from _stdin_inputs(stdin)
@@ -44,9 +62,16 @@ def iter_inputs(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceIn
             if not files:
                 yield EvidenceInput(path_text, None, "the folder holds no .json or .jsonl files")
             for file in files:
-                yield from _file_inputs(file, str(file))
+                yield JsonlFile(file, str(file)) if file.suffix == ".jsonl" else _file_input(file, str(file))
+        elif path.suffix == ".jsonl" and path.is_file():
+            yield JsonlFile(path, path_text)
         else:
             yield from _file_inputs(path, path_text)
+
+
+def _file_input(path: Path, shown: str) -> EvidenceInput:
+    (only,) = _file_inputs(path, shown)
+    return only
 
 
 def _file_inputs(path: Path, shown: str) -> Iterator[EvidenceInput]:
@@ -64,6 +89,13 @@ def _file_inputs(path: Path, shown: str) -> Iterator[EvidenceInput]:
         yield EvidenceInput(shown, None, "this is a folder")
     except OSError as error:
         yield EvidenceInput(shown, None, f"the file cannot be read: {error.strerror}")
+
+
+def lines_inputs(data: bytes, shown: str, first_number: int) -> Iterator[EvidenceInput]:
+    """The documents of a run of `.jsonl` lines read from a file, numbered from `first_number`."""
+    for number, line in enumerate(io.BytesIO(data), start=first_number):  # split as reading the file splits
+        if line.strip():
+            yield EvidenceInput(f"{shown}:{number}", line)
 
 
 def _stdin_inputs(stdin: IO[bytes]) -> Iterator[EvidenceInput]:

@@ -1,50 +1,125 @@
 """Batch evaluation in worker processes, results in input order.
 
-Each worker process loads the rules once (its own immutable `RuleSet`) and evaluates
-chunks of inputs; `Pool.imap` hands results back in the order the inputs came.
+The parent hands out units of work and writes what comes back; the workers do the
+rest. A unit is either a run of lines of a `.jsonl` file, given as a byte range that
+the worker reads itself (so document bytes never pass between processes), or a few
+inputs the parent has read (single files, standard input). Each worker evaluates its
+unit's documents and sends back finished text (JSON, JSONL or text output) and two
+flags per document, so the parent only writes.
+
+Where the platform can fork, workers start as copies of the parent, with its rules
+already loaded; elsewhere they are spawned and load the rules from the per-user cache.
+At most `jobs * 4` units are out at once, so memory stays bounded however long the
+input is, and results come back in input order.
 """
 
 from __future__ import annotations
 
 import datetime
-import itertools
 import multiprocessing
+import queue
+import signal
+import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
 
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.inputs import EvidenceInput, Rendered, evaluate_input, render
+from framework_dsl.inputs import EvidenceInput, JsonlFile, Rendered, evaluate_input, lines_inputs, render
 from framework_dsl.ruleset import RuleSet, load_rules
 
-# One rule set per worker process, set by the pool's initializer. It is never
-# shared across processes and never changes after it is set.
-_WORKER: dict[str, object] = {}
+
+@attrs.frozen
+class LineRange:
+    """Lines of a `.jsonl` file, `first_number` onwards, in bytes `start` to `stop`."""
+
+    path: str
+    shown: str
+    start: int
+    stop: int
+    first_number: int
 
 
-def _init(
-    rules: tuple[str, ...],
-    as_of: datetime.date | None,
-    framework: str | None,
-    explain: bool,
-    limits: Limits,
-    output_format: str,
-    ranks: dict[str, int],
-) -> None:
-    _WORKER["rules"] = load_rules(*rules).prepare()
-    _WORKER["options"] = (as_of, framework, explain, limits, output_format, ranks)
+Unit = LineRange | list[EvidenceInput]
+Done = tuple[str | None, str, bool, bool, Any]  # Rendered's fields
 
 
-def _work(item: object) -> Rendered:
-    rule_set = _WORKER["rules"]
-    as_of, framework, explain, limits, output_format, ranks = _WORKER["options"]  # type: ignore[misc]
-    assert isinstance(rule_set, RuleSet) and isinstance(item, EvidenceInput)
-    result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
-    return render(result, output_format, explain=explain, ranks=ranks)
+def _init(rules: RuleSet | tuple[str, ...]) -> RuleSet:
+    """Set up a worker process; its rule set."""
+    # A forked worker inherits the command's SIGTERM handler, which exits by raising
+    # SystemExit from wherever the worker is; it dies of SIGTERM at once instead, as a
+    # spawned worker does.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C reaches every process of the terminal's group: the parent stops the run
+    # and its workers, so a worker ignores it rather than print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return rules if isinstance(rules, RuleSet) else load_rules(*rules)
+
+
+def _work(rule_set: RuleSet, options: tuple[Any, ...], unit: Unit) -> list[Done]:
+    """Evaluate and write out the documents of one unit."""
+    as_of, framework, explain, limits, output_format, ranks = options
+    done = []
+    for item in _read(unit) if isinstance(unit, LineRange) else unit:
+        result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
+        shown = render(result, output_format, explain=explain, ranks=ranks)
+        done.append((shown.text, shown.problems, shown.needs_attention, shown.failed_on, shown.result))
+    return done
+
+
+def _read(unit: LineRange) -> Iterator[EvidenceInput]:
+    try:
+        with Path(unit.path).open("rb") as handle:
+            handle.seek(unit.start)
+            data = handle.read(unit.stop - unit.start)
+    except OSError as error:
+        yield EvidenceInput(f"{unit.shown}:{unit.first_number}", None, f"the file cannot be read: {error.strerror}")
+        return
+    yield from lines_inputs(data, unit.shown, unit.first_number)
+
+
+def split_jsonl(source: JsonlFile, lines_per_unit: int) -> Iterator[Unit]:
+    """The file as byte ranges of `lines_per_unit` lines (the parent reads it once, quickly)."""
+    try:
+        with source.path.open("rb") as handle:
+            start = position = 0
+            first = number = 1
+            for line in handle:
+                position += len(line)
+                if number - first + 1 == lines_per_unit:
+                    yield LineRange(str(source.path), source.shown, start, position, first)
+                    start, first = position, number + 1
+                number += 1
+            if position > start:
+                yield LineRange(str(source.path), source.shown, start, position, first)
+    except OSError as error:
+        yield [EvidenceInput(source.shown, None, f"the file cannot be read: {error.strerror}")]
+
+
+def _units(sources: Iterable[EvidenceInput | JsonlFile], per_unit: int) -> Iterator[Unit]:
+    batch: list[EvidenceInput] = []
+    for source in sources:
+        if isinstance(source, JsonlFile):
+            if batch:
+                yield batch
+                batch = []
+            yield from split_jsonl(source, per_unit)
+            continue
+        batch.append(source)
+        if len(batch) == per_unit:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def evaluate_parallel(
     rules: tuple[str, ...],
-    inputs: Iterable[object],
+    sources: Iterable[EvidenceInput | JsonlFile],
     *,
+    rule_set: RuleSet | None = None,
     as_of: datetime.date | None,
     framework: str | None,
     explain: bool,
@@ -52,21 +127,119 @@ def evaluate_parallel(
     output_format: str,
     ranks: dict[str, int],
     limits: Limits = DEFAULT_LIMITS,
-    chunk_size: int = 64,
+    per_unit: int = 128,
 ) -> Iterator[Rendered]:
-    """Evaluate and write out `inputs` with `jobs` processes; yield them in input order.
+    """Evaluate and write out every input of `sources` with `jobs` processes, in input order.
 
-    Inputs are handed to the pool a window at a time (`Pool.imap` alone would read the
-    whole input ahead), so memory stays bounded however long the input is.
+    `rule_set` (the parent's, already loaded) is handed to forked workers as it is;
+    spawned workers load `rules` themselves.
+
+    Each worker has a pipe of its own for work and one for results, and unit i goes to
+    worker i mod jobs, so results are read back in input order and no lock is shared
+    between processes: a worker killed at any moment cannot leave the others, or the
+    parent, waiting on a lock it held. A thread of the parent hands out the units, so
+    neither side can block the other on a full pipe.
     """
-    context = multiprocessing.get_context("spawn")
-    window = jobs * chunk_size * 4
-    iterator = iter(inputs)
-    with context.Pool(
-        jobs, initializer=_init, initargs=(rules, as_of, framework, explain, limits, output_format, ranks)
-    ) as pool:
-        while True:
-            batch = list(itertools.islice(iterator, window))
-            if not batch:
-                return
-            yield from pool.imap(_work, batch, chunksize=chunk_size)
+    forking = "fork" in multiprocessing.get_all_start_methods() and rule_set is not None
+    context = multiprocessing.get_context("fork" if forking else "spawn")
+    options = (as_of, framework, explain, limits, output_format, ranks)
+    workers: list[_Worker] = []
+    for _ in range(jobs):
+        workers.append(_Worker(context, rule_set if forking else rules, options, [w.tasks for w in workers]))
+    order: queue.Queue[int | None] = queue.Queue(maxsize=jobs * 4)  # bounds the work out at once
+    failed: list[BaseException] = []
+    stop = threading.Event()
+
+    def hand_out() -> None:
+        try:
+            for index, unit in enumerate(_units(sources, per_unit)):
+                if stop.is_set():
+                    return
+                order.put(index % jobs)
+                workers[index % jobs].tasks.send(unit)
+        except BaseException as error:  # reported by the reading side, in the main thread
+            failed.append(error)
+        finally:
+            order.put(None)
+
+    feeder = threading.Thread(target=hand_out, name="framework-dsl hand-out", daemon=True)
+    feeder.start()
+    try:
+        while (index := order.get()) is not None:
+            yield from _rendered(workers[index].receive())
+        if failed:
+            raise failed[0]
+        for worker in workers:
+            worker.finish()
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.stop()
+
+
+class _Worker:
+    """One worker process, with its own pipes for work and for results."""
+
+    def __init__(
+        self, context: Any, rules: RuleSet | tuple[str, ...], options: tuple[Any, ...], inherited: list[Any]
+    ) -> None:
+        work_in, self.tasks = context.Pipe(duplex=False)
+        self.results, results_out = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_serve,
+            args=(work_in, results_out, rules, options, [self.tasks, self.results, *inherited]),
+            name="framework-dsl worker",
+            daemon=True,
+        )
+        self.process.start()
+        work_in.close()
+        results_out.close()
+
+    def receive(self) -> list[Done]:
+        try:
+            done: list[Done] = self.results.recv()
+        except EOFError:
+            raise RuntimeError(f"a worker process stopped unexpectedly (exit code {self.process.exitcode})") from None
+        return done
+
+    def finish(self) -> None:
+        self.tasks.send(None)
+        self.process.join()
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+            if self.process.is_alive():
+                self.process.kill()
+        self.process.join()
+        self.tasks.close()
+        self.results.close()
+
+
+def _serve(
+    work: Any, results: Any, rules: RuleSet | tuple[str, ...], options: tuple[Any, ...], parent: list[Any]
+) -> None:
+    """A worker's life: evaluate units until told to stop, or until the parent is gone."""
+    for connection in parent:  # the parent's ends, copied into a forked child: only the parent keeps them
+        connection.close()
+    rule_set = _init(rules)
+    while True:
+        try:
+            unit = work.recv()
+        except EOFError:  # the parent is gone
+            return
+        if unit is None:
+            return
+        done = _work(rule_set, options, unit)
+        try:
+            results.send(done)
+        except OSError:  # the parent is gone (a broken pipe): nobody is left to tell
+            return
+
+
+def _rendered(done: list[Done]) -> Iterator[Rendered]:
+    for text, problems, needs_attention, failed_on, result in done:
+        yield Rendered(
+            text=text, problems=problems, needs_attention=needs_attention, failed_on=failed_on, result=result
+        )

@@ -80,8 +80,13 @@ def big_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def start_and_stop(batch: Path, folder: Path, how: signal.Signals) -> tuple[int, list[str]]:
-    """Start a big report into `folder/report.json`, send `how` once it is being written; (exit code, leftovers)."""
+def start_and_stop(
+    batch: Path, folder: Path, how: signal.Signals, *extra: str, group: bool = False
+) -> tuple[int, list[str]]:
+    """Start a big report into `folder/report.json`, send `how` once it is being written; (exit code, leftovers).
+
+    With `group`, the signal goes to the whole process group, as Ctrl-C in a terminal sends it.
+    """
     report = folder / "report.json"
     report.write_bytes(OLD_REPORT)
     errors = (folder / "stderr.txt").open("wb")
@@ -98,10 +103,12 @@ def start_and_stop(batch: Path, folder: Path, how: signal.Signals) -> tuple[int,
                 AS_OF,
                 "--output",
                 str(report),
+                *extra,
             ],
             stdout=subprocess.DEVNULL,
             stderr=errors,
             cwd=folder,
+            start_new_session=group,
         )
         try:
             deadline = time.monotonic() + 120
@@ -114,7 +121,10 @@ def start_and_stop(batch: Path, folder: Path, how: signal.Signals) -> tuple[int,
             else:
                 pytest.fail("the report was never started")
             assert process.poll() is None, "the run ended before it could be interrupted"
-            process.send_signal(how)
+            if group:
+                os.killpg(process.pid, how)
+            else:
+                process.send_signal(how)
             code = process.wait(timeout=60)
         finally:
             if process.poll() is None:  # pragma: no cover - only when an assertion above failed
@@ -136,6 +146,20 @@ def test_an_interrupted_run_leaves_the_previous_report_intact(
     if how == signal.SIGINT:
         assert leftovers == [], "Ctrl-C must remove the unfinished temporary file"
         assert b"Traceback" not in (tmp_path / "stderr.txt").read_bytes()
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["term", "interrupt"])
+def test_an_interrupted_parallel_run_stops_its_workers_quietly(
+    big_batch: Path, tmp_path: Path, how: signal.Signals
+) -> None:
+    """--jobs 2 stopped by SIGTERM, or by Ctrl-C sent to every process: the old report stays, no worker lingers."""
+    code, leftovers = start_and_stop(big_batch, tmp_path, how, "--jobs", "2", group=True)
+    assert code in (128 + how, 130)
+    assert (tmp_path / "report.json").read_bytes() == OLD_REPORT
+    assert leftovers == []
+    assert b"Traceback" not in (tmp_path / "stderr.txt").read_bytes()
+    stray = subprocess.run(["pgrep", "-f", str(tmp_path / "report.json")], capture_output=True, check=False)
+    assert stray.stdout == b"", "a worker outlived the run"
 
 
 def test_a_terminated_run_leaves_no_temporary_file(big_batch: Path, tmp_path: Path) -> None:
@@ -308,3 +332,43 @@ def test_the_order_of_a_set_does_not_change_the_output() -> None:
         data = json.dumps({**document, "services_reviewed": order}).encode("utf-8")
         outputs.append(invoke("-", "--format", "json", stdin=data)[1])
     assert outputs[0] and outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+def test_jobs_split_jsonl_files_into_line_ranges_and_lose_nothing(tmp_path: Path) -> None:
+    """--jobs 2 on .jsonl files (many units, blank and broken lines), a folder and a file gives --jobs 1's bytes."""
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
+    lines = []
+    for index in range(300):
+        if index % 97 == 5:
+            lines.append("")  # a blank line: skipped, but counted in the line numbers
+        elif index % 89 == 7:
+            lines.append('{"framework": "clas", "review": ')  # cut short
+        else:
+            lines.append(json.dumps({**documents[index % len(documents)], "subject": {"n": index}}))
+    (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "last-line-unended.jsonl").write_text(lines[1] + "\n" + lines[2], encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(documents[0]), encoding="utf-8")
+    (folder / "b.jsonl").write_text(lines[3] + "\n\n" + lines[4] + "\n", encoding="utf-8")
+    inputs = ["many.jsonl", "folder", "last-line-unended.jsonl", str(CLAS / "complete.json")]
+    for output_format in ("jsonl", "json", "text", "markdown"):
+        outputs = []
+        for jobs in ("1", "2"):
+            outputs.append(run(*inputs, "--format", output_format, "--as-of", AS_OF, "--jobs", jobs, cwd=tmp_path))
+        single, parallel = outputs
+        assert single.returncode == parallel.returncode == 1, single.stderr.decode()
+        assert parallel.stdout == single.stdout, output_format
+        assert parallel.stderr == single.stderr, output_format
+    jsonl = run(*inputs, "--format", "jsonl", "--as-of", AS_OF, "--jobs", "2", cwd=tmp_path)
+    sources = [json.loads(line)["source"] for line in jsonl.stdout.splitlines()]
+    assert len(sources) == 296 + 3 + 2 + 1  # many.jsonl has 4 blank lines of 300
+    assert sources[:7] == [f"many.jsonl:{n}" for n in (1, 2, 3, 4, 5, 7, 8)]
+    assert sources[-6:] == [
+        str(Path("folder") / "a.json"),
+        str(Path("folder") / "b.jsonl") + ":1",
+        str(Path("folder") / "b.jsonl") + ":3",
+        "last-line-unended.jsonl:1",
+        "last-line-unended.jsonl:2",
+        str(CLAS / "complete.json"),
+    ]

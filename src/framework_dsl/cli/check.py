@@ -22,6 +22,7 @@ from framework_dsl.cli.common import (
     atomic_output,
     evaluate_input,
     iter_inputs,
+    iter_sources,
 )
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
@@ -187,13 +188,13 @@ def _framework_check(
     if output_format is None:
         output_format = "text" if output is None and sys.stdout.isatty() else "json"
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
-    inputs = iter_inputs(evidence, stdin)
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
 
         rendered: Iterator[Rendered] = evaluate_parallel(
             rules,
-            inputs,
+            iter_sources(evidence, stdin),
+            rule_set=rule_set,
             as_of=as_of,
             framework=framework,
             explain=explain,
@@ -210,7 +211,7 @@ def _framework_check(
                 explain=explain,
                 ranks=ranks,
             )
-            for item in inputs
+            for item in iter_inputs(evidence, stdin)
         )
     exit_code = EXIT_OK
     failed_on = False

@@ -22,9 +22,9 @@ from typing import IO
 import click
 
 from framework_dsl.diagnostics import Diagnostic, render_all_text
-from framework_dsl.inputs import EvidenceInput, evaluate_input, iter_inputs
+from framework_dsl.inputs import EvidenceInput, evaluate_input, iter_inputs, iter_sources
 
-__all__ = ["EvidenceInput", "evaluate_input", "iter_inputs"]
+__all__ = ["EvidenceInput", "evaluate_input", "iter_inputs", "iter_sources"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
