@@ -34,7 +34,6 @@ from framework_dsl.evidence import (
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.result import Result, _result_of
 
-
 # How many evaluations of a framework run on the reference evaluator before it is
 # compiled (see RuleSet._evaluator_for).
 COMPILE_AFTER = 8
@@ -146,7 +145,7 @@ class RuleSet:
         Raises:
             TypeError: `as_of` is not a date or an ISO date text.
         """
-        as_of_date = _as_date(as_of)
+        as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
         subject = evidence.get("subject") if isinstance(evidence, dict) else None
         document = source or "<evidence>"
         name = framework
@@ -187,7 +186,9 @@ class RuleSet:
                 found="deeper nesting",
             )
             return self._invalid(chosen, source, None, as_of_date, [problem])
-        compiled = self._compiled.get(name) if explain else self._evaluator_for(name)
+        compiled = self._compiled.get(name)
+        if compiled is None and not explain:
+            compiled = self._evaluator_for(name)
         root = None
         fast_validator = self._validators.get(name) if compiled is not None else None
         if fast_validator is not None:
@@ -198,7 +199,11 @@ class RuleSet:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
         evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
         effective_as_of = as_of_date or evidence_date or datetime.date.today()
-        note = _not_in_force(chosen, evidence_date or effective_as_of)
+        in_force_on = evidence_date or effective_as_of
+        within = (chosen.effective_from is None or in_force_on >= chosen.effective_from) and (
+            chosen.effective_until is None or in_force_on <= chosen.effective_until
+        )
+        note = None if within else _not_in_force(chosen, in_force_on)
         if note is not None:
             return Result(
                 framework=chosen.name,
