@@ -21,7 +21,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = work / "dist"
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(dist), str(REPO)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     wheels = list(dist.glob("framework_dsl-*.whl"))
@@ -31,7 +33,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     install = subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheels[0])],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     return bin_dir
@@ -44,7 +48,11 @@ def test_installed_command_runs_from_another_directory(installed: Path, tmp_path
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     done = subprocess.run(
         [str(installed / "framework-check"), "evidence.json", "--format", "json"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -54,10 +62,7 @@ def test_installed_command_runs_from_another_directory(installed: Path, tmp_path
 
 def test_installed_wheel_ships_grammar_and_rules(installed: Path, tmp_path: Path) -> None:
     """The wheel holds the grammar and the rule files inside the package, not beside the checkout."""
-    code = (
-        "import framework_dsl.resources as r, pathlib; "
-        "print(r.grammar_path()); print(r.bundled_rules_root())"
-    )
+    code = "import framework_dsl.resources as r, pathlib; print(r.grammar_path()); print(r.bundled_rules_root())"
     done = subprocess.run(
         [str(installed / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
     )

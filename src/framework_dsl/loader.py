@@ -164,7 +164,9 @@ class _Loader:
                     code="modules.outside-root",
                     message=f"the module `{dotted}` leads outside the rules root",
                     span=span,
-                    hint="imports may only read files inside the rules root; copy the module in instead of linking to it",
+                    hint=(
+                        "imports may only read files inside the rules root; copy the module in instead of linking to it"
+                    ),
                 )
             )
             return

@@ -10,6 +10,7 @@ was found, list what would have been accepted, and suggest the likely fix.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import re
 from decimal import Decimal
@@ -130,7 +131,7 @@ def _diagnose_by_declaration(source: SourceFile) -> list[Diagnostic]:
         starts.insert(0, 0)
     bounds = [*starts, len(source.text)]
     problems: list[Diagnostic] = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         chunk = source.text[start:end]
         if not chunk.strip():
             continue
@@ -284,7 +285,9 @@ class _Builder(Transformer[Token, Any]):
             self.problems.append(
                 Diagnostic(
                     code="syntax.invalid-literal",
-                    message="this quoted text holds a lone surrogate escape (such as \\ud800), which is not a character",
+                    message=(
+                        "this quoted text holds a lone surrogate escape (such as \\ud800), which is not a character"
+                    ),
                     span=self._tok_span(token),
                     hint="write the character itself, or a high-low pair of escapes that encodes one character",
                 )

@@ -32,8 +32,16 @@ def test_one_input_prints_one_json_object() -> None:
     assert data["judgements"]["missing_services"]["outcome"] == []
     assert data["judgements"]["rating"]["outcome"] == "not_rated"
     assert list(data) == [
-        "framework", "framework_title", "rules_digest", "source", "subject", "as_of", "status",
-        "judgements", "checks", "problems",
+        "framework",
+        "framework_title",
+        "rules_digest",
+        "source",
+        "subject",
+        "as_of",
+        "status",
+        "judgements",
+        "checks",
+        "problems",
     ]
 
 
@@ -124,7 +132,9 @@ def test_rule_errors_exit_2(tmp_path: Path) -> None:
 
 def test_fail_on_exits_3(write_rules) -> None:  # type: ignore[no-untyped-def]
     """--fail-on GRADE exits 3 when an outcome is that grade or worse, 0 otherwise."""
-    root = write_rules({"demo.fw": """
+    root = write_rules(
+        {
+            "demo.fw": """
         framework demo "Demo" effective from 2020-01-01
         scale rating: good "Good" > poor "Poor"
         evidence:
@@ -132,7 +142,9 @@ def test_fail_on_exits_3(write_rules) -> None:  # type: ignore[no-untyped-def]
         judgement overall: rating
           poor when score < 3 because "Low"
           otherwise good because "High"
-    """})
+    """
+        }
+    )
     low = json.dumps({"framework": "demo", "score": 1})
     high = json.dumps({"framework": "demo", "score": 9})
     args = ["--rules", str(root), "-", "--as-of", "2021-01-01", "--fail-on", "poor", "--format", "json"]

@@ -10,7 +10,9 @@ import pytest
 
 from framework_dsl import check_rules
 
-RULES = 'framework demo "Demo" effective from 2020-01-01\noutcome ok "OK"\njudgement j: ok\n  otherwise ok because "{x}"\n'
+RULES = (
+    'framework demo "Demo" effective from 2020-01-01\noutcome ok "OK"\njudgement j: ok\n  otherwise ok because "{x}"\n'
+)
 
 
 @pytest.fixture

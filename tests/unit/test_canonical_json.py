@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,7 +52,6 @@ def test_the_standard_library_path_matches_the_exact_writer(value: object, inden
 def test_a_lone_surrogate_falls_back_to_the_standard_library() -> None:
     """msgspec refuses text that is not valid Unicode; the result is still written (as the standard library does)."""
     assert canonical_json.dumps({"x": "\ud800"}) == '{"x":"\ud800"}'
-
 
 
 def test_decimals_are_written_exactly() -> None:

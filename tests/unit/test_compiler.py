@@ -32,8 +32,8 @@ from framework_dsl.compiler import (
     compile_framework,
 )
 from framework_dsl.evaluator import Evaluation
-from framework_dsl.evidence_compiler import compile_validator
 from framework_dsl.evidence import RecordValue, parse_json, validate
+from framework_dsl.evidence_compiler import compile_validator
 from framework_dsl.result import Decision
 from framework_dsl.ruleset import _dated
 from framework_dsl.typesystem import (
@@ -640,7 +640,7 @@ def _judgement_module(compiled_framework: CompiledFramework, judgement: str) -> 
 
 
 def test_count_rated_by_tally_agrees_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
-    """Counting a list of known grades once by rank gives the evaluator's counts; unknown items still count as unknown."""
+    """Counting known grades once by rank gives the evaluator's counts; unknown items still count as unknown."""
     framework, compiled_framework = _rules(check_text, TALLY)
     overall = ast.unparse(_judgement_module(compiled_framework, "by_known"))
     assert "h_tally" in overall and "h_count_symbol" not in overall  # known items: tallied once

@@ -14,10 +14,22 @@ from hypothesis import strategies as st
 from framework_dsl import RuleSet, load_rules
 
 CLAS_SERVICES = [
-    "maternity", "childrens_wards", "adult_emergency_department", "childrens_emergency_department",
-    "urgent_care_centre", "adult_substance_misuse", "childrens_substance_misuse", "adult_mental_health",
-    "childrens_mental_health", "community_services", "school_nursing", "health_visiting", "gp", "dentist",
-    "out_of_hours", "sexual_health",
+    "maternity",
+    "childrens_wards",
+    "adult_emergency_department",
+    "childrens_emergency_department",
+    "urgent_care_centre",
+    "adult_substance_misuse",
+    "childrens_substance_misuse",
+    "adult_mental_health",
+    "childrens_mental_health",
+    "community_services",
+    "school_nursing",
+    "health_visiting",
+    "gp",
+    "dentist",
+    "out_of_hours",
+    "sexual_health",
 ]
 
 RULES = """
@@ -61,7 +73,11 @@ def test_inputs_record_exactly_the_evidence_read(demo: RuleSet) -> None:
     result = demo.evaluate(doc(harm=False, grades=("good", "inadequate")))
     overall = result.judgements["overall"]
     assert overall.outcome == "requires_improvement"  # inadequate, floored
-    assert dict(overall.inputs) == {"/visit/harm": False, "/findings/0/grade": "good", "/findings/1/grade": "inadequate"}
+    assert dict(overall.inputs) == {
+        "/visit/harm": False,
+        "/findings/0/grade": "good",
+        "/findings/1/grade": "inadequate",
+    }
 
 
 def test_missing_evidence_makes_the_judgement_undetermined(demo: RuleSet) -> None:
@@ -149,8 +165,11 @@ def test_clas_coverage_matches_a_direct_computation(services: set[str], recommen
     """For any set of reviewed services, `missing_services` is the canonical list minus those reviewed."""
     rules = CLAS
     result = rules.evaluate(
-        {"framework": "clas", "review": {"date": "2019-01-01", "recommendations": recommendations},
-         "services_reviewed": sorted(services)}
+        {
+            "framework": "clas",
+            "review": {"date": "2019-01-01", "recommendations": recommendations},
+            "services_reviewed": sorted(services),
+        }
     )
     missing = [s for s in CLAS_SERVICES if s not in services]
     assert result.judgements["missing_services"].outcome == missing

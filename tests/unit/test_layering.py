@@ -8,10 +8,33 @@ from pathlib import Path
 import framework_dsl
 
 ORDER = [
-    "resources", "cache", "source", "diagnostics", "canonical_json", "grammar", "nodes", "parser", "loader",
-    "typesystem", "ir", "checker", "values", "evidence", "result", "evaluator", "compiler", "evidence_compiler",
+    "resources",
+    "cache",
+    "source",
+    "diagnostics",
+    "canonical_json",
+    "grammar",
+    "nodes",
+    "parser",
+    "loader",
+    "typesystem",
+    "ir",
+    "checker",
+    "values",
+    "evidence",
+    "result",
+    "evaluator",
+    "compiler",
+    "evidence_compiler",
     "ruleset",
-    "examples", "formatter", "json_schema", "linter", "report", "inputs", "parallel", "cli",
+    "examples",
+    "formatter",
+    "json_schema",
+    "linter",
+    "report",
+    "inputs",
+    "parallel",
+    "cli",
 ]
 PACKAGE = Path(framework_dsl.__file__).parent
 

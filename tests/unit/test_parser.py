@@ -26,7 +26,9 @@ def expr(text: str) -> nodes.Expr:
 
 def test_framework_header() -> None:
     """The framework line gives its identifier, title, source, dates and dating field."""
-    header = parse('framework cqc "CQC" source "S" effective from 2015-04-01 until 2020-01-01 dated by inspection.date').items[0]
+    header = parse(
+        'framework cqc "CQC" source "S" effective from 2015-04-01 until 2020-01-01 dated by inspection.date'
+    ).items[0]
     assert isinstance(header, nodes.FrameworkDecl)
     assert header.name.text == "cqc"
     assert header.source_text is not None and header.source_text.value == "S"
@@ -120,7 +122,7 @@ def test_equality_ignores_positions() -> None:
 
 
 def test_every_broken_declaration_is_reported() -> None:
-    """Syntax errors in two separate declarations give two diagnostics in one run, each where its declaration breaks off."""
+    """Syntax errors in two declarations give two diagnostics in one run, each where its declaration breaks off."""
     text = "scale r: a > \nenum e: x,\njudgement j: r\n  a when true\n"
     tree, problems = parse_source(SourceFile("t.fw", text))
     assert tree is None

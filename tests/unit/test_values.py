@@ -31,24 +31,36 @@ def _show(value: object) -> str:
 
 # Kleene's strong three-valued tables, written out in full.
 AND_TABLE = {
-    (True, True): "True", (True, False): "False", (True, U): "U",
-    (False, True): "False", (False, False): "False", (False, U): "False",
-    (U, True): "U", (U, False): "False", (U, U): "U",
+    (True, True): "True",
+    (True, False): "False",
+    (True, U): "U",
+    (False, True): "False",
+    (False, False): "False",
+    (False, U): "False",
+    (U, True): "U",
+    (U, False): "False",
+    (U, U): "U",
 }
 OR_TABLE = {
-    (True, True): "True", (True, False): "True", (True, U): "True",
-    (False, True): "True", (False, False): "False", (False, U): "U",
-    (U, True): "True", (U, False): "U", (U, U): "U",
+    (True, True): "True",
+    (True, False): "True",
+    (True, U): "True",
+    (False, True): "True",
+    (False, False): "False",
+    (False, U): "U",
+    (U, True): "True",
+    (U, False): "U",
+    (U, U): "U",
 }
 
 
-@pytest.mark.parametrize(("left", "right"), list(AND_TABLE), ids=lambda v: _show(v))
+@pytest.mark.parametrize(("left", "right"), list(AND_TABLE), ids=_show)
 def test_kleene_and_table(left: object, right: object) -> None:
     """`and` follows Kleene's table: false wins, then unknown, then true."""
     assert _show(kleene_and(left, right)) == AND_TABLE[(left, right)]
 
 
-@pytest.mark.parametrize(("left", "right"), list(OR_TABLE), ids=lambda v: _show(v))
+@pytest.mark.parametrize(("left", "right"), list(OR_TABLE), ids=_show)
 def test_kleene_or_table(left: object, right: object) -> None:
     """`or` follows Kleene's table: true wins, then unknown, then false."""
     assert _show(kleene_or(left, right)) == OR_TABLE[(left, right)]
@@ -90,7 +102,7 @@ def test_decimals_are_exact() -> None:
     assert DECIMAL_CONTEXT.add(Decimal("0.1"), Decimal("0.2")) == Decimal("0.3")
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-10**9, max_value=10**9))
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-(10**9), max_value=10**9))
 def test_decimal_addition_is_reversible(value: Decimal) -> None:
     """Adding then subtracting a decimal gives back exactly the original value."""
     step = Decimal("0.000001")

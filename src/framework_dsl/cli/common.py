@@ -43,7 +43,7 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     target = Path(path)
-    handle = tempfile.NamedTemporaryFile(
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
         "w",
         encoding="utf-8",
         dir=target.parent if str(target.parent) else ".",
