@@ -1,0 +1,61 @@
+"""Batch evaluation in worker processes: how .jsonl files are split, and both ways of starting workers."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from framework_dsl import RuleSet
+from framework_dsl.inputs import JsonlFile, evaluate_input, iter_inputs, iter_sources, lines_inputs, render
+from framework_dsl.parallel import LineRange, evaluate_parallel, split_jsonl
+
+REPO = Path(__file__).resolve().parents[2]
+CLAS = REPO / "examples" / "clas"
+
+
+@pytest.mark.parametrize("text", ["", "a\n", "a\nb", "a\n\nb\n", "a\r\nb\n\n\nc", "\n\n\n", "x\n" * 10])
+@pytest.mark.parametrize("per_unit", [1, 2, 3, 64])
+def test_split_ranges_cover_the_file_and_number_its_lines(tmp_path: Path, text: str, per_unit: int) -> None:
+    """The byte ranges tile the file, and reading them gives exactly the lines, numbers and bytes the file holds."""
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(text.encode())
+    units = list(split_jsonl(JsonlFile(path, str(path)), per_unit))
+    assert all(isinstance(u, LineRange) for u in units)
+    ranges = [(u.start, u.stop) for u in units if isinstance(u, LineRange)]
+    starts, stops = [start for start, _ in ranges], [stop for _, stop in ranges]
+    assert starts[:1] in ([], [0]) and starts[1:] == stops[:-1]
+    assert (stops[-1] if stops else 0) == len(text.encode())
+    read = [
+        (item.source, item.data)
+        for u in units
+        if isinstance(u, LineRange)
+        for item in lines_inputs(path.read_bytes()[u.start : u.stop], u.shown, u.first_number)
+    ]
+    whole = [(item.source, item.data) for item in iter_inputs((str(path),), io.BytesIO())]
+    assert read == whole
+
+
+def test_spawned_and_forked_workers_give_the_serial_results(tmp_path: Path, bundled: RuleSet) -> None:
+    """Workers started either way write what one process writes, in input order."""
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(40)), encoding="utf-8")
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
+    serial = [
+        render(
+            evaluate_input(bundled, item, as_of=None, framework=None, explain=False), "jsonl", explain=False, ranks={}
+        )
+        for item in iter_inputs((str(path),), io.BytesIO())
+    ]
+    forked = evaluate_parallel(
+        (), iter_sources((str(path),), io.BytesIO()), rule_set=bundled, jobs=2, per_unit=7, **options
+    )
+    spawned = evaluate_parallel(
+        (), iter_sources((str(path),), io.BytesIO()), rule_set=None, jobs=2, per_unit=7, **options
+    )
+    expected = [(r.text, r.problems, r.needs_attention) for r in serial]
+    assert [(r.text, r.problems, r.needs_attention) for r in forked] == expected
+    assert [(r.text, r.problems, r.needs_attention) for r in spawned] == expected
