@@ -253,10 +253,12 @@ class RuleSet:
         *,
         framework: str | None = None,
         explain: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Iterator[Result]:
-        """Evaluate each document in turn; results come back in the same order."""
+        """Evaluate each document in turn (as `evaluate` does); results come back in the same order."""
+        as_of_date = _as_date(as_of)  # a bad date is refused before the first document
         for document in documents:
-            yield self.evaluate(document, as_of, framework=framework, explain=explain)
+            yield self.evaluate(document, as_of_date, framework=framework, explain=explain, limits=limits)
 
     # -- helpers
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework_dsl import RuleSet, load_rules
+from framework_dsl import Limits, RuleSet, load_rules
 
 CLAS_SERVICES = [
     "maternity",
@@ -176,3 +176,19 @@ def test_clas_coverage_matches_a_direct_computation(services: set[str], recommen
     assert result.judgements["coverage"].outcome == ("complete" if not missing else "incomplete")
     assert result.judgements["next_step"].outcome == ("action_plan_required" if recommendations else "none")
     assert json.loads(result.to_json())["judgements"]["missing_services"]["outcome"] == missing
+
+
+def test_evaluate_many_applies_the_limits_evaluate_applies(bundled: RuleSet) -> None:
+    """`evaluate_many` takes the same bounds as `evaluate`, so a batch cannot slip past them."""
+    document = {
+        "framework": "clas",
+        "review": {"date": "2018-03-16", "recommendations": 0},
+        "services_reviewed": ["gp", "midwifery"],
+    }
+    tight = Limits(max_items=1)
+    many = list(bundled.evaluate_many([document, document], "2018-03-16", limits=tight))
+    one = bundled.evaluate(document, "2018-03-16", limits=tight)
+    assert [r.to_json() for r in many] == [one.to_json()] * 2
+    assert [p.code for p in one.problems] == ["evidence.too-large"]
+    with pytest.raises(TypeError):
+        next(bundled.evaluate_many([document], "16/03/2018"))
