@@ -145,7 +145,8 @@ def evaluate_parallel(
     options = (as_of, framework, explain, limits, output_format, ranks)
     workers: list[_Worker] = []
     for _ in range(jobs):
-        workers.append(_Worker(context, rule_set if forking else rules, options, [w.tasks for w in workers]))
+        parent_ends = [end for w in workers for end in (w.tasks, w.results)]
+        workers.append(_Worker(context, rule_set if forking else rules, options, parent_ends))
     order: queue.Queue[int | None] = queue.Queue(maxsize=jobs * 4)  # bounds the work out at once
     failed: list[BaseException] = []
     stop = threading.Event()
