@@ -314,8 +314,18 @@ def problem_dict(problem: Diagnostic) -> dict[str, Any]:
     return data
 
 
+_AS_IS = frozenset({str, int, bool, type(None), Decimal})
+
+
 def to_json_value(value: Any) -> Any:
     """A runtime value as JSON data: identifiers, ISO dates, exact decimals, lists."""
+    kind = type(value)
+    if kind in _AS_IS:  # the common cases first: plain JSON values, symbols, objects
+        return value
+    if kind is Symbol:
+        return value.name
+    if kind is dict:
+        return {str(k): to_json_value(v) for k, v in value.items()}
     if isinstance(value, Symbol):
         return value.name
     if isinstance(value, datetime.date):
