@@ -60,9 +60,8 @@ from framework_dsl.evaluator import (
     _settled,
     _sort_key,
 )
-from framework_dsl.evidence import MapValue, PointedList, RecordValue, escape_pointer
-from framework_dsl.result import Decision
-from framework_dsl.result import _set_fields as _set_decision_fields
+from framework_dsl.evidence import MapValue, PointedList, RecordValue, echo_set_in_order, escape_pointer, parse_date
+from framework_dsl.result import Decision, make_record
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -394,12 +393,10 @@ def _h_decided(
     reads: dict[str, Any],
     clause_ids: tuple[str, ...],
 ) -> Decision:
-    decision = _new_object(Decision)
     inputs = tuple(sorted(reads.items()))
-    _set_decision_fields(
-        decision, ("decided", item, outcome, label, reason, cite, rule, inputs, (), None, clause_ids, ())
+    return make_record(
+        Decision, ("decided", item, outcome, label, reason, cite, rule, inputs, (), None, clause_ids, ())
     )
-    return decision
 
 
 def _h_collected(
@@ -440,16 +437,6 @@ def _h_collected_none(item: str | None, reads: dict[str, Any]) -> Decision:
 # -- helpers of the compiled evidence validator (`evidence_compiler.py`)
 
 
-def _h_date(text: str) -> datetime.date | None:
-    """A YYYY-MM-DD text as a date, as `validate` reads it; None if it is not a real date."""
-    if len(text) != 10 or not _ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _h_within(allowed: frozenset[str], data: dict[str, Any]) -> bool:
     """Every key of `data` is one of `allowed`."""
     return allowed.issuperset(data)
@@ -470,17 +457,6 @@ def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
     return {name: entries[name] for name in names if name in entries}
 
 
-def _h_canonical_raw(raw: dict[str, Any], data: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
-    """`validate`'s echo of a set of symbols in the set's own order (a copy only if it differs)."""
-    if isinstance(value, tuple):
-        canonical = [symbol.name for symbol in value]
-        if canonical != raw[name]:
-            raw = dict(raw) if raw is data else raw
-            raw[name] = canonical
-    return raw
-
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SYMBOL_ORDER = operator.attrgetter("owner", "rank")
 _new_object = object.__new__
 _set_pointer = RecordValue.pointer.__set__  # type: ignore[attr-defined]  # the slots, past attrs' frozen __setattr__
@@ -646,12 +622,12 @@ _HELPERS: dict[str, Any] = {
     "int": int,
     "list": list,
     "Decimal": Decimal,
-    "date": _h_date,
+    "date": parse_date,
     "within": _h_within,
     "unique": _h_unique,
     "sort_symbols": _h_sort_symbols,
     "in_order": _h_in_order,
-    "canonical_raw": _h_canonical_raw,
+    "canonical_raw": echo_set_in_order,
     "escape": escape_pointer,
     "record": _h_record,
     "map": MapValue,

@@ -227,6 +227,30 @@ def _lone_surrogate(value: Any, pointer: str) -> str | None:
     return None
 
 
+def parse_date(text: str) -> datetime.date | None:
+    """A YYYY-MM-DD text as a date; None if it is not written so or is not a real date."""
+    if len(text) != 10 or not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def echo_set_in_order(raw: dict[str, Any], data: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
+    """The raw object, with set-of-symbols field `name` echoed in the set's own order.
+
+    A set's order carries no meaning, so inputs echo it sorted as the set is. `data`
+    (the evidence as given) is never changed: it is copied the first time it must be.
+    """
+    if isinstance(value, tuple):
+        canonical = [symbol.name for symbol in value]
+        if canonical != raw[name]:
+            raw = dict(raw) if raw is data else raw
+            raw[name] = canonical
+    return raw
+
+
 def free_form_depth(value: Any, limit: int) -> bool:
     """True when free-form data (a `subject`) nests no deeper than `limit` levels."""
     stack = [(value, 0)]
@@ -359,11 +383,8 @@ class _Validator:
             if not isinstance(data, str):
                 self.wrong_type(pointer, "a date (YYYY-MM-DD)", data)
                 return None
-            try:
-                if not _ISO_DATE.fullmatch(data):
-                    raise ValueError
-                return datetime.date.fromisoformat(data)
-            except ValueError:
+            date = parse_date(data)
+            if date is None:
                 self.problem(
                     "evidence.invalid-date",
                     pointer,
@@ -372,7 +393,7 @@ class _Validator:
                     json_type_name(data),
                     hint="dates are written YYYY-MM-DD, for example 2019-03-01",
                 )
-                return None
+            return date
         if t == DURATION:
             self.wrong_type(pointer, "a duration", data)
             return None
@@ -403,13 +424,8 @@ class _Validator:
             fields[name] = self.value(data[name], info.type, child, depth + 1)
         raw = data
         for name, info in t.fields.items():
-            value = fields.get(name)
-            if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice) and isinstance(value, tuple):
-                # A set's order carries no meaning: inputs echo it in the set's own order.
-                canonical = [symbol.name for symbol in value]
-                if canonical != raw[name]:
-                    raw = dict(raw) if raw is data else raw
-                    raw[name] = canonical
+            if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice):
+                raw = echo_set_in_order(raw, data, name, fields.get(name))
         for key in data:
             if key not in t.fields and key not in t.open_fields:
                 self.problem(

@@ -73,15 +73,18 @@ class _Frozen:
         return f"{type(self).__name__}({shown})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (type(self), self._fields))
+        return (make_record, (type(self), self._fields))
 
 
 _set_fields = _Frozen._fields.__set__  # type: ignore[attr-defined]  # the slot, past __setattr__
 _new_object = object.__new__
 
 
-def _restore(cls: type[_Frozen], fields: tuple[Any, ...]) -> Any:
-    """A record of class `cls` from its fields in `cls.FIELDS` order (how pickles load)."""
+def make_record(cls: type[_Frozen], fields: tuple[Any, ...]) -> Any:
+    """A record of class `cls` from its fields in `cls.FIELDS` order, without keyword handling.
+
+    The fast path builds its decisions and results through this; it is also how pickles load.
+    """
     record = _new_object(cls)
     _set_fields(record, fields)
     return record
@@ -188,13 +191,6 @@ class Decision(_Frozen):
                 for step in trace
             ]
         return data
-
-
-def _decision_of(fields: tuple[Any, ...]) -> Decision:
-    """A decision from its twelve fields in `Decision.FIELDS` order: the compiled path's constructor."""
-    decision = _new_object(Decision)
-    _set_fields(decision, fields)
-    return decision
 
 
 Outcomes = dict[str, "Decision | tuple[Decision, ...]"]
@@ -341,10 +337,3 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, bool | int | str | Decimal) or value is None:
         return value
     return str(value)
-
-
-def _result_of(fields: tuple[Any, ...]) -> Result:
-    """A result from its eleven fields in `Result.FIELDS` order: the fast path's constructor."""
-    result = _new_object(Result)
-    _set_fields(result, fields)
-    return result

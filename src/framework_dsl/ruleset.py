@@ -32,7 +32,7 @@ from framework_dsl.evidence import (
     validate,
 )
 from framework_dsl.resources import bundled_rules_root
-from framework_dsl.result import Result, _result_of
+from framework_dsl.result import Result, make_record
 
 # How many evaluations of a framework run on the reference evaluator before it is
 # compiled (see RuleSet._evaluator_for).
@@ -199,11 +199,7 @@ class RuleSet:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
         evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
         effective_as_of = as_of_date or evidence_date or datetime.date.today()
-        in_force_on = evidence_date or effective_as_of
-        within = (chosen.effective_from is None or in_force_on >= chosen.effective_from) and (
-            chosen.effective_until is None or in_force_on <= chosen.effective_until
-        )
-        note = None if within else _not_in_force(chosen, in_force_on)
+        note = _not_in_force(chosen, evidence_date or effective_as_of)
         if note is not None:
             return Result(
                 framework=chosen.name,
@@ -227,7 +223,7 @@ class RuleSet:
             judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
             checks = {c.name: evaluation.decide(c) for c in chosen.checks}
         fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, "evaluated")
-        return _result_of((*fields, judgements, checks, (), None))
+        return make_record(Result, (*fields, judgements, checks, (), None))
 
     def evaluate_json(
         self,
