@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -34,21 +35,26 @@ def _refuse(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    """`value` as JSON text; `indent` pretty-prints with that many spaces.
+    """`value` as JSON text; `indent` pretty-prints with that many spaces."""
+    return dumps_bytes(value, indent=indent).decode("utf-8")
 
-    Values the standard library writes exactly as we would (no decimals, dates or
-    floats) go through its C encoder; anything else through the exact writer below.
-    Both give the same bytes for the same value.
+
+def dumps_bytes(value: Any, *, indent: int | None = None) -> bytes:
+    """`value` as UTF-8 JSON bytes, as `dumps` writes it (what output files and pipes take).
+
+    msgspec's encoder writes it when it can; values it refuses go to the standard
+    library's C encoder, and values neither writes as we do to the exact writer below.
+    All three give the same bytes for the same value.
     """
     try:
         encoded = _ENCODER.encode(value)
         if indent is not None:
             encoded = msgspec.json.format(encoded, indent=indent)
-        return encoded.decode("utf-8")
+        return encoded
     except (TypeError, ValueError, UnicodeError):  # a type it does not write, a lone surrogate
         pass
     try:
-        return json.dumps(
+        text = json.dumps(
             value,
             ensure_ascii=False,
             indent=indent,
@@ -58,10 +64,20 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
             check_circular=False,
         )
     except (_NeedsExactWriter, ValueError):
-        pass
-    parts: list[str] = []
-    _write(value, parts, indent, 0)
-    return "".join(parts)
+        parts: list[str] = []
+        _write(value, parts, indent, 0)
+        text = "".join(parts)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: write its JSON escape
+        return _LONE_SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _write(value: Any, out: list[str], indent: int | None, depth: int) -> None:

@@ -61,7 +61,7 @@ from framework_dsl.evaluator import (
     _sort_key,
 )
 from framework_dsl.evidence import MapValue, PointedList, RecordValue, echo_set_in_order, escape_pointer, parse_date
-from framework_dsl.result import Decision, make_record
+from framework_dsl.result import Decision
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -393,10 +393,11 @@ def _h_decided(
     reads: dict[str, Any],
     clause_ids: tuple[str, ...],
 ) -> Decision:
-    inputs = tuple(sorted(reads.items()))
-    return make_record(
-        Decision, ("decided", item, outcome, label, reason, cite, rule, inputs, (), None, clause_ids, ())
-    )
+    # `reads` is this decision's own dict, never written again: the Decision keeps it
+    # and sorts it only when its inputs are looked at (`Decision.inputs`, `to_dict`).
+    record = _new_object(Decision)
+    _set_decision(record, ("decided", item, outcome, label, reason, cite, rule, reads, (), None, clause_ids, ()))
+    return record
 
 
 def _h_collected(
@@ -459,6 +460,7 @@ def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 _SYMBOL_ORDER = operator.attrgetter("owner", "rank")
 _new_object = object.__new__
+_set_decision = Decision._fields.__set__  # type: ignore[attr-defined]  # the slot, as `make_record` sets it
 _set_pointer = RecordValue.pointer.__set__  # type: ignore[attr-defined]  # the slots, past attrs' frozen __setattr__
 _set_record_fields = RecordValue.fields.__set__  # type: ignore[attr-defined]
 _set_raw = RecordValue.raw.__set__  # type: ignore[attr-defined]
@@ -514,10 +516,10 @@ def _h_judgement(s: _State, index: int, r: dict[str, Any]) -> Any:
             else:
                 value = tuple(_as_value(d) for d in decided)
             for d in decided:
-                reads.update(d.inputs)
+                reads.update(d._fields[7])  # its inputs as stored: a dict, or sorted pairs
         else:
             value = _as_value(decided)
-            reads.update(decided.inputs)
+            reads.update(decided._fields[7])
         cached = s.outcomes[index] = (value, reads)
     value, reads = cached
     if isinstance(value, _Failed):
@@ -534,7 +536,7 @@ def _h_item(s: _State, index: int, position: int, r: dict[str, Any]) -> Any:
     if isinstance(value, _Failed):
         key = s.compiled._entries[index].key
         raise EvaluationError(f"it uses `{key.split(':', 1)[1]}`, which could not be evaluated: {value.message}")
-    r.update(decision.inputs)
+    r.update(decision._fields[7])
     return value
 
 
@@ -685,21 +687,21 @@ class CompiledFramework:
             `{j.name: Evaluation(framework, root, as_of).decide(j)}`.
         """
         s = _State(self, root, as_of)
-        judgements = {
-            name: _decide_direct(s, body) if body else _decide(s, index) for name, index, body in self._judgements
-        }
-        checks = {name: _decide_direct(s, body) if body else _decide(s, index) for name, index, body in self._checks}
+        judgements: dict[str, Decision | tuple[Decision, ...]] = {}
+        checks: dict[str, Decision | tuple[Decision, ...]] = {}
+        for plan, decided in ((self._judgements, judgements), (self._checks, checks)):
+            for name, index, body in plan:
+                if body is None:
+                    decided[name] = _decide(s, index)
+                    continue
+                # A decision nothing else reads: called directly, no cache, and the rule
+                # an error is reported against starts from None again afterwards.
+                try:
+                    decided[name] = body(s)
+                except EvaluationError as error:
+                    decided[name] = Decision(status="error", item=None, error=error.message, rule=s.rule)
+                s.rule = None
         return judgements, checks
-
-
-def _decide_direct(s: _State, body: Callable[[_State], Decision]) -> Decision:
-    """`_decide` for a decision nothing else reads: no cache, and the rule starts from None again."""
-    try:
-        result = body(s)
-    except EvaluationError as error:
-        result = Decision(status="error", item=None, error=error.message, rule=s.rule)
-    s.rule = None
-    return result
 
 
 def compile_framework(framework: ir.Framework) -> CompiledFramework:

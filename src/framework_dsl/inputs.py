@@ -149,10 +149,10 @@ class Rendered:
     """One result, already written out: what the command prints and how it ends.
 
     Worker processes send these back instead of `Result` objects, so the parent only
-    writes text, and little crosses between processes.
+    writes bytes, and little crosses between processes.
     """
 
-    text: str | None  # the output for json (an indented object), jsonl or text
+    data: bytes | None  # the output, UTF-8: an indented JSON object (json), one line (jsonl) or text
     problems: str  # evidence problems as diagnostics, for standard error
     needs_attention: bool  # invalid, not in force, undetermined or failed: exit 1
     failed_on: bool  # some outcome at or below the --fail-on grade
@@ -161,19 +161,19 @@ class Rendered:
 
 def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str, int]) -> Rendered:
     """Write `result` out in `output_format` (json, jsonl, text; others keep the result)."""
-    text: str | None = None
+    data: bytes | None = None
     if output_format == "json":
-        text = result.to_json(indent=2, explain=explain)
+        data = result.to_json_bytes(indent=2, explain=explain)
     elif output_format == "jsonl":
-        text = result.to_json(indent=None, explain=explain)
+        data = result.to_json_bytes(indent=None, explain=explain)
     elif output_format == "text":
-        text = render_result_text(result, explain=explain)
+        data = render_result_text(result, explain=explain).encode("utf-8")
     return Rendered(
-        text=text,
+        data=data,
         problems=render_problems_text(result) if result.problems else "",
-        needs_attention=result.status != "evaluated" or any(d.status != "decided" for _, d in result.all_decisions()),
+        needs_attention=result.status != "evaluated" or not result.all_decided(),
         failed_on=bool(ranks) and fails_on(result, ranks),
-        result=result if text is None else None,
+        result=result if data is None else None,
     )
 
 

@@ -4,7 +4,7 @@ The parent hands out units of work and writes what comes back; the workers do th
 rest. A unit is either a run of lines of a `.jsonl` file, given as a byte range that
 the worker reads itself (so document bytes never pass between processes), or a few
 inputs the parent has read (single files, standard input). Each worker evaluates its
-unit's documents and sends back finished text (JSON, JSONL or text output) and two
+unit's documents and sends back finished output (the bytes of JSON, JSONL or text) and two
 flags per document, so the parent only writes.
 
 Where the platform can fork, workers start as copies of the parent, with its rules
@@ -43,7 +43,7 @@ class LineRange:
 
 
 Unit = LineRange | list[EvidenceInput]
-Done = tuple[str | None, str, bool, bool, Any]  # Rendered's fields
+Done = tuple[bytes | None, str, bool, bool, Any]  # Rendered's fields
 
 
 def _init(rules: RuleSet | tuple[str, ...]) -> RuleSet:
@@ -65,7 +65,7 @@ def _work(rule_set: RuleSet, options: tuple[Any, ...], unit: Unit) -> list[Done]
     for item in _read(unit) if isinstance(unit, LineRange) else unit:
         result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
         shown = render(result, output_format, explain=explain, ranks=ranks)
-        done.append((shown.text, shown.problems, shown.needs_attention, shown.failed_on, shown.result))
+        done.append((shown.data, shown.problems, shown.needs_attention, shown.failed_on, shown.result))
     return done
 
 
@@ -240,7 +240,7 @@ def _serve(
 
 
 def _rendered(done: list[Done]) -> Iterator[Rendered]:
-    for text, problems, needs_attention, failed_on, result in done:
+    for data, problems, needs_attention, failed_on, result in done:
         yield Rendered(
-            text=text, problems=problems, needs_attention=needs_attention, failed_on=failed_on, result=result
+            data=data, problems=problems, needs_attention=needs_attention, failed_on=failed_on, result=result
         )

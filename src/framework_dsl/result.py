@@ -60,20 +60,24 @@ class _Frozen:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"a {type(self).__name__} is immutable: cannot delete `{name}`")
 
+    def _values(self) -> tuple[Any, ...]:
+        """The fields as the record's public properties give them (see `Decision`)."""
+        return self._fields
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._fields == other._fields  # type: ignore[attr-defined, no-any-return]
+        return self._values() == other._values()  # type: ignore[attr-defined, no-any-return]
 
     def __hash__(self) -> int:
-        return hash(self._fields)
+        return hash(self._values())
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.FIELDS, self._fields, strict=True))
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.FIELDS, self._values(), strict=True))
         return f"{type(self).__name__}({shown})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (make_record, (type(self), self._fields))
+        return (make_record, (type(self), self._values()))
 
 
 _set_fields = _Frozen._fields.__set__  # type: ignore[attr-defined]  # the slot, past __setattr__
@@ -110,7 +114,9 @@ class Decision(_Frozen):
         "reason",  # the reason text(s), values filled in
         "cite",  # the citation(s)
         "rule",  # file:line of the clause(s) that decided, or could not be decided
-        "inputs",  # ((JSON pointer, raw evidence value), ...) read on the way, sorted
+        # ((JSON pointer, raw evidence value), ...) read on the way, sorted; the compiled
+        # path stores the dict it read into, and the sorting waits until someone looks.
+        "inputs",
         "missing",  # the JSON pointers of absent evidence, when undetermined
         "error",  # what went wrong, when the status is "error"
         "clause_ids",  # which clauses decided it, for coverage
@@ -143,11 +149,23 @@ class Decision(_Frozen):
     reason: Any = _field(4, "the reason, or reasons, values filled in")
     cite: Any = _field(5, "the citation, or citations")
     rule: Any = _field(6, "file:line of the deciding (or undecidable) clause")
-    inputs: tuple[tuple[str, Any], ...] = _field(7, "(pointer, raw value) read")  # type: ignore[assignment]
+
+    @property
+    def inputs(self) -> tuple[tuple[str, Any], ...]:
+        """((JSON pointer, raw evidence value), ...) read on the way, sorted by pointer."""
+        inputs = self._fields[7]
+        return tuple(sorted(inputs.items())) if type(inputs) is dict else inputs  # type: ignore[no-any-return]
+
     missing: tuple[str, ...] = _field(8, "pointers of absent evidence")  # type: ignore[assignment]
     error: str | None = _field(9, "what went wrong, for status error")  # type: ignore[assignment]
     clause_ids: tuple[str, ...] = _field(10, "the deciding clauses' ids")  # type: ignore[assignment]
     trace: tuple[ClauseTrace, ...] = _field(11, "the clauses tried")  # type: ignore[assignment]
+
+    def _values(self) -> tuple[Any, ...]:
+        fields = self._fields
+        if type(fields[7]) is dict:
+            return (*fields[:7], self.inputs, *fields[8:])
+        return fields
 
     @property
     def outcome(self) -> Any:
@@ -158,25 +176,41 @@ class Decision(_Frozen):
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The decision's JSON object, keys in the contracted order."""
         status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = self._fields
-        data: dict[str, Any] = {}
-        if item is not None:
-            data["item"] = item
-        data["status"] = status
+        inputs = dict(sorted(inputs.items())) if type(inputs) is dict else dict(inputs)
+        # Dict displays rather than key by key: every result writes a dozen of these.
         if status == "decided":
-            data["outcome"] = to_json_value(value)
-            data["label"] = label
-            data["reason"] = reason
-            data["cite"] = cite
-            data["rule"] = rule
+            kind = type(value)
+            outcome = value if kind is str else value.name if kind is Symbol else to_json_value(value)
             # Inputs are raw evidence JSON already: no conversion needed.
-            data["inputs"] = dict(inputs)
-        elif status == "undetermined":
-            data["outcome"] = None
-            data["missing"] = list(missing)
-            data["rule"] = rule
+            if item is None:
+                data = {
+                    "status": status,
+                    "outcome": outcome,
+                    "label": label,
+                    "reason": reason,
+                    "cite": cite,
+                    "rule": rule,
+                    "inputs": inputs,
+                }
+            else:
+                data = {
+                    "item": item,
+                    "status": status,
+                    "outcome": outcome,
+                    "label": label,
+                    "reason": reason,
+                    "cite": cite,
+                    "rule": rule,
+                    "inputs": inputs,
+                }
         else:
+            data = {} if item is None else {"item": item}
+            data["status"] = status
             data["outcome"] = None
-            data["error"] = error
+            if status == "undetermined":
+                data["missing"] = list(missing)
+            else:
+                data["error"] = error
             data["rule"] = rule
         if explain and trace:
             data["trace"] = [
@@ -259,22 +293,39 @@ class Result(_Frozen):
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The result as the contracted JSON object."""
+        framework, title, digest, source, subject, as_of, status, judgements, checks, problems, _ = self._fields
         return {
-            "framework": self.framework,
-            "framework_title": self.framework_title,
-            "rules_digest": self.rules_digest,
-            "source": self.source,
-            "subject": to_json_value(self.subject),
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "status": self.status,
-            "judgements": _outcomes_dict(self.judgements, explain),
-            "checks": _outcomes_dict(self.checks, explain),
-            "problems": [problem_dict(p) for p in self.problems],
+            "framework": framework,
+            "framework_title": title,
+            "rules_digest": digest,
+            "source": source,
+            "subject": to_json_value(subject),
+            "as_of": as_of.isoformat() if as_of else None,
+            "status": status,
+            "judgements": _outcomes_dict(judgements, explain),
+            "checks": _outcomes_dict(checks, explain),
+            "problems": [problem_dict(p) for p in problems],
         }
 
     def to_json(self, *, indent: int | None = 2, explain: bool = False) -> str:
         """Deterministic JSON text of `to_dict()`."""
         return canonical_json.dumps(self.to_dict(explain=explain), indent=indent)
+
+    def to_json_bytes(self, *, indent: int | None = 2, explain: bool = False) -> bytes:
+        """`to_json()` as UTF-8 bytes, without the round trip through text."""
+        return canonical_json.dumps_bytes(self.to_dict(explain=explain), indent=indent)
+
+    def all_decided(self) -> bool:
+        """Whether every judgement and check (every item of a for-each) was decided."""
+        for group in (self._fields[7], self._fields[8]):
+            for value in group.values():
+                if type(value) is tuple:
+                    for decision in value:
+                        if decision._fields[0] != "decided":
+                            return False
+                elif value._fields[0] != "decided":
+                    return False
+        return True
 
     def all_decisions(self) -> list[tuple[str, Decision]]:
         """Every decision (judgements then checks), flattened, with its name."""
@@ -289,7 +340,7 @@ class Result(_Frozen):
 def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, value in outcomes.items():
-        if isinstance(value, tuple):
+        if type(value) is tuple:
             data[name] = [d.to_dict(explain=explain) for d in value]
         else:
             data[name] = value.to_dict(explain=explain)

@@ -185,3 +185,25 @@ def test_no_traceback_on_any_bad_input(tmp_path: Path, payload: bytes) -> None:
     assert done.returncode == 1, done.stderr
     assert b"Traceback" not in done.stderr
     assert json.loads(done.stdout)["status"] == "invalid_evidence"
+
+
+def test_stdout_without_a_binary_buffer_gets_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where standard output is a text stream only (an embedding program's), results are decoded onto it."""
+    import io
+
+    from framework_dsl.cli.check import framework_check as command
+
+    expected = run(str(CLAS / "complete.json"), str(CLAS / "partial.json"), "--format", "jsonl").stdout
+    captured = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", captured)
+    with pytest.raises(SystemExit) as stopped:
+        command.main(
+            ["--rules", CLAS_RULES, str(CLAS / "complete.json"), str(CLAS / "partial.json"), "--format", "jsonl"],
+            standalone_mode=True,
+        )
+    assert stopped.value.code == 0  # both reviews decided (partial coverage is an outcome, not a failure)
+    assert captured.getvalue() == expected
+    assert [json.loads(line)["judgements"]["coverage"]["outcome"] for line in expected.splitlines()] == [
+        "complete",
+        "incomplete",
+    ]

@@ -49,9 +49,12 @@ def test_the_standard_library_path_matches_the_exact_writer(value: object, inden
     assert text == _exact(value, indent)
 
 
-def test_a_lone_surrogate_falls_back_to_the_standard_library() -> None:
-    """msgspec refuses text that is not valid Unicode; the result is still written (as the standard library does)."""
-    assert canonical_json.dumps({"x": "\ud800"}) == '{"x":"\ud800"}'
+def test_a_lone_surrogate_is_written_as_its_json_escape() -> None:
+    """A lone surrogate has no UTF-8 form: it is written as the escape that reads back as the same text."""
+    written = canonical_json.dumps_bytes({"x": "\ud800é", "y": "\udfff"})
+    assert written == b'{"x":"\\ud800\xc3\xa9","y":"\\udfff"}'
+    assert json.loads(written) == {"x": "\ud800é", "y": "\udfff"}
+    assert canonical_json.dumps({"x": "\ud800"}) == '{"x":"\\ud800"}'
 
 
 def test_decimals_are_written_exactly() -> None:

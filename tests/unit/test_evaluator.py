@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from framework_dsl import Limits, RuleSet, load_rules
+from framework_dsl.result import Decision, Result
 
 CLAS_SERVICES = [
     "maternity",
@@ -192,3 +194,43 @@ def test_evaluate_many_applies_the_limits_evaluate_applies(bundled: RuleSet) -> 
     assert [p.code for p in one.problems] == ["evidence.too-large"]
     with pytest.raises(TypeError):
         next(bundled.evaluate_many([document], "16/03/2018"))
+
+
+def test_inputs_are_sorted_whichever_path_decided(demo: RuleSet) -> None:
+    """The compiled path keeps the dict it read into; `inputs`, equality, pickles and JSON see sorted pairs."""
+    evidence = doc(harm=False, grades=("inadequate", "good"))
+    compiled = demo.evaluate(evidence).judgements["overall"]
+    traced = demo.evaluate(evidence, explain=True).judgements["overall"]
+    expected = (("/findings/0/grade", "inadequate"), ("/findings/1/grade", "good"), ("/visit/harm", False))
+    assert compiled.inputs == traced.inputs == expected
+    assert list(compiled.to_dict()["inputs"]) == [pointer for pointer, _ in expected]
+    assert pickle.loads(pickle.dumps(compiled)) == compiled
+    assert pickle.loads(pickle.dumps(compiled)).inputs == expected
+    assert "('/findings/0/grade', 'inadequate')" in repr(compiled)
+    assert hash(compiled) == hash(pickle.loads(pickle.dumps(compiled)))
+
+
+def test_all_decided_looks_at_every_item(demo: RuleSet) -> None:
+    """`all_decided` is false as soon as one judgement, check or for-each item is not decided."""
+    assert demo.evaluate(doc(harm=False, grades=("good", "good"))).all_decided()
+    undetermined = demo.evaluate(doc())  # no harm field: `overall` cannot be decided
+    assert undetermined.judgements["overall"].status == "undetermined"
+    assert not undetermined.all_decided()
+    decided = undetermined.judgements["days_left"]
+    one_item_open = Result(
+        framework="demo",
+        framework_title="Demo",
+        rules_digest="sha256:0",
+        source=None,
+        subject=None,
+        as_of=None,
+        status="evaluated",
+        judgements={"overall": decided},
+        checks={"matches": (decided, Decision("undetermined", item="/findings/1", missing=("/findings/1/grade",)))},
+    )
+    assert not one_item_open.all_decided()
+    assert Result(**{**_fields_of(one_item_open), "checks": {"matches": (decided,)}}).all_decided()
+
+
+def _fields_of(result: Result) -> dict[str, object]:
+    return {name: getattr(result, name) for name in Result.FIELDS}

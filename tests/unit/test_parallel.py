@@ -56,6 +56,6 @@ def test_spawned_and_forked_workers_give_the_serial_results(tmp_path: Path, bund
     spawned = evaluate_parallel(
         (), iter_sources((str(path),), io.BytesIO()), rule_set=None, jobs=2, per_unit=7, **options
     )
-    expected = [(r.text, r.problems, r.needs_attention) for r in serial]
-    assert [(r.text, r.problems, r.needs_attention) for r in forked] == expected
-    assert [(r.text, r.problems, r.needs_attention) for r in spawned] == expected
+    expected = [(r.data, r.problems, r.needs_attention) for r in serial]
+    assert [(r.data, r.problems, r.needs_attention) for r in forked] == expected
+    assert [(r.data, r.problems, r.needs_attention) for r in spawned] == expected

@@ -223,31 +223,32 @@ def _framework_check(
     with atomic_output(output) as out:
         first = True
         if output_format == "json" and not single:
-            out.write("[")
+            out.write(b"[")
         for item in rendered:
             if item.needs_attention:
                 exit_code = EXIT_INPUT
             if item.problems:
                 click.echo(item.problems, err=True, nl=False)
             failed_on = failed_on or item.failed_on
+            data = item.data or b""
             if output_format == "json":
                 if single:
-                    out.write(f"{item.text}\n")
+                    out.write(data + b"\n")
                 else:
-                    out.write(("\n" if first else ",\n") + (item.text or ""))
+                    out.write((b"\n" if first else b",\n") + data)
             elif output_format == "jsonl":
-                out.write(f"{item.text}\n")
+                out.write(data + b"\n")
             elif output_format == "text":
-                out.write(("" if first else "\n") + (item.text or ""))
+                out.write(data if first else b"\n" + data)
             elif item.result is not None:
                 collected.append(item.result)
             first = False
         if output_format == "json" and not single:
-            out.write("\n]\n" if not first else "]\n")
+            out.write(b"\n]\n" if not first else b"]\n")
         elif output_format == "markdown":
-            out.write(render_results_markdown(collected))
+            out.write(render_results_markdown(collected).encode("utf-8"))
         elif output_format == "html":
-            out.write(render_results_html(collected))
+            out.write(render_results_html(collected).encode("utf-8"))
     if exit_code == EXIT_OK and failed_on:
         return EXIT_FAIL_ON
     return exit_code

@@ -36,16 +36,24 @@ EXIT_INTERNAL = 4
 # ---------------------------------------------------------------- output
 
 
+_OUTPUT_BUFFER = 1 << 20  # results are written in large pieces, not a system call each
+
+
 @contextlib.contextmanager
-def atomic_output(path: str | None) -> Iterator[IO[str]]:
-    """Standard output, or a temporary file renamed onto `path` only when complete."""
+def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
+    """Standard output, or a temporary file renamed onto `path` only when complete; both take bytes."""
     if path is None or path == "-":
-        yield sys.stdout
+        sys.stdout.flush()
+        stdout = _StandardOutput()
+        try:
+            yield stdout  # type: ignore[misc]
+        finally:
+            stdout.flush()
         return
     target = Path(path)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
-        "w",
-        encoding="utf-8",
+        "wb",
+        buffering=_OUTPUT_BUFFER,
         dir=target.parent if str(target.parent) else ".",
         prefix=f".{target.name}.",
         suffix=".tmp",
@@ -62,6 +70,37 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         raise
+
+
+class _StandardOutput:
+    """Bytes for standard output, passed on in pieces of about `_OUTPUT_BUFFER // 16`.
+
+    Standard output may be a text stream with no binary buffer underneath (a test's
+    capture, an embedding program's replacement); then the bytes are decoded for it.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(data)
+        self._size += len(data)
+        if self._size >= _OUTPUT_BUFFER // 16:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        self._size = 0
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is not None:
+            binary.write(data)
+            binary.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+            sys.stdout.flush()
 
 
 def _report_mode(target: Path) -> int:
