@@ -488,25 +488,29 @@ class _State:
         # The evaluator's `_current_rule`: the clause whose condition was tried last,
         # anywhere in the evaluation. An error decision reports it.
         self.rule: str | None = None
-        self.defs: dict[int, tuple[Any, dict[str, Any]]] = {}
-        self.results: dict[int, Decision | tuple[Decision, ...]] = {}
-        self.outcomes: dict[int, tuple[Any, dict[str, Any]]] = {}
+        # By index, None until computed: (value, reads), decisions, (outcome value, reads).
+        self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * compiled._definition_count
+        self.results: list[Decision | tuple[Decision, ...] | None] = [None] * compiled._entry_count
+        self.outcomes: list[tuple[Any, dict[str, Any]] | None] = [None] * compiled._entry_count
 
 
 def _h_definition(s: _State, index: int, r: dict[str, Any]) -> Any:
     """A definition's value, computed once; its reads join the caller's."""
-    cached = s.defs.get(index)
+    cached = s.defs[index]
     if cached is None:
         reads: dict[str, Any] = {}
         value = s.compiled._definition_fns[index](s, reads)
-        cached = s.defs[index] = (value, reads)
-    r.update(cached[1])
-    return cached[0]
+        s.defs[index] = (value, reads)
+    else:
+        value, reads = cached
+    if reads:
+        r.update(reads)
+    return value
 
 
 def _h_judgement(s: _State, index: int, r: dict[str, Any]) -> Any:
     """Another judgement's outcome as a value: the evaluator's `judgement_value`."""
-    cached = s.outcomes.get(index)
+    cached = s.outcomes[index]
     if cached is None:
         decided = _decide(s, index)
         reads: dict[str, Any] = {}
@@ -518,13 +522,15 @@ def _h_judgement(s: _State, index: int, r: dict[str, Any]) -> Any:
             for d in decided:
                 reads.update(d._fields[7])  # its inputs as stored: a dict, or sorted pairs
         else:
-            value = _as_value(decided)
+            fields = decided._fields
+            value = fields[2] if fields[0] == "decided" else _as_value(decided)
             reads.update(decided._fields[7])
         cached = s.outcomes[index] = (value, reads)
     value, reads = cached
-    if isinstance(value, _Failed):
+    if type(value) is _Failed:
         raise EvaluationError(f"it uses `{value.name}`, which could not be evaluated: {value.message}")
-    r.update(reads)
+    if reads:
+        r.update(reads)
     return value
 
 
@@ -541,7 +547,7 @@ def _h_item(s: _State, index: int, position: int, r: dict[str, Any]) -> Any:
 
 
 def _decide(s: _State, index: int) -> Decision | tuple[Decision, ...]:
-    result = s.results.get(index)
+    result = s.results[index]
     if result is None:
         entry = s.compiled._entries[index]
         outer_rule = s.rule  # a decision made on the way keeps the caller's clause
@@ -668,6 +674,8 @@ class CompiledFramework:
         self.modules = modules  # the generated modules, by definition or decision key
         self._definition_fns = definition_fns
         self._entries = entries
+        self._definition_count = len(definition_fns)
+        self._entry_count = len(entries)
         # (name, index, body): a decision no other decision reads, and not for-each, is
         # called directly (body); the rest go through `_decide` and its cache (body None).
         plan = [
@@ -1916,48 +1924,94 @@ def _check(module: ast.Module, *, locate: bool) -> None:
         and module.body[0].name == "m"
     ):
         raise UnsafeCodeError("a generated module holds exactly one factory function `m`")
-    for node in ast.walk(module):
+    # An explicit stack over each node's fields: `ast.walk` made this check most of
+    # the cost of compiling a framework. Every node is visited, in some order.
+    stack: list[ast.AST] = [module]
+    while stack:
+        node = stack.pop()
         kind = type(node)
         if kind not in ALLOWED_NODE_TYPES:
             raise UnsafeCodeError(f"node type {kind.__name__} is not allowed")
         if locate and "lineno" in node._attributes:
             node.lineno = node.end_lineno = 1  # type: ignore[attr-defined]
             node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
-        if isinstance(node, ast.Name):
-            _check_name(node.id)
-        elif isinstance(node, ast.arg):
-            _check_name(node.arg)
-            if node.annotation is not None:
-                raise UnsafeCodeError("annotations are not allowed")
-        elif isinstance(node, ast.FunctionDef):
-            _check_name(node.name)
-            if node.decorator_list or node.returns is not None:
-                raise UnsafeCodeError("decorators and annotations are not allowed")
-        elif isinstance(node, ast.arguments):
-            if node.vararg or node.kwarg or node.kwonlyargs or node.defaults or node.kw_defaults:
-                raise UnsafeCodeError("only plain positional parameters are allowed")
-        elif isinstance(node, ast.Attribute):
-            if node.attr not in ALLOWED_ATTRIBUTES or not isinstance(node.value, ast.Name):
-                raise UnsafeCodeError(f"attribute `{node.attr}` is not allowed")
-            if isinstance(node.ctx, ast.Store) and not (node.attr == "rule" and node.value.id == "s"):
-                raise UnsafeCodeError("only the state's `rule` may be assigned")
-        elif isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id.startswith("h_")) or node.keywords:
-                raise UnsafeCodeError("calls go to a helper by name, with positional arguments")
-            if any(isinstance(a, ast.Starred) for a in node.args):  # pragma: no cover - Starred is not allowed
-                raise UnsafeCodeError("starred arguments are not allowed")
-        elif isinstance(node, ast.Dict | ast.List | ast.Tuple) and isinstance(
-            getattr(node, "ctx", ast.Load()), ast.Store
-        ):
-            raise UnsafeCodeError("unpacking assignments are not allowed")
-        elif isinstance(node, ast.Dict) and node.keys:
-            raise UnsafeCodeError("only empty dict displays are allowed")
-        elif isinstance(node, ast.Constant) and not _constant_ok(node.value):
-            raise UnsafeCodeError(f"constant of type {type(node.value).__name__} is not allowed")
-        elif isinstance(node, ast.ExceptHandler) and (
-            not (isinstance(node.type, ast.Name) and node.type.id == "h_E") or node.name is not None
-        ):
-            raise UnsafeCodeError("only the evaluation error may be caught, unnamed")
+        check = _NODE_CHECKS.get(kind)
+        if check is not None:
+            check(node)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+
+
+def _check_name_node(node: Any) -> None:
+    _check_name(node.id)
+
+
+def _check_arg(node: Any) -> None:
+    _check_name(node.arg)
+    if node.annotation is not None:
+        raise UnsafeCodeError("annotations are not allowed")
+
+
+def _check_function(node: Any) -> None:
+    _check_name(node.name)
+    if node.decorator_list or node.returns is not None:
+        raise UnsafeCodeError("decorators and annotations are not allowed")
+
+
+def _check_arguments(node: Any) -> None:
+    if node.vararg or node.kwarg or node.kwonlyargs or node.defaults or node.kw_defaults:
+        raise UnsafeCodeError("only plain positional parameters are allowed")
+
+
+def _check_attribute(node: Any) -> None:
+    if node.attr not in ALLOWED_ATTRIBUTES or not isinstance(node.value, ast.Name):
+        raise UnsafeCodeError(f"attribute `{node.attr}` is not allowed")
+    if isinstance(node.ctx, ast.Store) and not (node.attr == "rule" and node.value.id == "s"):
+        raise UnsafeCodeError("only the state's `rule` may be assigned")
+
+
+def _check_call(node: Any) -> None:
+    if not (isinstance(node.func, ast.Name) and node.func.id.startswith("h_")) or node.keywords:
+        raise UnsafeCodeError("calls go to a helper by name, with positional arguments")
+    if any(isinstance(a, ast.Starred) for a in node.args):  # pragma: no cover - Starred is not allowed
+        raise UnsafeCodeError("starred arguments are not allowed")
+
+
+def _check_display(node: Any) -> None:
+    if isinstance(getattr(node, "ctx", None), ast.Store):
+        raise UnsafeCodeError("unpacking assignments are not allowed")
+    if isinstance(node, ast.Dict) and node.keys:
+        raise UnsafeCodeError("only empty dict displays are allowed")
+
+
+def _check_constant(node: Any) -> None:
+    if not _constant_ok(node.value):
+        raise UnsafeCodeError(f"constant of type {type(node.value).__name__} is not allowed")
+
+
+def _check_handler(node: Any) -> None:
+    if not (isinstance(node.type, ast.Name) and node.type.id == "h_E") or node.name is not None:
+        raise UnsafeCodeError("only the evaluation error may be caught, unnamed")
+
+
+# What each node type must satisfy beyond being allowed at all (keyed by exact type).
+_NODE_CHECKS: dict[type[ast.AST], Callable[[Any], None]] = {
+    ast.Name: _check_name_node,
+    ast.arg: _check_arg,
+    ast.FunctionDef: _check_function,
+    ast.arguments: _check_arguments,
+    ast.Attribute: _check_attribute,
+    ast.Call: _check_call,
+    ast.Dict: _check_display,
+    ast.List: _check_display,
+    ast.Tuple: _check_display,
+    ast.Constant: _check_constant,
+    ast.ExceptHandler: _check_handler,
+}
 
 
 def _check_name(ident: str) -> None:

@@ -47,11 +47,12 @@ class Symbol:
     rank: int = attrs.field(eq=False)
     ordered: bool = attrs.field(eq=False)
     label: str | None = attrs.field(eq=False, default=None)
+    # The label when one is declared, else the identifier. Stored, not computed: reasons
+    # and results show it for nearly every decision.
+    display: str = attrs.field(init=False, eq=False, repr=False)
 
-    @property
-    def display(self) -> str:
-        """The label when one is declared, else the identifier."""
-        return self.label if self.label is not None else self.name
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "display", self.label if self.label is not None else self.name)
 
 
 @attrs.frozen(eq=False)

@@ -369,6 +369,46 @@ def _load(ident: str) -> ast.Name:
             ),
             "rule",
         ),
+        (
+            ast.Assign(
+                targets=[ast.Tuple(elts=[ast.Name(id="v0", ctx=ast.Store())], ctx=ast.Store())],
+                value=_load("v1"),
+            ),
+            "unpacking",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Dict(keys=[ast.Constant(value="a")], values=[ast.Constant(value=1)]),
+            ),
+            "empty dict",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Call(func=_load("h_len"), args=[], keywords=[ast.keyword(arg="x", value=_load("v1"))]),
+            ),
+            "positional|keyword",
+        ),
+        (
+            ast.If(
+                test=ast.Constant(value=True),
+                body=[
+                    ast.If(test=ast.Constant(value=True), body=[ast.Import(names=[ast.alias(name="os")])], orelse=[])
+                ],
+                orelse=[],
+            ),
+            "Import",
+        ),
+        (
+            ast.Try(
+                body=[ast.Pass()],
+                handlers=[ast.ExceptHandler(type=_load("h_U"), name=None, body=[ast.Pass()])],
+                orelse=[],
+                finalbody=[],
+            ),
+            "evaluation error",
+        ),
     ],
     ids=[
         "import",
@@ -380,6 +420,11 @@ def _load(ident: str) -> ast.Name:
         "lambda",
         "float",
         "attribute-store",
+        "unpacking",
+        "dict-with-keys",
+        "keyword-argument",
+        "nested-in-blocks",
+        "other-exception",
     ],
 )
 def test_the_allow_list_walk_rejects_what_generated_code_never_needs(statement: ast.stmt, complaint: str) -> None:
