@@ -66,7 +66,13 @@ def render(report: dict[str, Any]) -> str:
             f"| `--jobs 2` | {_number(two['docs_per_s'])} | {_number(two['docs_per_s_per_core'])} | "
             f"{_number(two['cpu_s'])} | {_number(two['docs_per_cpu_s'])} | {_number(two['one_document_s'])} |",
             "",
-            f"`--jobs 2` ÷ `--jobs 1` throughput: {cqc['jobs2_speedup']}×.",
+            f"`--jobs 2` ÷ `--jobs 1` throughput: {cqc['jobs2_speedup']}×."
+            + (
+                f" The same machine runs two copies of a CPU-bound pure-Python loop at"
+                f" {cqc['parallel_ceiling']['speedup']}× the speed of one: the most `--jobs 2` could give here."
+                if "parallel_ceiling" in cqc
+                else ""
+            ),
             "",
         ]
     startup = report.get("startup")
