@@ -464,6 +464,9 @@ _set_decision = Decision._fields.__set__  # type: ignore[attr-defined]  # the sl
 _set_pointer = RecordValue.pointer.__set__  # type: ignore[attr-defined]  # the slots, past attrs' frozen __setattr__
 _set_record_fields = RecordValue.fields.__set__  # type: ignore[attr-defined]
 _set_raw = RecordValue.raw.__set__  # type: ignore[attr-defined]
+_set_map_pointer = MapValue.pointer.__set__  # type: ignore[attr-defined]
+_set_map_entries = MapValue.entries.__set__  # type: ignore[attr-defined]
+_set_map_raw = MapValue.raw.__set__  # type: ignore[attr-defined]
 
 
 def _h_record(pointer: str, fields: dict[str, Any], raw: dict[str, Any]) -> RecordValue:
@@ -473,6 +476,15 @@ def _h_record(pointer: str, fields: dict[str, Any], raw: dict[str, Any]) -> Reco
     _set_record_fields(record, fields)
     _set_raw(record, raw)
     return record
+
+
+def _h_map(pointer: str, entries: dict[str, Any], raw: dict[str, Any]) -> MapValue:
+    """`MapValue(pointer, entries, raw)`, built as `_h_record` builds a record."""
+    value = _new_object(MapValue)
+    _set_map_pointer(value, pointer)
+    _set_map_entries(value, entries)
+    _set_map_raw(value, raw)
+    return value
 
 
 class _State:
@@ -638,7 +650,7 @@ _HELPERS: dict[str, Any] = {
     "canonical_raw": echo_set_in_order,
     "escape": escape_pointer,
     "record": _h_record,
-    "map": MapValue,
+    "map": _h_map,
     "pointed": PointedList,
 }
 
