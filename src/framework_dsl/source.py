@@ -9,6 +9,7 @@ diagnostic is rendered, so nodes stay small and comparisons stay cheap.
 from __future__ import annotations
 
 import bisect
+import functools
 
 import attrs
 
@@ -61,6 +62,11 @@ class Span:
     source: SourceFile
     start: int
     end: int
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The source text of the span, each run of white space made one space (as traces show it)."""
+        return " ".join(self.source.text[self.start : self.end].split())
 
     @property
     def line(self) -> int:

@@ -98,6 +98,13 @@ def duration_key(duration: Duration) -> tuple[str, int]:
 
 def display_value(value: Any) -> str:
     """A value as a person reads it in a reason: labels, ISO dates, exact decimals."""
+    kind = type(value)  # the common cases first, by exact type
+    if kind is Symbol:
+        return value.display  # type: ignore[no-any-return]
+    if kind is bool:
+        return "yes" if value else "no"
+    if kind is int or kind is str:
+        return str(value)
     if isinstance(value, Unknown):
         return "unknown"
     if isinstance(value, Symbol):

@@ -62,3 +62,12 @@ def test_rendered_diagnostic_has_location_excerpt_caret_and_hint() -> None:
         "  |   ^^^^^^^^^^^^^^^^^^^",
         "   = hint: did you mean `requires_improvement`?",
     ]
+
+
+def test_span_text_is_the_source_with_white_space_runs_made_one_space() -> None:
+    """Traces show an expression as written, on one line: runs of spaces and line breaks become one space."""
+    source = SourceFile("t.fw", "count of ratings\n      rated   good >= 2")
+    span = Span(source, 0, len(source.text))
+    assert span.text == "count of ratings rated good >= 2"
+    assert span.text is span.text  # worked out once per span
+    assert Span(source, 9, 16).text == "ratings"
