@@ -68,9 +68,10 @@ def render(report: dict[str, Any]) -> str:
             "",
             f"`--jobs 2` ÷ `--jobs 1` throughput: {cqc['jobs2_speedup']}×."
             + (
-                f" The same machine runs two copies of a CPU-bound pure-Python loop at"
-                f" {cqc['parallel_ceiling']['speedup']}× the speed of one: the most `--jobs 2` could give here."
-                if "parallel_ceiling" in cqc
+                f" For comparison on the same machine: two independent `framework-check` processes, each"
+                f" on half the file, {cqc['independent_halves']['speedup']}× `--jobs 1`; two copies of a"
+                f" CPU-bound pure-Python loop, {cqc['parallel_ceiling']['speedup']}× one copy."
+                if "parallel_ceiling" in cqc and "independent_halves" in cqc
                 else ""
             ),
             "",
