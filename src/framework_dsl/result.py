@@ -185,27 +185,17 @@ class Decision(_Frozen):
             kind = type(value)
             outcome = value if kind is str else value.name if kind is Symbol else to_json_value(value)
             # Inputs are raw evidence JSON already: no conversion needed.
-            if item is None:
-                data = {
-                    "status": status,
-                    "outcome": outcome,
-                    "label": label,
-                    "reason": reason,
-                    "cite": cite,
-                    "rule": rule,
-                    "inputs": inputs,
-                }
-            else:
-                data = {
-                    "item": item,
-                    "status": status,
-                    "outcome": outcome,
-                    "label": label,
-                    "reason": reason,
-                    "cite": cite,
-                    "rule": rule,
-                    "inputs": inputs,
-                }
+            data = {
+                "status": status,
+                "outcome": outcome,
+                "label": label,
+                "reason": reason,
+                "cite": cite,
+                "rule": rule,
+                "inputs": inputs,
+            }
+            if item is not None:  # a for-each item's pointer comes first
+                data = {"item": item, **data}
         else:
             data = {} if item is None else {"item": item}
             data["status"] = status

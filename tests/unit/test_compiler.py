@@ -987,3 +987,18 @@ def test_failed_items_flow_through_list_references_as_in_the_evaluator(check_tex
     assert [d.status for d in shares] == ["error", "decided", "decided"]
     assert judgements["poor_shares"].outcome == 1
     assert [d.status for d in checks["share_known"]] == ["error", "decided", "decided"]
+
+
+def test_the_validators_record_builders_set_every_field() -> None:
+    """The fast record and map constructors set each attrs field, as the classes' own `__init__` does."""
+    import attrs
+
+    from framework_dsl.compiler import _h_map, _h_record
+    from framework_dsl.evidence import MapValue, RecordValue
+
+    for build, cls in ((_h_record, RecordValue), (_h_map, MapValue)):
+        values = ("/pointer", {"a": 1}, {"a": "raw"})
+        built = build(*values)
+        assert type(built) is cls
+        assert tuple(getattr(built, field.name) for field in attrs.fields(cls)) == values
+        assert repr(built) == repr(cls(*values))
