@@ -54,15 +54,7 @@ def dumps_bytes(value: Any, *, indent: int | None = None) -> bytes:
     except (TypeError, ValueError, UnicodeError):  # a type it does not write, a lone surrogate
         pass
     try:
-        text = json.dumps(
-            value,
-            ensure_ascii=False,
-            indent=indent,
-            separators=(",", ": ") if indent is not None else (",", ":"),
-            default=_refuse,
-            allow_nan=False,
-            check_circular=False,
-        )
+        text = standard_library_dumps(value, indent)
     except (_NeedsExactWriter, ValueError):
         parts: list[str] = []
         _write(value, parts, indent, 0)
@@ -71,6 +63,23 @@ def dumps_bytes(value: Any, *, indent: int | None = None) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: write its JSON escape
         return _LONE_SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
+
+
+def standard_library_dumps(value: Any, indent: int | None) -> str:
+    """The standard library's C encoder, set to write as the exact writer does.
+
+    Raises `_NeedsExactWriter` for a value it cannot write so (a decimal, a date) and
+    ValueError for a float that is not a number.
+    """
+    return json.dumps(
+        value,
+        ensure_ascii=False,
+        indent=indent,
+        separators=(",", ": ") if indent is not None else (",", ":"),
+        default=_refuse,
+        allow_nan=False,
+        check_circular=False,
+    )
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

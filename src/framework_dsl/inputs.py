@@ -8,9 +8,8 @@ through in constant memory. An input that cannot be read becomes an
 from __future__ import annotations
 
 import datetime
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -78,9 +77,7 @@ def _file_inputs(path: Path, shown: str) -> Iterator[EvidenceInput]:
     try:
         if path.suffix == ".jsonl":
             with path.open("rb") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if line.strip():
-                        yield EvidenceInput(f"{shown}:{number}", line)
+                yield from lines_inputs(handle, shown, 1)
             return
         yield EvidenceInput(shown, path.read_bytes())
     except FileNotFoundError:
@@ -91,9 +88,13 @@ def _file_inputs(path: Path, shown: str) -> Iterator[EvidenceInput]:
         yield EvidenceInput(shown, None, f"the file cannot be read: {error.strerror}")
 
 
-def lines_inputs(data: bytes, shown: str, first_number: int) -> Iterator[EvidenceInput]:
-    """The documents of a run of `.jsonl` lines read from a file, numbered from `first_number`."""
-    for number, line in enumerate(io.BytesIO(data), start=first_number):  # split as reading the file splits
+def lines_inputs(lines: Iterable[bytes], shown: str, first_number: int) -> Iterator[EvidenceInput]:
+    """The documents of `.jsonl` lines (blank ones skipped), numbered from `first_number`.
+
+    A whole file and a worker's byte range of it go through here, so both number and
+    skip lines alike.
+    """
+    for number, line in enumerate(lines, start=first_number):
         if line.strip():
             yield EvidenceInput(f"{shown}:{number}", line)
 

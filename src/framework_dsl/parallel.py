@@ -16,6 +16,7 @@ input is, and results come back in input order.
 from __future__ import annotations
 
 import datetime
+import io
 import multiprocessing
 import queue
 import signal
@@ -77,7 +78,7 @@ def _read(unit: LineRange) -> Iterator[EvidenceInput]:
     except OSError as error:
         yield EvidenceInput(f"{unit.shown}:{unit.first_number}", None, f"the file cannot be read: {error.strerror}")
         return
-    yield from lines_inputs(data, unit.shown, unit.first_number)
+    yield from lines_inputs(io.BytesIO(data), unit.shown, unit.first_number)  # split as a file splits
 
 
 def split_jsonl(source: JsonlFile, lines_per_unit: int) -> Iterator[Unit]:

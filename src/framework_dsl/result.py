@@ -154,7 +154,7 @@ class Decision(_Frozen):
     def inputs(self) -> tuple[tuple[str, Any], ...]:
         """((JSON pointer, raw evidence value), ...) read on the way, sorted by pointer."""
         inputs = self._fields[7]
-        return tuple(sorted(inputs.items())) if type(inputs) is dict else inputs  # type: ignore[no-any-return]
+        return tuple(_sorted_reads(inputs).items()) if type(inputs) is dict else inputs  # type: ignore[no-any-return]
 
     missing: tuple[str, ...] = _field(8, "pointers of absent evidence")  # type: ignore[assignment]
     error: str | None = _field(9, "what went wrong, for status error")  # type: ignore[assignment]
@@ -176,23 +176,17 @@ class Decision(_Frozen):
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The decision's JSON object, keys in the contracted order."""
         status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = self._fields
-        if type(inputs) is not dict or len(inputs) < 2:
-            inputs = dict(inputs)  # a copy: the caller may change what it is given
-        else:
-            inputs = {pointer: inputs[pointer] for pointer in sorted(inputs)}  # keys sort faster than pairs
-        # Dict displays rather than key by key: every result writes a dozen of these.
         if status == "decided":
-            kind = type(value)
-            outcome = value if kind is str else value.name if kind is Symbol else to_json_value(value)
-            # Inputs are raw evidence JSON already: no conversion needed.
+            # A dict display rather than key by key: every result writes a dozen of these.
+            # Inputs are raw evidence JSON already: no conversion needed, only a copy.
             data = {
                 "status": status,
-                "outcome": outcome,
+                "outcome": to_json_value(value),
                 "label": label,
                 "reason": reason,
                 "cite": cite,
                 "rule": rule,
-                "inputs": inputs,
+                "inputs": _sorted_reads(inputs) if type(inputs) is dict else dict(inputs),
             }
             if item is not None:  # a for-each item's pointer comes first
                 data = {"item": item, **data}
@@ -218,6 +212,11 @@ class Decision(_Frozen):
                 for step in trace
             ]
         return data
+
+
+def _sorted_reads(reads: dict[str, Any]) -> dict[str, Any]:
+    """A new dict of `reads`, by pointer (sorting the keys costs less than sorting the pairs)."""
+    return {pointer: reads[pointer] for pointer in sorted(reads)} if len(reads) > 1 else dict(reads)
 
 
 Outcomes = dict[str, "Decision | tuple[Decision, ...]"]
