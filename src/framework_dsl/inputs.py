@@ -147,17 +147,54 @@ def evaluate_input(
 
 @attrs.frozen
 class Rendered:
-    """One result, already written out: what the command prints and how it ends.
+    """Results already written out, of one document or a run of them: what the command
+    prints and how it ends.
 
-    Worker processes send these back instead of `Result` objects, so the parent only
-    writes bytes, and little crosses between processes.
+    Worker processes send one of these back for each unit of work instead of `Result`
+    objects, so the parent only writes bytes, one piece per unit, and little crosses
+    between processes.
     """
 
-    data: bytes | None  # the output, UTF-8: an indented JSON object (json), one line (jsonl) or text
+    data: bytes | None  # the output, UTF-8, documents joined by their format's separator (`Framing`)
     problems: str  # evidence problems as diagnostics, for standard error
-    needs_attention: bool  # invalid, not in force, undetermined or failed: exit 1
+    needs_attention: bool  # some document invalid, not in force, undetermined or failed: exit 1
     failed_on: bool  # some outcome at or below the --fail-on grade
-    result: Result | None = None  # kept for the reports built from all results at once
+    results: tuple[Result, ...] = ()  # kept for the reports built from all results at once
+    count: int = 1  # how many documents
+
+    @classmethod
+    def join(cls, parts: list[Rendered], output_format: str) -> Rendered:
+        """One piece for several documents' output, in order, as the command writes them."""
+        data: bytes | None = None
+        if output_format in FRAMINGS:
+            data = FRAMINGS[output_format].separator.join(part.data or b"" for part in parts if part.count)
+        return cls(
+            data=data,
+            problems="".join(part.problems for part in parts),
+            needs_attention=any(part.needs_attention for part in parts),
+            failed_on=any(part.failed_on for part in parts),
+            results=tuple(result for part in parts for result in part.results),
+            count=sum(part.count for part in parts),
+        )
+
+
+@attrs.frozen
+class Framing:
+    """How a format puts documents together: `head` doc `separator` doc ... `tail`, or `empty`."""
+
+    head: bytes
+    separator: bytes
+    tail: bytes
+    empty: bytes = b""
+
+
+# Formats written document by document (markdown and html are built from all results at once).
+FRAMINGS = {
+    "json": Framing(head=b"[\n", separator=b",\n", tail=b"\n]\n", empty=b"[]\n"),  # an array
+    "jsonl": Framing(head=b"", separator=b"\n", tail=b"\n"),  # one line each
+    "text": Framing(head=b"", separator=b"\n", tail=b""),  # reports one after another, a newline between
+}
+SINGLE_JSON = Framing(head=b"", separator=b"", tail=b"\n")  # json for exactly one input: the object alone
 
 
 def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str, int]) -> Rendered:
@@ -174,7 +211,7 @@ def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str
         problems=render_problems_text(result) if result.problems else "",
         needs_attention=result.status != "evaluated" or not result.all_decided(),
         failed_on=bool(ranks) and fails_on(result, ranks),
-        result=result if data is None else None,
+        results=(result,) if data is None else (),
     )
 
 

@@ -4,8 +4,9 @@ The parent hands out units of work and writes what comes back; the workers do th
 rest. A unit is either a run of lines of a `.jsonl` file, given as a byte range that
 the worker reads itself (so document bytes never pass between processes), or a few
 inputs the parent has read (single files, standard input). Each worker evaluates its
-unit's documents and sends back finished output (the bytes of JSON, JSONL or text) and two
-flags per document, so the parent only writes.
+unit's documents and sends back the unit's finished output (the bytes of JSON, JSONL or
+text, already joined as the format joins documents) with what the command needs to know
+to end (problems to report, two flags), so the parent only writes, once per unit.
 
 Where the platform can fork, workers start as copies of the parent, with its rules
 already loaded; elsewhere they are spawned and load the rules from the per-user cache.
@@ -44,7 +45,6 @@ class LineRange:
 
 
 Unit = LineRange | list[EvidenceInput]
-Done = tuple[bytes | None, str, bool, bool, Any]  # Rendered's fields
 
 
 def _init(rules: RuleSet | tuple[str, ...]) -> RuleSet:
@@ -59,15 +59,19 @@ def _init(rules: RuleSet | tuple[str, ...]) -> RuleSet:
     return rules if isinstance(rules, RuleSet) else load_rules(*rules)
 
 
-def _work(rule_set: RuleSet, options: tuple[Any, ...], unit: Unit) -> list[Done]:
-    """Evaluate and write out the documents of one unit."""
+def _work(rule_set: RuleSet, options: tuple[Any, ...], unit: Unit) -> Rendered:
+    """Evaluate and write out the documents of one unit, as one piece."""
     as_of, framework, explain, limits, output_format, ranks = options
-    done = []
-    for item in _read(unit) if isinstance(unit, LineRange) else unit:
-        result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
-        shown = render(result, output_format, explain=explain, ranks=ranks)
-        done.append((shown.data, shown.problems, shown.needs_attention, shown.failed_on, shown.result))
-    return done
+    parts = [
+        render(
+            evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits),
+            output_format,
+            explain=explain,
+            ranks=ranks,
+        )
+        for item in (_read(unit) if isinstance(unit, LineRange) else unit)
+    ]
+    return Rendered.join(parts, output_format)
 
 
 def _read(unit: LineRange) -> Iterator[EvidenceInput]:
@@ -132,6 +136,8 @@ def evaluate_parallel(
 ) -> Iterator[Rendered]:
     """Evaluate and write out every input of `sources` with `jobs` processes, in input order.
 
+    Yields one `Rendered` per unit of work: the output of up to `per_unit` documents.
+
     `rule_set` (the parent's, already loaded) is handed to forked workers as it is;
     spawned workers load `rules` themselves.
 
@@ -168,7 +174,7 @@ def evaluate_parallel(
     feeder.start()
     try:
         while (index := order.get()) is not None:
-            yield from _rendered(workers[index].receive())
+            yield workers[index].receive()
         if failed:
             raise failed[0]
         for worker in workers:
@@ -179,6 +185,16 @@ def evaluate_parallel(
             worker.stop()
 
 
+def _widen(connection: Any) -> None:
+    """Let a pipe hold a whole unit's output (Linux; elsewhere the pipe stays as it is)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class _Worker:
     """One worker process, with its own pipes for work and for results."""
 
@@ -187,6 +203,7 @@ class _Worker:
     ) -> None:
         work_in, self.tasks = context.Pipe(duplex=False)
         self.results, results_out = context.Pipe(duplex=False)
+        _widen(self.results)
         self.process = context.Process(
             target=_serve,
             args=(work_in, results_out, rules, options, [self.tasks, self.results, *inherited]),
@@ -197,9 +214,9 @@ class _Worker:
         work_in.close()
         results_out.close()
 
-    def receive(self) -> list[Done]:
+    def receive(self) -> Rendered:
         try:
-            done: list[Done] = self.results.recv()
+            done: Rendered = self.results.recv()
         except EOFError:
             raise RuntimeError(f"a worker process stopped unexpectedly (exit code {self.process.exitcode})") from None
         return done
@@ -238,10 +255,3 @@ def _serve(
             results.send(done)
         except OSError:  # the parent is gone (a broken pipe): nobody is left to tell
             return
-
-
-def _rendered(done: list[Done]) -> Iterator[Rendered]:
-    for data, problems, needs_attention, failed_on, result in done:
-        yield Rendered(
-            data=data, problems=problems, needs_attention=needs_attention, failed_on=failed_on, result=result
-        )

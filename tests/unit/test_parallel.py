@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from framework_dsl import RuleSet
-from framework_dsl.inputs import JsonlFile, evaluate_input, iter_inputs, iter_sources, render
+from framework_dsl.inputs import JsonlFile, Rendered, evaluate_input, iter_inputs, iter_sources, render
 from framework_dsl.parallel import LineRange, _read, evaluate_parallel, split_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +56,24 @@ def test_spawned_and_forked_workers_give_the_serial_results(tmp_path: Path, bund
     spawned = evaluate_parallel(
         (), iter_sources((str(path),), io.BytesIO()), rule_set=None, jobs=2, per_unit=7, **options
     )
-    expected = [(r.data, r.problems, r.needs_attention) for r in serial]
-    assert [(r.data, r.problems, r.needs_attention) for r in forked] == expected
-    assert [(r.data, r.problems, r.needs_attention) for r in spawned] == expected
+    expected = Rendered.join(serial, "jsonl")
+    assert expected.count == 40
+    for blocks in (list(forked), list(spawned)):
+        # one piece per unit of 7 lines, in order; put together, the serial output
+        assert [block.count for block in blocks] == [7, 7, 7, 7, 7, 5]
+        assert Rendered.join(blocks, "jsonl") == expected
+
+
+def test_a_unit_of_blank_lines_comes_back_empty_and_joins_to_nothing(tmp_path: Path, bundled: RuleSet) -> None:
+    """Blank lines are skipped, so a unit can hold no document: it adds no separator to the output."""
+    line = json.dumps(json.loads((CLAS / "complete.json").read_text(encoding="utf-8")))
+    path = tmp_path / "gaps.jsonl"
+    path.write_text(f"{line}\n{line}\n\n\n{line}\n", encoding="utf-8")  # units of two lines: 2, 0 and 1 documents
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "json", "ranks": {}}
+    blocks = list(
+        evaluate_parallel((), iter_sources((str(path),), io.BytesIO()), rule_set=bundled, jobs=2, per_unit=2, **options)
+    )
+    assert [block.count for block in blocks] == [2, 0, 1]
+    assert blocks[1].data == b"" and not blocks[1].needs_attention
+    joined = Rendered.join(blocks, "json")
+    assert joined.data == blocks[0].data + b",\n" + blocks[2].data

@@ -26,7 +26,7 @@ from framework_dsl.cli.common import (
 )
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.inputs import Rendered, render
+from framework_dsl.inputs import FRAMINGS, SINGLE_JSON, Rendered, render
 from framework_dsl.report import (
     render_results_html,
     render_results_markdown,
@@ -219,32 +219,23 @@ def _framework_check(
     # is "several" even when it holds one document; standard input is judged by count.
     many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
     rendered, single = _peek_single(rendered, many_paths)
+    framing = SINGLE_JSON if single and output_format == "json" else FRAMINGS.get(output_format)
     collected: list[Result] = []
     with atomic_output(output) as out:
         first = True
-        if output_format == "json" and not single:
-            out.write(b"[")
-        for item in rendered:
+        for item in rendered:  # one document's output, or (from workers) a run of documents'
             if item.needs_attention:
                 exit_code = EXIT_INPUT
             if item.problems:
                 click.echo(item.problems, err=True, nl=False)
             failed_on = failed_on or item.failed_on
-            data = item.data or b""
-            if output_format == "json":
-                if single:
-                    out.write(data + b"\n")
-                else:
-                    out.write((b"\n" if first else b",\n") + data)
-            elif output_format == "jsonl":
-                out.write(data + b"\n")
-            elif output_format == "text":
-                out.write(data if first else b"\n" + data)
-            elif item.result is not None:
-                collected.append(item.result)
-            first = False
-        if output_format == "json" and not single:
-            out.write(b"\n]\n" if not first else b"]\n")
+            if framing is not None and item.count:
+                out.write(framing.head if first else framing.separator)
+                out.write(item.data or b"")
+                first = False
+            collected.extend(item.results)
+        if framing is not None:
+            out.write(framing.empty if first else framing.tail)
         elif output_format == "markdown":
             out.write(render_results_markdown(collected).encode("utf-8"))
         elif output_format == "html":
@@ -255,9 +246,15 @@ def _framework_check(
 
 
 def _peek_single(results: Iterator[Rendered], many_paths: bool) -> tuple[Iterator[Rendered], bool]:
-    """Look ahead two results to learn whether there is exactly one, without losing any."""
-    head = list(itertools.islice(results, 2))
-    return itertools.chain(head, results), len(head) == 1 and not many_paths
+    """Look ahead to the second document to learn whether there is exactly one, without losing any."""
+    head: list[Rendered] = []
+    seen = 0
+    for item in results:
+        head.append(item)
+        seen += item.count
+        if seen > 1:
+            break
+    return itertools.chain(head, results), seen == 1 and not many_paths
 
 
 def main_check() -> None:
