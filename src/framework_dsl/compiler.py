@@ -1080,7 +1080,8 @@ class _Fn:
         return self.m.call(key, *args)
 
     def is_unknown(self, value: _Val) -> ast.expr:
-        return self.call("isinstance", value.expr(), self.m.helper("U"))
+        # Unknown has no subclasses (values.py), so its exact type decides, at half the cost.
+        return _cmp(self.call("type", value.expr()), ast.Is(), self.m.helper("U"))
 
     def unknown_test(self, *values: _Val) -> ast.expr | None:
         tests = [self.is_unknown(v) for v in values if v.unk]

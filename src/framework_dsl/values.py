@@ -31,6 +31,10 @@ class Unknown:
 
     missing: frozenset[str]
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # Compiled code tests `type(value) is Unknown`, which a subclass would slip past.
+        raise TypeError("Unknown cannot be subclassed")
+
 
 def merge_unknown(*values: Any) -> Unknown:
     """One Unknown holding every missing pointer of the Unknowns among `values`."""

@@ -141,3 +141,9 @@ def test_display_values_for_reasons() -> None:
     assert display_value(()) == "none"
     assert display_value(True) == "yes"
     assert display_value(Duration(1, "years")) == "1 year"
+
+
+def test_unknown_cannot_be_subclassed() -> None:
+    """Compiled code recognises an unknown by its exact type; a subclass would be taken for a known value."""
+    with pytest.raises(TypeError, match="cannot be subclassed"):
+        type("Partly", (Unknown,), {})
