@@ -836,15 +836,15 @@ class _Checker:
                 already.update(members)
         if always is not None:
             return
-        for subject, members in covered.items():
+        for subject, names in covered.items():
             subject_type = subject.type
-            if isinstance(subject_type, Choice) and {m.name for m in subject_type.members} <= members:
+            if isinstance(subject_type, Choice) and {m.name for m in subject_type.members} <= names:
                 return
         missing_hint = 'add `otherwise OUTCOME because "..."` as the last clause'
-        for subject, members in covered.items():
+        for subject, names in covered.items():
             subject_type = subject.type
             if isinstance(subject_type, Choice):
-                left = [m.name for m in subject_type.members if m.name not in members]
+                left = [m.name for m in subject_type.members if m.name not in names]
                 missing_hint = (
                     f"no clause covers {', '.join(f'`{m}`' for m in left)}; add clauses for them or " + missing_hint
                 )
@@ -1084,13 +1084,13 @@ class _Checker:
             target = self._collection(node.target, env, "`count of`")
             if node.rated is None:
                 return ir.Unary(op="count", operand=target, type=INTEGER, span=span)
-            item = element_type(target.type) or ERROR
-            rated = self.expr(node.rated, env, item)
+            item_type = element_type(target.type) or ERROR
+            rated = self.expr(node.rated, env, item_type)
             rated_items = element_type(rated.type) if isinstance(rated.type, ListOf | SetOf) else None
-            if not compatible(rated_items or rated.type, item):
+            if not compatible(rated_items or rated.type, item_type):
                 self.error(
                     "types.mismatch",
-                    f"the items are {item.display()}, so they cannot be rated {rated.type.display()}",
+                    f"the items are {item_type.display()}, so they cannot be rated {rated.type.display()}",
                     _expr_span(node.rated),
                 )
             op = "count_rated_in" if rated_items is not None else "count_rated"

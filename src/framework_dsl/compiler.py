@@ -460,7 +460,7 @@ def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 _SYMBOL_ORDER = operator.attrgetter("owner", "rank")
 _new_object = object.__new__
-_set_decision = Decision._fields.__set__  # type: ignore[attr-defined]  # the slot, as `make_record` sets it
+_set_decision = Decision._fields.__set__  # type: ignore[attr-defined, misc]  # the slot, as `make_record` sets it
 
 
 def _slot_builder(cls: type[Any], first: str, second: str, third: str) -> Callable[[Any, Any, Any], Any]:
@@ -1506,7 +1506,8 @@ class _Fn:
         for layer in reversed(self.layers):
             found = layer.get(key)
             if found is not None:
-                return found.ref
+                tally: str = found.ref
+                return tally
         out = self.new()
         self.emit(_assign(out, self.call("tally", items.expr(), _const(len(members)))))
         self.layers[-1][key] = _Val(t, ref=out)

@@ -364,35 +364,35 @@ class Evaluation:
     def _ev(self, node: ir.Expr, env: dict[str, Any]) -> Any:
         # By exact type (no IR node class has subclasses): a chain of `is` tests costs
         # less than a chain of isinstance calls, and explain walks every node this way.
-        kind = type(node)
-        if kind is ir.Binary:
+        # `type(node) is C` is written out in each test so that mypy narrows `node`.
+        if type(node) is ir.Binary:
             return self._binary(node, env)
-        if kind is ir.Const:
+        if type(node) is ir.Const:
             return node.value
-        if kind is ir.Local:
+        if type(node) is ir.Local:
             return env[node.name]
-        if kind is ir.EvidenceField:
+        if type(node) is ir.EvidenceField:
             return self._read(self.root, node.name, node.type)
-        if kind is ir.GetField:
+        if type(node) is ir.GetField:
             target = self.ev(node.target, env)
             if isinstance(target, Unknown):
                 return target
             return self._read(target, node.name, node.type)
-        if kind is ir.DefinitionRef:
+        if type(node) is ir.DefinitionRef:
             return self.definition(node.key)
-        if kind is ir.JudgementRef:
+        if type(node) is ir.JudgementRef:
             if node.per_item:
                 return self.item_value(node.key, env[ITEM_INDEX])
             return self.judgement_value(node.key)
-        if kind is ir.AsOfDate:
+        if type(node) is ir.AsOfDate:
             return self.as_of
-        if kind is ir.ListExpr:
+        if type(node) is ir.ListExpr:
             return tuple(self.ev(item, env) for item in node.items)
-        if kind is ir.Comprehension:
+        if type(node) is ir.Comprehension:
             return self._comprehension(node, env)
-        if kind is ir.Quantifier:
+        if type(node) is ir.Quantifier:
             return self._quantifier(node, env)
-        if kind is ir.Unary:
+        if type(node) is ir.Unary:
             return self._unary(node, env)
         raise AssertionError(f"unhandled IR node {type(node).__name__}")  # pragma: no cover
 
@@ -588,7 +588,7 @@ def _pointer_of(value: Any) -> str | None:
 
 
 def _source_text(node: ir.Expr) -> str:
-    return node.span.text  # type: ignore[no-any-return]
+    return node.span.text
 
 
 def _sort_key(value: Any) -> Any:
@@ -688,7 +688,8 @@ def _compare(left: Any, right: Any, node: ir.Binary) -> Any:
         if not (isinstance(left, Symbol) and left.ordered and isinstance(right, Symbol) and right.ordered):
             raise EvaluationError(f"`{display_value(left)}` and `{display_value(right)}` cannot be ordered")
         # a better grade has a smaller rank: `x >= good` means x.rank <= good.rank
-        a, b = right.rank, left.rank
+        a: Any = right.rank
+        b: Any = left.rank
         op = op.removeprefix("grade_")
     elif isinstance(left, Duration) and isinstance(right, Duration):
         a, b = duration_key(left), duration_key(right)

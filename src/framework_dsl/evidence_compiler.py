@@ -144,6 +144,7 @@ class _Generator:
     def child_pointer(pointer: ast.expr, segment: ast.expr) -> ast.expr:
         """`pointer + "/" + segment`, folded when both are known now."""
         if isinstance(pointer, ast.Constant) and isinstance(segment, ast.Constant):
+            assert isinstance(pointer.value, str) and isinstance(segment.value, str)
             return _const(f"{pointer.value}/{segment.value}")
         parts: list[ast.expr] = []
         for part in (pointer, _const("/"), segment):
@@ -182,7 +183,7 @@ class _Generator:
             body.append(self.refuse(_or([self.type_is_not(data, "str"), too_long])))
             return data
         if t == BOOLEAN:
-            is_not = [_cmp(_name(data), ast.IsNot(), _const(flag)) for flag in (True, False)]
+            is_not: list[ast.expr] = [_cmp(_name(data), ast.IsNot(), _const(flag)) for flag in (True, False)]
             body.append(self.refuse(ast.BoolOp(op=ast.And(), values=is_not)))
             return data
         if t == INTEGER:

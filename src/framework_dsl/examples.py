@@ -96,12 +96,12 @@ def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None) -> Exam
             if outcome.result is not None:
                 for _, decision in outcome.result.all_decisions():
                     fired.update(decision.clause_ids)
-        for decision in (*framework.judgements, *framework.checks):
-            for clause in decision.clauses:
+        for judgement in (*framework.judgements, *framework.checks):
+            for clause in judgement.clauses:
                 coverage.append(
                     ClauseCoverage(
                         framework=name,
-                        decision=decision.name,
+                        decision=judgement.name,
                         clause_id=clause.id,
                         location=clause.location,
                         covered=False,
@@ -153,11 +153,10 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
         )
         return outcome(failures, result)
     evaluation = None
-    root = None
     if result.status == "evaluated":
-        root, _ = validate(data, framework.evidence, example.evidence_display)
-        if root is not None and result.as_of is not None:
-            evaluation = Evaluation(framework, root, result.as_of)
+        evidence, _ = validate(data, framework.evidence, example.evidence_display)
+        if evidence is not None and result.as_of is not None:
+            evaluation = Evaluation(framework, evidence, result.as_of)
     for expectation in example.expectations:
         location = f"{expectation.span.source.path}:{expectation.span.line}"
         if expectation.kind == "status":
@@ -270,7 +269,7 @@ def _describe(decided: Decision | tuple[Decision, ...]) -> str:
 
 
 def _reasons(decisions: tuple[Decision, ...]) -> str | None:
-    reasons = []
+    reasons: list[str] = []
     for d in decisions:
         if isinstance(d.reason, list):
             reasons.extend(str(r) for r in d.reason if r)

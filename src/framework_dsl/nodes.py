@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Union
+from typing import Any, Union
 
 import attrs
 
@@ -644,13 +644,14 @@ def dump(node: object, indent: int = 0, *, spans: bool = False) -> str:
         if not node:
             return f"{pad}[]"
         return "\n".join(dump(item, indent, spans=spans) for item in node)
-    if not attrs.has(type(node)):
+    kind: Any = type(node)
+    if not attrs.has(kind):
         return f"{pad}{node!r}"
-    head = type(node).__name__
+    head = kind.__name__
     if spans and hasattr(node, "span"):
-        head += f" @{node.span.line}:{node.span.column}"  # type: ignore[attr-defined]
+        head += f" @{node.span.line}:{node.span.column}"
     lines = [pad + head]
-    for field in attrs.fields(type(node)):
+    for field in attrs.fields(kind):
         if field.name in ("span", "comments"):
             continue
         value = getattr(node, field.name)

@@ -150,10 +150,11 @@ def evaluate_parallel(
     forking = "fork" in multiprocessing.get_all_start_methods() and rule_set is not None
     context = multiprocessing.get_context("fork" if forking else "spawn")
     options = (as_of, framework, explain, limits, output_format, ranks)
+    handed: RuleSet | tuple[str, ...] = rule_set if forking and rule_set is not None else rules
     workers: list[_Worker] = []
     for _ in range(jobs):
         parent_ends = [end for w in workers for end in (w.tasks, w.results)]
-        workers.append(_Worker(context, rule_set if forking else rules, options, parent_ends))
+        workers.append(_Worker(context, handed, options, parent_ends))
     order: queue.Queue[int | None] = queue.Queue(maxsize=jobs * 4)  # bounds the work out at once
     failed: list[BaseException] = []
     stop = threading.Event()

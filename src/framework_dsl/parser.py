@@ -172,7 +172,7 @@ def _keyword_values(expected: set[str]) -> list[str]:
 
 def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        position = offset + error.pos_in_stream
+        position = offset + (error.pos_in_stream or 0)
         char = source.text[position : position + 1]
         hint = None
         if char == "'":
@@ -199,18 +199,18 @@ def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, 
     token = error.token
     start = offset + (token.start_pos or 0)
     end = offset + (token.end_pos or start)
-    expected = set(error.accepts or error.expected)
+    accepted = set(error.accepts or error.expected)
     found = f"name `{token}`" if token.type == "NAME" else f"`{token}`"
     hint = None
     if token.type == "NAME":
-        hint = did_you_mean(str(token), _keyword_values(expected))
-    if hint is None and "WHEN" in expected and "BECAUSE" in expected:
+        hint = did_you_mean(str(token), _keyword_values(accepted))
+    if hint is None and "WHEN" in accepted and "BECAUSE" in accepted:
         hint = (
             'a clause reads `OUTCOME when CONDITION because "..." cite "..."`; '
             "the last may read `otherwise OUTCOME ...`"
         )
     if hint is None:
-        hint = _expected_hint(expected)
+        hint = _expected_hint(accepted)
     return Diagnostic(
         code="syntax.unexpected-token",
         message=f"unexpected {found}",

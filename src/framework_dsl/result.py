@@ -67,7 +67,7 @@ class _Frozen:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined, no-any-return]
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash(self._values())
@@ -80,7 +80,7 @@ class _Frozen:
         return (make_record, (type(self), self._values()))
 
 
-_set_fields = _Frozen._fields.__set__  # type: ignore[attr-defined]  # the slot, past __setattr__
+_set_fields = _Frozen._fields.__set__  # type: ignore[attr-defined, misc]  # the slot, past __setattr__
 _new_object = object.__new__
 
 
@@ -142,8 +142,8 @@ class Decision(_Frozen):
         fields = (status, item, value, label, reason, cite, rule, inputs, missing, error, clause_ids, trace)
         _set_fields(self, fields)
 
-    status: str = _field(0, '"decided", "undetermined" or "error"')  # type: ignore[assignment]
-    item: str | None = _field(1, "the item's JSON pointer (for-each)")  # type: ignore[assignment]
+    status: str = _field(0, '"decided", "undetermined" or "error"')
+    item: str | None = _field(1, "the item's JSON pointer (for-each)")
     value: Any = _field(2, "the outcome as a runtime value")
     label: Any = _field(3, "the outcome's label, or labels")
     reason: Any = _field(4, "the reason, or reasons, values filled in")
@@ -154,12 +154,12 @@ class Decision(_Frozen):
     def inputs(self) -> tuple[tuple[str, Any], ...]:
         """((JSON pointer, raw evidence value), ...) read on the way, sorted by pointer."""
         inputs = self._fields[7]
-        return tuple(_sorted_reads(inputs).items()) if type(inputs) is dict else inputs  # type: ignore[no-any-return]
+        return tuple(_sorted_reads(inputs).items()) if type(inputs) is dict else inputs
 
-    missing: tuple[str, ...] = _field(8, "pointers of absent evidence")  # type: ignore[assignment]
-    error: str | None = _field(9, "what went wrong, for status error")  # type: ignore[assignment]
-    clause_ids: tuple[str, ...] = _field(10, "the deciding clauses' ids")  # type: ignore[assignment]
-    trace: tuple[ClauseTrace, ...] = _field(11, "the clauses tried")  # type: ignore[assignment]
+    missing: tuple[str, ...] = _field(8, "pointers of absent evidence")
+    error: str | None = _field(9, "what went wrong, for status error")
+    clause_ids: tuple[str, ...] = _field(10, "the deciding clauses' ids")
+    trace: tuple[ClauseTrace, ...] = _field(11, "the clauses tried")
 
     def _values(self) -> tuple[Any, ...]:
         fields = self._fields
@@ -271,17 +271,17 @@ class Result(_Frozen):
         )
         _set_fields(self, fields)
 
-    framework: str | None = _field(0, "the framework's name")  # type: ignore[assignment]
-    framework_title: str | None = _field(1, "the framework's title")  # type: ignore[assignment]
-    rules_digest: str = _field(2, "sha256 of the rule files")  # type: ignore[assignment]
-    source: str | None = _field(3, "where the evidence came from")  # type: ignore[assignment]
+    framework: str | None = _field(0, "the framework's name")
+    framework_title: str | None = _field(1, "the framework's title")
+    rules_digest: str = _field(2, "sha256 of the rule files")
+    source: str | None = _field(3, "where the evidence came from")
     subject: Any = _field(4, "the evidence's subject object, as given")
-    as_of: datetime.date | None = _field(5, "the evaluation date")  # type: ignore[assignment]
-    status: str = _field(6, '"evaluated", "invalid_evidence" or "not_in_force"')  # type: ignore[assignment]
-    judgements: dict[str, Decision | tuple[Decision, ...]] = _field(7, "decisions by judgement")  # type: ignore[assignment]
-    checks: dict[str, Decision | tuple[Decision, ...]] = _field(8, "decisions by check")  # type: ignore[assignment]
-    problems: tuple[Diagnostic, ...] = _field(9, "evidence problems, when invalid")  # type: ignore[assignment]
-    note: str | None = _field(10, "why the framework was not in force")  # type: ignore[assignment]
+    as_of: datetime.date | None = _field(5, "the evaluation date")
+    status: str = _field(6, '"evaluated", "invalid_evidence" or "not_in_force"')
+    judgements: dict[str, Decision | tuple[Decision, ...]] = _field(7, "decisions by judgement")
+    checks: dict[str, Decision | tuple[Decision, ...]] = _field(8, "decisions by check")
+    problems: tuple[Diagnostic, ...] = _field(9, "evidence problems, when invalid")
+    note: str | None = _field(10, "why the framework was not in force")
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The result as the contracted JSON object."""
@@ -332,7 +332,7 @@ class Result(_Frozen):
 def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, value in outcomes.items():
-        if type(value) is tuple:
+        if isinstance(value, tuple):
             data[name] = [d.to_dict(explain=explain) for d in value]
         else:
             data[name] = value.to_dict(explain=explain)

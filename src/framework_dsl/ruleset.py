@@ -53,11 +53,15 @@ class RuleError(Exception):
         super().__init__(summary)
 
 
+def _read_only(frameworks: Mapping[str, ir.Framework]) -> Mapping[str, ir.Framework]:
+    return types.MappingProxyType(dict(frameworks))
+
+
 @attrs.frozen(eq=False)
 class RuleSet:
     """Checked frameworks, ready to evaluate evidence. Immutable and thread-safe."""
 
-    frameworks: Mapping[str, ir.Framework] = attrs.field(converter=lambda m: types.MappingProxyType(dict(m)))
+    frameworks: Mapping[str, ir.Framework] = attrs.field(converter=_read_only)
     digest: str
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings that did not stop loading
     # Compiled forms, built on a framework's first evaluation. Compiling is pure, so the
@@ -223,7 +227,8 @@ class RuleSet:
             judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
             checks = {c.name: evaluation.decide(c) for c in chosen.checks}
         fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, "evaluated")
-        return make_record(Result, (*fields, judgements, checks, (), None))
+        result: Result = make_record(Result, (*fields, judgements, checks, (), None))
+        return result
 
     def evaluate_json(
         self,

@@ -7,6 +7,7 @@ import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, cast
 
 import click
 
@@ -187,7 +188,8 @@ def _framework_check(
             )
     if output_format is None:
         output_format = "text" if output is None and sys.stdout.isatty() else "json"
-    stdin = getattr(sys.stdin, "buffer", sys.stdin)
+    # A text stream with no binary buffer (an embedding program's) is read as it is.
+    stdin = cast("IO[bytes]", getattr(sys.stdin, "buffer", sys.stdin))
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
 
