@@ -438,11 +438,6 @@ def _h_collected_none(item: str | None, reads: dict[str, Any]) -> Decision:
 # -- helpers of the compiled evidence validator (`evidence_compiler.py`)
 
 
-def _h_within(allowed: frozenset[str], data: dict[str, Any]) -> bool:
-    """Every key of `data` is one of `allowed`."""
-    return allowed.issuperset(data)
-
-
 def _h_unique(items: list[Any]) -> bool:
     """No item is listed twice (equal and equal-hashing, as `validate` compares them)."""
     return len(set(items)) == len(items)
@@ -643,7 +638,7 @@ _HELPERS: dict[str, Any] = {
     "list": list,
     "Decimal": Decimal,
     "date": parse_date,
-    "within": _h_within,
+    "within": frozenset.issuperset,  # within(allowed, data): every key of `data` is allowed
     "unique": _h_unique,
     "sort_symbols": _h_sort_symbols,
     "in_order": _h_in_order,

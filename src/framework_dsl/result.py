@@ -175,43 +175,48 @@ class Decision(_Frozen):
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The decision's JSON object, keys in the contracted order."""
-        status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = self._fields
-        if status == "decided":
-            # A dict display rather than key by key: every result writes a dozen of these.
-            # Inputs are raw evidence JSON already: no conversion needed, only a copy.
-            data = {
-                "status": status,
-                "outcome": to_json_value(value),
-                "label": label,
-                "reason": reason,
-                "cite": cite,
-                "rule": rule,
-                "inputs": _sorted_reads(inputs) if type(inputs) is dict else dict(inputs),
-            }
-            if item is not None:  # a for-each item's pointer comes first
-                data = {"item": item, **data}
+        return _decision_dict(self, explain)
+
+
+def _decision_dict(decision: Decision, explain: bool) -> dict[str, Any]:
+    """`Decision.to_dict`, called positionally: a result writes a dozen or more of these."""
+    status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = decision._fields
+    if status == "decided":
+        # A dict display rather than key by key: every result writes a dozen of these.
+        # Inputs are raw evidence JSON already: no conversion needed, only a copy.
+        data = {
+            "status": status,
+            "outcome": to_json_value(value),
+            "label": label,
+            "reason": reason,
+            "cite": cite,
+            "rule": rule,
+            "inputs": _sorted_reads(inputs) if type(inputs) is dict else dict(inputs),
+        }
+        if item is not None:  # a for-each item's pointer comes first
+            data = {"item": item, **data}
+    else:
+        data = {} if item is None else {"item": item}
+        data["status"] = status
+        data["outcome"] = None
+        if status == "undetermined":
+            data["missing"] = list(missing)
         else:
-            data = {} if item is None else {"item": item}
-            data["status"] = status
-            data["outcome"] = None
-            if status == "undetermined":
-                data["missing"] = list(missing)
-            else:
-                data["error"] = error
-            data["rule"] = rule
-        if explain and trace:
-            data["trace"] = [
-                {
-                    "rule": step.location,
-                    "condition": step.condition,
-                    "outcome": step.outcome,
-                    "reads": {pointer: to_json_value(v) for pointer, v in step.reads},
-                    **({"missing": list(step.missing)} if step.missing else {}),
-                    **({"steps": [{"expression": e, "value": v} for e, v in step.steps]} if step.steps else {}),
-                }
-                for step in trace
-            ]
-        return data
+            data["error"] = error
+        data["rule"] = rule
+    if explain and trace:
+        data["trace"] = [
+            {
+                "rule": step.location,
+                "condition": step.condition,
+                "outcome": step.outcome,
+                "reads": {pointer: to_json_value(v) for pointer, v in step.reads},
+                **({"missing": list(step.missing)} if step.missing else {}),
+                **({"steps": [{"expression": e, "value": v} for e, v in step.steps]} if step.steps else {}),
+            }
+            for step in trace
+        ]
+    return data
 
 
 def _sorted_reads(reads: dict[str, Any]) -> dict[str, Any]:
@@ -333,9 +338,9 @@ def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain
     data: dict[str, Any] = {}
     for name, value in outcomes.items():
         if isinstance(value, tuple):
-            data[name] = [d.to_dict(explain=explain) for d in value]
+            data[name] = [_decision_dict(d, explain) for d in value]
         else:
-            data[name] = value.to_dict(explain=explain)
+            data[name] = _decision_dict(value, explain)
     return data
 
 

@@ -150,12 +150,7 @@ class RuleSet:
             TypeError: `as_of` is not a date or an ISO date text.
         """
         as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
-        subject = evidence.get("subject") if isinstance(evidence, dict) else None
         document = source or "<evidence>"
-        name = framework
-        if name is None and isinstance(evidence, dict):
-            declared = evidence.get("framework")
-            name = declared if isinstance(declared, str) else None
         if not isinstance(evidence, dict):
             data_problem = Diagnostic(
                 code="evidence.not-an-object",
@@ -166,10 +161,15 @@ class RuleSet:
                 found=json_type_name(evidence),
                 hint="for many documents, put one per line in a .jsonl file" if isinstance(evidence, list) else None,
             )
-            return self._invalid(None, source, subject, as_of_date, [data_problem])
-        if name is None or name not in self.frameworks:
+            return self._invalid(None, source, None, as_of_date, [data_problem])
+        subject = evidence.get("subject")
+        name = framework
+        if name is None:
+            declared = evidence.get("framework")
+            name = declared if isinstance(declared, str) else None
+        chosen = None if name is None else self.frameworks.get(name)
+        if name is None or chosen is None:
             return self._invalid(None, source, subject, as_of_date, [self._framework_problem(evidence, name, document)])
-        chosen = self.frameworks[name]
         if subject is not None and not isinstance(subject, dict):
             problem = Diagnostic(
                 code="evidence.wrong-type",
@@ -195,16 +195,19 @@ class RuleSet:
             compiled = self._evaluator_for(name)
         root = None
         fast_validator = self._validators.get(name) if compiled is not None else None
-        if fast_validator is not None:
-            root = fast_validator(evidence, limits)  # None: not accepted on the fast path
+        if fast_validator is not None and limits.max_depth >= fast_validator.depth:
+            # None: not accepted on the fast path (`CompiledValidator.__call__`, inlined)
+            root = fast_validator.accept(evidence, limits.max_text, limits.max_items)
         if root is None:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
         evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
         effective_as_of = as_of_date or evidence_date or datetime.date.today()
-        note = _not_in_force(chosen, evidence_date or effective_as_of)
-        if note is not None:
+        dated = evidence_date or effective_as_of
+        if (chosen.effective_from is not None and dated < chosen.effective_from) or (
+            chosen.effective_until is not None and dated > chosen.effective_until
+        ):
             return Result(
                 framework=chosen.name,
                 framework_title=chosen.title,
@@ -213,7 +216,7 @@ class RuleSet:
                 subject=subject,
                 as_of=effective_as_of,
                 status="not_in_force",
-                note=note,
+                note=_not_in_force(chosen, dated),
             )
         if explain:
             # The reference evaluator is the one that records traces.
@@ -412,6 +415,7 @@ def _dated(root: RecordValue, path: tuple[str, ...] | None) -> datetime.date | N
 
 
 def _not_in_force(framework: ir.Framework, date: datetime.date) -> str | None:
+    """Why `framework` is not in force on `date`; None if it is."""
     if framework.effective_from is not None and date < framework.effective_from:
         return (
             f"{framework.title} is in force from {framework.effective_from.isoformat()}; "
