@@ -86,7 +86,11 @@ def render(report: dict[str, Any]) -> str:
         ]
     memory = report.get("memory")
     if memory and "sizes" in memory:
-        sizes = "; ".join(f"{s['documents']:,} documents {s['max_rss_mib']} MiB peak" for s in memory["sizes"])
+        sizes = "; ".join(
+            f"{s['documents']:,} documents {s['max_rss_mib']} MiB peak"
+            + (f" ({s['docs_per_s']:,.0f} documents/s)" if s.get("docs_per_s") else "")
+            for s in memory["sizes"]
+        )
         lines += [f"**Streaming memory** (`{memory['command']}`): {sizes}: ratio {memory['ratio']}.", ""]
     targets = report.get("targets")
     if targets:
