@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import attrs
 
@@ -161,6 +161,9 @@ class Rendered:
     failed_on: bool  # some outcome at or below the --fail-on grade
     results: tuple[Result, ...] = ()  # kept for the reports built from all results at once
     count: int = 1  # how many documents
+    # Instead of `data`, for output a worker process holds (`parallel`, direct): writes it
+    # into the seekable binary file given, at its position, and moves past it.
+    write_into: Callable[[Any], None] | None = attrs.field(default=None, eq=False)
 
     @classmethod
     def join(cls, parts: list[Rendered], output_format: str) -> Rendered:

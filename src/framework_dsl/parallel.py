@@ -6,7 +6,12 @@ the worker reads itself (so document bytes never pass between processes), or a f
 inputs the parent has read (single files, standard input). Each worker evaluates its
 unit's documents and sends back the unit's finished output (the bytes of JSON, JSONL or
 text, already joined as the format joins documents) with what the command needs to know
-to end (problems to report, two flags), so the parent only writes, once per unit.
+to end (problems to report, two flags), so the parent only writes, once per unit. When
+the report goes to a file ("direct"), the bytes do not come back at all: the worker
+sends their size, the parent (which keeps the input order) tells it where in the file
+they go, and a thread of the worker writes them there with `os.pwrite`; the parent
+writes only the separators between units. Moving every byte through the parent cost
+about a tenth of the run on two cores.
 
 Where the platform can fork, workers start as copies of the parent, with its rules
 already loaded; elsewhere they are spawned and load the rules from the per-user cache.
@@ -19,10 +24,12 @@ from __future__ import annotations
 import datetime
 import io
 import multiprocessing
+import os
 import queue
 import signal
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +140,15 @@ def evaluate_parallel(
     ranks: dict[str, int],
     limits: Limits = DEFAULT_LIMITS,
     per_unit: int = 128,
+    direct: bool = False,
 ) -> Iterator[Rendered]:
     """Evaluate and write out every input of `sources` with `jobs` processes, in input order.
 
     Yields one `Rendered` per unit of work: the output of up to `per_unit` documents.
+    With `direct`, the output stays with the worker that wrote it: the `Rendered` has no
+    `data` but a `write_into(out)`, which has the worker write it into the seekable file
+    `out` at `out`'s position (the bytes never pass through the parent). Every unit with
+    documents must then be written that way, in order.
 
     `rule_set` (the parent's, already loaded) is handed to forked workers as it is;
     spawned workers load `rules` themselves.
@@ -147,14 +159,15 @@ def evaluate_parallel(
     parent, waiting on a lock it held. A thread of the parent hands out the units, so
     neither side can block the other on a full pipe.
     """
+    direct = direct and hasattr(os, "pwrite")  # elsewhere the output comes back as bytes
     forking = "fork" in multiprocessing.get_all_start_methods() and rule_set is not None
     context = multiprocessing.get_context("fork" if forking else "spawn")
     options = (as_of, framework, explain, limits, output_format, ranks)
     handed: RuleSet | tuple[str, ...] = rule_set if forking and rule_set is not None else rules
     workers: list[_Worker] = []
     for _ in range(jobs):
-        parent_ends = [end for w in workers for end in (w.tasks, w.results)]
-        workers.append(_Worker(context, handed, options, parent_ends))
+        parent_ends = [end for w in workers for end in w.ends()]
+        workers.append(_Worker(context, handed, options, parent_ends, direct))
     order: queue.Queue[int | None] = queue.Queue(maxsize=jobs * 4)  # bounds the work out at once
     failed: list[BaseException] = []
     stop = threading.Event()
@@ -197,34 +210,72 @@ def _widen(connection: Any) -> None:
 
 
 class _Worker:
-    """One worker process, with its own pipes for work and for results."""
+    """One worker process, with its own pipes for work and for results (and, direct, for places)."""
 
     def __init__(
-        self, context: Any, rules: RuleSet | tuple[str, ...], options: tuple[Any, ...], inherited: list[Any]
+        self,
+        context: Any,
+        rules: RuleSet | tuple[str, ...],
+        options: tuple[Any, ...],
+        inherited: list[Any],
+        direct: bool,
     ) -> None:
         work_in, self.tasks = context.Pipe(duplex=False)
         self.results, results_out = context.Pipe(duplex=False)
+        places_in: Any = None
+        self.places: Any = None
+        if direct:
+            places_in, self.places = context.Pipe(duplex=False)
         _widen(self.results)
+        self.placed = 0  # units of this worker's written into the output so far
         self.process = context.Process(
             target=_serve,
-            args=(work_in, results_out, rules, options, [self.tasks, self.results, *inherited]),
+            args=(work_in, results_out, places_in, rules, options, [*self.ends(), *inherited]),
             name="framework-dsl worker",
             daemon=True,
         )
         self.process.start()
-        work_in.close()
-        results_out.close()
+        for end in (work_in, results_out, places_in):
+            if end is not None:
+                end.close()
+
+    def ends(self) -> list[Any]:
+        """The parent's ends of this worker's pipes."""
+        return [self.tasks, self.results] + ([self.places] if self.places is not None else [])
 
     def receive(self) -> Rendered:
         try:
-            done: Rendered = self.results.recv()
+            done: Rendered | tuple[int, Rendered] | str = self.results.recv()
         except EOFError:
             raise RuntimeError(f"a worker process stopped unexpectedly (exit code {self.process.exitcode})") from None
+        if isinstance(done, str):  # direct: the worker could not write an earlier unit
+            raise RuntimeError(f"a worker process could not finish writing the results: {done}")
+        if isinstance(done, tuple):  # direct: (size, the unit without its output)
+            size, rendered = done
+            return attrs.evolve(rendered, write_into=self._placer(size))
         return done
 
+    def _placer(self, size: int) -> Callable[[Any], None]:
+        def write_into(out: Any) -> None:
+            """Have the worker write the unit's `size` bytes into `out` at its position; skip past them."""
+            if size == 0:
+                return
+            offset = out.tell()
+            self.places.send((self.placed, out.name, offset))
+            self.placed += 1
+            out.seek(offset + size)
+
+        return write_into
+
     def finish(self) -> None:
+        """Tell the worker the work is done, wait for it, and report what it could not write."""
         self.tasks.send(None)
+        if self.places is not None:
+            self.places.send(None)
         self.process.join()
+        if self.process.exitcode != 0:
+            problem = self.results.recv() if self.results.poll() else f"exit code {self.process.exitcode}"
+            raise RuntimeError(f"a worker process could not finish writing the results: {problem}")
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -233,26 +284,92 @@ class _Worker:
             if self.process.is_alive():
                 self.process.kill()
         self.process.join()
-        self.tasks.close()
-        self.results.close()
+        for end in self.ends():
+            end.close()
 
 
 def _serve(
-    work: Any, results: Any, rules: RuleSet | tuple[str, ...], options: tuple[Any, ...], parent: list[Any]
+    work: Any,
+    results: Any,
+    places: Any,
+    rules: RuleSet | tuple[str, ...],
+    options: tuple[Any, ...],
+    parent: list[Any],
 ) -> None:
-    """A worker's life: evaluate units until told to stop, or until the parent is gone."""
+    """A worker's life: evaluate units until told to stop, or until the parent is gone.
+
+    With `places` (direct output), each unit's output waits here until the parent says
+    where in the output file it goes, and a thread writes it there; the parent hands out
+    at most `jobs * 4` units at once, so few wait.
+    """
     for connection in parent:  # the parent's ends, copied into a forked child: only the parent keeps them
         connection.close()
     rule_set = _init(rules)
+    outbox: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
+    failure: list[str] = []
+    placer = None
+    if places is not None:
+        placer = threading.Thread(target=_place_all, args=(places, outbox, failure), name="framework-dsl place")
+        placer.start()
+    sized = 0
     while True:
         try:
             unit = work.recv()
         except EOFError:  # the parent is gone
             return
         if unit is None:
-            return
+            break
         done = _work(rule_set, options, unit)
+        message: Rendered | tuple[int, Rendered] | str = done
+        if places is not None:
+            data = done.data or b""
+            if data:
+                outbox.put((sized, data))
+                sized += 1
+            message = (len(data), attrs.evolve(done, data=None))
+        if failure:  # an earlier unit could not be written: say so instead, and stop
+            message = failure[0]
         try:
-            results.send(done)
+            results.send(message)
         except OSError:  # the parent is gone (a broken pipe): nobody is left to tell
             return
+        if failure:
+            sys.exit(1)
+    if placer is not None:
+        placer.join()
+        if failure:
+            results.send(failure[0])
+            sys.exit(1)
+
+
+def _place_all(places: Any, outbox: queue.SimpleQueue[tuple[int, bytes]], failure: list[str]) -> None:
+    """Write each finished unit where the parent says, in order, until told to stop.
+
+    After a failure the places are still read (and the units dropped), so the parent is
+    never left blocked on a full pipe; the worker reports the failure instead of its
+    next unit.
+    """
+    handle: int | None = None
+    try:
+        while (place := places.recv()) is not None:
+            number, path, offset = place
+            held, data = outbox.get()
+            if failure:
+                continue
+            try:
+                if held != number:  # pragma: no cover - a unit placed out of turn is a bug
+                    raise RuntimeError(f"unit {number} placed, but unit {held} is next")
+                if handle is None:
+                    handle = os.open(path, os.O_WRONLY)
+                view = memoryview(data)
+                while view:
+                    written = os.pwrite(handle, view, offset)
+                    view = view[written:]
+                    offset += written
+            except (OSError, RuntimeError) as error:
+                failure.append(str(error))
+    except EOFError:  # the parent is gone
+        return
+    finally:
+        if handle is not None:
+            os.close(handle)

@@ -360,6 +360,13 @@ def test_jobs_split_jsonl_files_into_line_ranges_and_lose_nothing(tmp_path: Path
         assert single.returncode == parallel.returncode == 1, single.stderr.decode()
         assert parallel.stdout == single.stdout, output_format
         assert parallel.stderr == single.stderr, output_format
+        # Into a file, --jobs 2 workers write their own output where the parent says.
+        report = tmp_path / f"report.{output_format}"
+        into_file = run(
+            *inputs, "--format", output_format, "--as-of", AS_OF, "--jobs", "2", "--output", report.name, cwd=tmp_path
+        )
+        assert into_file.returncode == 1 and into_file.stderr == single.stderr, output_format
+        assert report.read_bytes() == single.stdout, output_format
     jsonl = run(*inputs, "--format", "jsonl", "--as-of", AS_OF, "--jobs", "2", cwd=tmp_path)
     sources = [json.loads(line)["source"] for line in jsonl.stdout.splitlines()]
     assert len(sources) == 296 + 3 + 2 + 1  # many.jsonl has 4 blank lines of 300

@@ -77,3 +77,64 @@ def test_a_unit_of_blank_lines_comes_back_empty_and_joins_to_nothing(tmp_path: P
     assert blocks[1].data == b"" and not blocks[1].needs_attention
     joined = Rendered.join(blocks, "json")
     assert joined.data == blocks[0].data + b",\n" + blocks[2].data
+
+
+def test_direct_output_is_written_by_the_workers_where_the_parent_says(tmp_path: Path, bundled: RuleSet) -> None:
+    """Direct: units come back without their bytes; placed in a file in order, they are the serial output."""
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(30)), encoding="utf-8")
+    serial = [
+        render(
+            evaluate_input(bundled, item, as_of=None, framework=None, explain=False), "json", explain=False, ranks={}
+        )
+        for item in iter_inputs((str(path),), io.BytesIO())
+    ]
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "json", "ranks": {}}
+    for rule_set in (bundled, None):  # forked and spawned workers
+        report = tmp_path / "report.json"
+        with report.open("wb") as out:
+            for block in evaluate_parallel(
+                (),
+                iter_sources((str(path),), io.BytesIO()),
+                rule_set=rule_set,
+                jobs=2,
+                per_unit=4,
+                direct=True,
+                **options,
+            ):
+                assert block.data is None and block.write_into is not None
+                out.write(b"<" if block.count else b"")  # the parent's own bytes stay between the units
+                block.write_into(out)
+        expected = b"".join(
+            b"<" + part for part in (Rendered.join(serial[i : i + 4], "json").data or b"" for i in range(0, 30, 4))
+        )
+        assert report.read_bytes() == expected
+
+
+@pytest.mark.parametrize(("lines", "per_unit"), [(1, 128), (40, 2)])  # told at the end; told at its next unit
+def test_a_worker_that_cannot_write_its_output_fails_the_run(
+    tmp_path: Path, bundled: RuleSet, lines: int, per_unit: int
+) -> None:
+    """A worker that cannot write where it is told ends the run with an error, not a short report."""
+    path = tmp_path / "batch.jsonl"
+    line = json.dumps(json.loads((CLAS / "complete.json").read_text(encoding="utf-8")))
+    path.write_text(f"{line}\n" * lines, encoding="utf-8")
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
+
+    class Gone(io.BytesIO):
+        name = str(tmp_path / "no-such-folder" / "report.jsonl")  # the worker opens the output by name
+
+    blocks = evaluate_parallel(
+        (),
+        iter_sources((str(path),), io.BytesIO()),
+        rule_set=bundled,
+        jobs=2,
+        per_unit=per_unit,
+        direct=True,
+        **options,
+    )
+    with pytest.raises(RuntimeError, match=r"could not finish writing the results: .*No such file"):
+        for block in blocks:
+            assert block.write_into is not None
+            block.write_into(Gone())

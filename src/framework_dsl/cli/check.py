@@ -204,6 +204,8 @@ def _framework_check(
             limits=limits,
             output_format=output_format,
             ranks=ranks,
+            # Into a file, workers write their output themselves, where the parent says.
+            direct=output not in (None, "-") and output_format in FRAMINGS,
         )
     else:
         rendered = (
@@ -233,7 +235,10 @@ def _framework_check(
             failed_on = failed_on or item.failed_on
             if framing is not None and item.count:
                 out.write(framing.head if first else framing.separator)
-                out.write(item.data or b"")
+                if item.write_into is not None:
+                    item.write_into(out)
+                else:
+                    out.write(item.data or b"")
                 first = False
             collected.extend(item.results)
         if framing is not None:
