@@ -148,7 +148,8 @@ def evaluate_parallel(
     With `direct`, the output stays with the worker that wrote it: the `Rendered` has no
     `data` but a `write_into(out)`, which has the worker write it into the seekable file
     `out` at `out`'s position (the bytes never pass through the parent). Every unit with
-    documents must then be written that way, in order.
+    documents must then be written that way, in order, each before the next is asked for
+    (the workers are finished once the last one has been).
 
     `rule_set` (the parent's, already loaded) is handed to forked workers as it is;
     spawned workers load `rules` themselves.
@@ -260,6 +261,8 @@ class _Worker:
             """Have the worker write the unit's `size` bytes into `out` at its position; skip past them."""
             if size == 0:
                 return
+            if self.places.closed:
+                raise RuntimeError("a unit of direct output must be written before the next one is asked for")
             offset = out.tell()
             self.places.send((self.placed, out.name, offset))
             self.placed += 1

@@ -367,6 +367,17 @@ def test_jobs_split_jsonl_files_into_line_ranges_and_lose_nothing(tmp_path: Path
         )
         assert into_file.returncode == 1 and into_file.stderr == single.stderr, output_format
         assert report.read_bytes() == single.stdout, output_format
+    # One document: a .jsonl file of one line (an array of one), a .json file (the object alone).
+    (tmp_path / "one.jsonl").write_text(lines[1] + "\n", encoding="utf-8")
+    for alone in ("one.jsonl", str(CLAS / "complete.json")):
+        for output_format in ("json", "jsonl", "text"):
+            expected = run(alone, "--format", output_format, "--as-of", AS_OF, cwd=tmp_path)
+            report = tmp_path / "alone.out"
+            into_file = run(
+                alone, "--format", output_format, "--as-of", AS_OF, "--jobs", "2", "--output", report.name, cwd=tmp_path
+            )
+            assert into_file.returncode == expected.returncode, into_file.stderr.decode()
+            assert report.read_bytes() == expected.stdout, (alone, output_format)
     jsonl = run(*inputs, "--format", "jsonl", "--as-of", AS_OF, "--jobs", "2", cwd=tmp_path)
     sources = [json.loads(line)["source"] for line in jsonl.stdout.splitlines()]
     assert len(sources) == 296 + 3 + 2 + 1  # many.jsonl has 4 blank lines of 300

@@ -138,3 +138,21 @@ def test_a_worker_that_cannot_write_its_output_fails_the_run(
         for block in blocks:
             assert block.write_into is not None
             block.write_into(Gone())
+
+
+def test_direct_units_must_be_written_as_they_come(tmp_path: Path, bundled: RuleSet) -> None:
+    """Reading every unit before writing any finishes the workers first; writing then says what went wrong."""
+    path = tmp_path / "batch.jsonl"
+    line = json.dumps(json.loads((CLAS / "complete.json").read_text(encoding="utf-8")))
+    path.write_text(f"{line}\n", encoding="utf-8")
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
+    blocks = list(
+        evaluate_parallel(
+            (), iter_sources((str(path),), io.BytesIO()), rule_set=bundled, jobs=2, direct=True, **options
+        )
+    )
+    assert [block.count for block in blocks] == [1]
+    write_into = blocks[0].write_into
+    assert write_into is not None
+    with (tmp_path / "out.jsonl").open("wb") as out, pytest.raises(RuntimeError, match="before the next one"):
+        write_into(out)

@@ -190,6 +190,9 @@ def _framework_check(
         output_format = "text" if output is None and sys.stdout.isatty() else "json"
     # A text stream with no binary buffer (an embedding program's) is read as it is.
     stdin = cast("IO[bytes]", getattr(sys.stdin, "buffer", sys.stdin))
+    # One input prints one object; several print an array. A folder or a .jsonl file
+    # is "several" even when it holds one document; standard input is judged by count.
+    many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
 
@@ -204,8 +207,10 @@ def _framework_check(
             limits=limits,
             output_format=output_format,
             ranks=ranks,
-            # Into a file, workers write their output themselves, where the parent says.
-            direct=output not in (None, "-") and output_format in FRAMINGS,
+            # Into a file, workers write their output themselves, where the parent says. Not
+            # when the count of documents decides the framing: counting them means reading
+            # ahead, past units that must be written as they come.
+            direct=many_paths and output not in (None, "-") and output_format in FRAMINGS,
         )
     else:
         rendered = (
@@ -219,10 +224,7 @@ def _framework_check(
         )
     exit_code = EXIT_OK
     failed_on = False
-    # One input prints one object; several print an array. A folder or a .jsonl file
-    # is "several" even when it holds one document; standard input is judged by count.
-    many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
-    rendered, single = _peek_single(rendered, many_paths)
+    rendered, single = (rendered, False) if many_paths else _peek_single(rendered)
     framing = SINGLE_JSON if single and output_format == "json" else FRAMINGS.get(output_format)
     collected: list[Result] = []
     with atomic_output(output) as out:
@@ -252,7 +254,7 @@ def _framework_check(
     return exit_code
 
 
-def _peek_single(results: Iterator[Rendered], many_paths: bool) -> tuple[Iterator[Rendered], bool]:
+def _peek_single(results: Iterator[Rendered]) -> tuple[Iterator[Rendered], bool]:
     """Look ahead to the second document to learn whether there is exactly one, without losing any."""
     head: list[Rendered] = []
     seen = 0
@@ -261,7 +263,7 @@ def _peek_single(results: Iterator[Rendered], many_paths: bool) -> tuple[Iterato
         seen += item.count
         if seen > 1:
             break
-    return itertools.chain(head, results), seen == 1 and not many_paths
+    return itertools.chain(head, results), seen == 1
 
 
 def main_check() -> None:
