@@ -246,11 +246,11 @@ class _Worker:
 
     def receive(self) -> Rendered:
         try:
-            done: Rendered | tuple[int, Rendered] | str = self.results.recv()
+            done: Rendered | tuple[int, Rendered] | Exception = self.results.recv()
         except EOFError:
-            raise RuntimeError(f"a worker process stopped unexpectedly (exit code {self.process.exitcode})") from None
-        if isinstance(done, str):  # direct: the worker could not write an earlier unit
-            raise RuntimeError(f"a worker process could not finish writing the results: {done}")
+            raise self._why_stopped() from None
+        if isinstance(done, Exception):  # direct: the worker could not write an earlier unit
+            raise done
         if isinstance(done, tuple):  # direct: (size, the unit without its output)
             size, rendered = done
             return attrs.evolve(rendered, write_into=self._placer(size))
@@ -264,7 +264,10 @@ class _Worker:
             if self.places.closed:
                 raise RuntimeError("a unit of direct output must be written before the next one is asked for")
             offset = out.tell()
-            self.places.send((self.placed, out.name, offset))
+            try:
+                self.places.send((self.placed, out.name, offset))
+            except OSError:  # the worker has stopped: it failed on an earlier unit
+                raise self._why_stopped() from None
             self.placed += 1
             out.seek(offset + size)
 
@@ -272,13 +275,27 @@ class _Worker:
 
     def finish(self) -> None:
         """Tell the worker the work is done, wait for it, and report what it could not write."""
-        self.tasks.send(None)
-        if self.places is not None:
-            self.places.send(None)
+        try:
+            self.tasks.send(None)
+            if self.places is not None:
+                self.places.send(None)
+        except OSError:  # it has stopped already
+            raise self._why_stopped() from None
         self.process.join()
         if self.process.exitcode != 0:
-            problem = self.results.recv() if self.results.poll() else f"exit code {self.process.exitcode}"
-            raise RuntimeError(f"a worker process could not finish writing the results: {problem}")
+            raise self._why_stopped()
+
+    def _why_stopped(self) -> Exception:
+        """What a worker that stopped early said last (what it could not write), else that it stopped."""
+        try:
+            while True:
+                said = self.results.recv()
+                if isinstance(said, Exception):
+                    return said
+        except (EOFError, OSError):
+            pass
+        self.process.join(5)
+        return RuntimeError(f"a worker process stopped unexpectedly (exit code {self.process.exitcode})")
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -309,10 +326,14 @@ def _serve(
         connection.close()
     rule_set = _init(rules)
     outbox: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
-    failure: list[str] = []
+    failure: list[Exception] = []
     placer = None
     if places is not None:
-        placer = threading.Thread(target=_place_all, args=(places, outbox, failure), name="framework-dsl place")
+        # A daemon, so a worker that stops on a failure does not wait for it; on a normal
+        # finish it is joined below, after the parent's last place.
+        placer = threading.Thread(
+            target=_place_all, args=(places, outbox, failure), name="framework-dsl place", daemon=True
+        )
         placer.start()
     sized = 0
     while True:
@@ -323,20 +344,23 @@ def _serve(
         if unit is None:
             break
         done = _work(rule_set, options, unit)
-        message: Rendered | tuple[int, Rendered] | str = done
+        message: Rendered | tuple[int, Rendered] | Exception = done
         if places is not None:
             data = done.data or b""
             if data:
                 outbox.put((sized, data))
                 sized += 1
             message = (len(data), attrs.evolve(done, data=None))
-        if failure:  # an earlier unit could not be written: say so instead, and stop
-            message = failure[0]
+        # Read once: the placing thread may record a failure at any moment, and a worker
+        # that stopped without saying why would leave the parent waiting for it.
+        problem = failure[0] if failure else None
+        if problem is not None:  # an earlier unit could not be written: say so instead, and stop
+            message = problem
         try:
             results.send(message)
         except OSError:  # the parent is gone (a broken pipe): nobody is left to tell
             return
-        if failure:
+        if problem is not None:
             sys.exit(1)
     if placer is not None:
         placer.join()
@@ -345,7 +369,7 @@ def _serve(
             sys.exit(1)
 
 
-def _place_all(places: Any, outbox: queue.SimpleQueue[tuple[int, bytes]], failure: list[str]) -> None:
+def _place_all(places: Any, outbox: queue.SimpleQueue[tuple[int, bytes]], failure: list[Exception]) -> None:
     """Write each finished unit where the parent says, in order, until told to stop.
 
     After a failure the places are still read (and the units dropped), so the parent is
@@ -370,7 +394,7 @@ def _place_all(places: Any, outbox: queue.SimpleQueue[tuple[int, bytes]], failur
                     view = view[written:]
                     offset += written
             except (OSError, RuntimeError) as error:
-                failure.append(str(error))
+                failure.append(error)
     except EOFError:  # the parent is gone
         return
     finally:
