@@ -106,6 +106,34 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_report_that_cannot_be_written_says_so_plainly(tmp_path: Path, jobs: str) -> None:
+    """--output into a folder that does not exist is a plain error with exit 2, not an internal error."""
+    target = tmp_path / "missing" / "report.json"
+    result = run(str(CLAS / "complete.json"), str(CLAS / "partial.json"), "--output", str(target), "--jobs", jobs)
+    assert result.exit_code == 2
+    assert f"cannot write the report to `{target}`" in result.output
+    assert f"the folder `{target.parent}` does not exist" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def test_a_failed_write_keeps_the_old_report(tmp_path: Path) -> None:
+    """A write that fails part-way (a full disk) names the report, keeps the old one and leaves no temporary file."""
+    import errno
+
+    from framework_dsl.cli.common import ReportNotWritten, atomic_output
+
+    target = tmp_path / "report.json"
+    target.write_bytes(b"the old report")
+    full = pytest.raises(ReportNotWritten, match="No space left on device; free some space")
+    with full as raised, atomic_output(str(target)) as out:
+        out.write(b"[")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert raised.value.exit_code == 2
+    assert target.read_bytes() == b"the old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
 def test_explain_adds_the_trace() -> None:
     """--explain shows each clause tried with the values its condition read."""
     result = run(str(CLAS / "partial.json"), "--format", "text", "--explain")

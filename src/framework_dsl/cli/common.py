@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import os
 import signal
 import sys
@@ -51,14 +52,17 @@ def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
             stdout.flush()
         return
     target = Path(path)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
-        "wb",
-        buffering=_OUTPUT_BUFFER,
-        dir=target.parent if str(target.parent) else ".",
-        prefix=f".{target.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
+            "wb",
+            buffering=_OUTPUT_BUFFER,
+            dir=target.parent if str(target.parent) else ".",
+            prefix=f".{target.name}.",
+            suffix=".tmp",
+            delete=False,
+        )
+    except OSError as error:
+        raise ReportNotWritten(target, error) from error
     try:
         with handle:
             yield handle
@@ -66,10 +70,36 @@ def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
             os.fsync(handle.fileno())
         os.chmod(handle.name, _report_mode(target))
         os.replace(handle.name, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
+        # Writing the report is the only file work here (evidence that cannot be read is
+        # a result of its own); a closed standard error is the guard's to handle.
+        if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+            raise ReportNotWritten(target, error) from error
         raise
+
+
+class ReportNotWritten(click.ClickException):
+    """The report could not be written where `--output` says; any report already there is unchanged."""
+
+    exit_code = 2
+
+    def __init__(self, target: Path, error: OSError) -> None:
+        reason = error.strerror or str(error)
+        hints = {
+            errno.ENOENT: f"the folder `{target.parent}` does not exist",
+            errno.EACCES: "choose a folder you may write to",
+            errno.EPERM: "choose a folder you may write to",
+            errno.ENOSPC: "free some space, or write the report elsewhere",
+            errno.EROFS: "the folder is read-only; write the report elsewhere",
+        }
+        hint = hints.get(error.errno) if error.errno is not None else None
+        super().__init__(
+            f"cannot write the report to `{target}`: {reason}"
+            + (f"; {hint}" if hint else "")
+            + " (any report already there is unchanged)"
+        )
 
 
 class _StandardOutput:
