@@ -1,9 +1,9 @@
 """What the commands share: evidence inputs, atomic output, exit codes and the guard.
 
 Exit codes of `framework-check`: 0 every input evaluated; 1 an input was invalid,
-undetermined, not in force or failed to evaluate; 2 rule errors or wrong usage; 3
-`--fail-on` matched; 4 an internal error (a bug, reported without a traceback unless
-`--debug`).
+undetermined, not in force or failed to evaluate; 2 rule errors, wrong usage or a
+report that cannot be written; 3 `--fail-on` matched; 4 an internal error (a bug,
+reported without a traceback unless `--debug`).
 """
 
 from __future__ import annotations
