@@ -62,10 +62,10 @@ __all__ = ["CompiledValidator", "compile_validator"]
 class CompiledValidator:
     """A framework's compiled evidence validator. Immutable; threads may share it."""
 
-    __slots__ = ("accept", "depth", "module")
+    __slots__ = ("_accept", "depth", "module")
 
     def __init__(self, accept: Callable[[Any, int, int], RecordValue | None], depth: int, module: ast.Module) -> None:
-        self.accept = accept  # accept(data, max_text, max_items), once max_depth >= depth
+        self._accept = accept
         self.depth = depth  # the deepest nesting the schema reaches (root = 0)
         self.module = module  # the generated module, as checked against the allow-lists
 
@@ -77,7 +77,7 @@ class CompiledValidator:
         """
         if limits.max_depth < self.depth:
             return None
-        return self.accept(data, limits.max_text, limits.max_items)
+        return self._accept(data, limits.max_text, limits.max_items)
 
 
 class _Unsupported(Exception):

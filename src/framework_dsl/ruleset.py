@@ -195,9 +195,8 @@ class RuleSet:
             compiled = self._evaluator_for(name)
         root = None
         fast_validator = self._validators.get(name) if compiled is not None else None
-        if fast_validator is not None and limits.max_depth >= fast_validator.depth:
-            # None: not accepted on the fast path (`CompiledValidator.__call__`, inlined)
-            root = fast_validator.accept(evidence, limits.max_text, limits.max_items)
+        if fast_validator is not None:
+            root = fast_validator(evidence, limits)  # None: not accepted on the fast path
         if root is None:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
