@@ -203,10 +203,8 @@ class RuleSet:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
         evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
         effective_as_of = as_of_date or evidence_date or datetime.date.today()
-        dated = evidence_date or effective_as_of
-        if (chosen.effective_from is not None and dated < chosen.effective_from) or (
-            chosen.effective_until is not None and dated > chosen.effective_until
-        ):
+        note = _not_in_force(chosen, evidence_date or effective_as_of)
+        if note is not None:
             return Result(
                 framework=chosen.name,
                 framework_title=chosen.title,
@@ -215,7 +213,7 @@ class RuleSet:
                 subject=subject,
                 as_of=effective_as_of,
                 status="not_in_force",
-                note=_not_in_force(chosen, dated),
+                note=note,
             )
         if explain:
             # The reference evaluator is the one that records traces.
