@@ -5,12 +5,15 @@
 - `cases/check/good/*.fw`: rule files that must check without a diagnostic.
 - `cases/evidence/<code>.json`: evidence with one kind of problem, checked against
   `cases/evidence/rules/`; the problems are snapshotted and must include `<code>`.
-- `cases/eval/<name>/{rules.fw, evidence.json[, as_of.txt]}`: the result JSON.
+- `cases/eval/<name>/{rules.fw, evidence.json, as_of.txt}`: the result JSON. Every case
+  fixes its date, and the corpus is run again with the clock moved decades ahead to show
+  that no result depends on the day the suite runs.
 Every diagnostic code in the registry must have a case (see the last test).
 """
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -72,15 +75,23 @@ def test_valid_evidence_case_is_evaluated() -> None:
     assert rules.evaluate_json((CASES / "evidence" / "valid.json").read_bytes()).status == "evaluated"
 
 
-@pytest.mark.parametrize("case", EVAL, ids=[p.name for p in EVAL])
-def test_evaluation_case(case: Path, text_snapshot) -> None:  # type: ignore[no-untyped-def]
-    """Each evaluation case gives exactly its snapshotted result JSON."""
+def _evaluate_case(case: Path, today: datetime.date) -> str:
     rules = check_rules(case / "rules.fw")[0]
     assert rules is not None
-    as_of_file = case / "as_of.txt"
-    as_of = as_of_file.read_text().strip() if as_of_file.exists() else None
-    result = rules.evaluate_json((case / "evidence.json").read_bytes(), as_of, source="evidence.json")
-    assert result.to_json() == text_snapshot
+    as_of = (case / "as_of.txt").read_text().strip()
+    result = rules.with_clock(lambda: today).evaluate_json(
+        (case / "evidence.json").read_bytes(), as_of, source="evidence.json"
+    )
+    return result.to_json()
+
+
+@pytest.mark.parametrize("case", EVAL, ids=[p.name for p in EVAL])
+def test_evaluation_case(case: Path, text_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Each evaluation case gives exactly its snapshotted result JSON, whatever the day."""
+    assert (case / "as_of.txt").is_file(), "every evaluation case fixes its date in as_of.txt"
+    now = _evaluate_case(case, datetime.date(2026, 12, 2))
+    assert now == text_snapshot
+    assert _evaluate_case(case, datetime.date(2061, 7, 1)) == now
 
 
 def test_every_code_has_a_case() -> None:

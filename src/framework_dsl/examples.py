@@ -152,6 +152,17 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
             )
         )
         return outcome(failures, result)
+    if result.as_of_from == "clock":
+        # Its outcome would change with the day the examples run: not a test of anything.
+        failures.append(
+            Failure(
+                expectation="the example fixes its date",
+                expected="`as of YYYY-MM-DD` in the example, or a date in its evidence",
+                actual=f"today's date ({result.as_of.isoformat() if result.as_of else '-'}), from the clock",
+                reason="neither the example nor its evidence gives a date, so its outcome depends on the day it is run",
+                location=example.location,
+            )
+        )
     evaluation = None
     if result.status == "evaluated":
         evidence, _ = validate(data, framework.evidence, example.evidence_display)

@@ -137,6 +137,7 @@ def evaluate_input(
             source=item.source,
             subject=None,
             as_of=as_of,
+            as_of_from=None if as_of is None else "argument",
             status="invalid_evidence",
             problems=(problem,),
         )

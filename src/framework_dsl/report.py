@@ -62,6 +62,15 @@ def _decision_lines(decision: Decision, indent: str, explain: bool) -> list[str]
     return lines
 
 
+def as_of_text(result: Result) -> str:
+    """The evaluation date, saying so when it is only the day the tool ran."""
+    if result.as_of is None:
+        return "-"
+    if result.as_of_from == "clock":
+        return f"{result.as_of.isoformat()} (today: neither the evidence nor --as-of gives a date)"
+    return result.as_of.isoformat()
+
+
 def render_result_text(result: Result, *, explain: bool = False) -> str:
     """One evidence document's result as a plain-text block."""
     title = result.framework_title or "(no framework)"
@@ -70,7 +79,7 @@ def render_result_text(result: Result, *, explain: bool = False) -> str:
     if isinstance(result.subject, dict) and result.subject:
         subject = ", ".join(f"{k}: {display_value(v)}" for k, v in result.subject.items())
         lines.append(f"  subject:  {subject}")
-    lines.append(f"  as of:    {result.as_of.isoformat() if result.as_of else '-'}")
+    lines.append(f"  as of:    {as_of_text(result)}")
     status = {
         "evaluated": "evaluated",
         "invalid_evidence": f"invalid evidence ({len(result.problems)} problem(s), listed on standard error)",
@@ -108,7 +117,7 @@ def render_results_markdown(results: list[Result]) -> str:
         out.append(f"## {result.source or 'evidence'}: {result.framework_title or result.framework or ''}")
         out.append("")
         out.append(f"- status: **{result.status.replace('_', ' ')}**")
-        out.append(f"- as of: {result.as_of.isoformat() if result.as_of else '-'}")
+        out.append(f"- as of: {as_of_text(result)}")
         if result.note:
             out.append(f"- {result.note}")
         for problem in result.problems:
@@ -134,7 +143,7 @@ def render_results_html(results: list[Result]) -> str:
         )
         body.append(
             f"<p>status: <strong>{html.escape(result.status.replace('_', ' '))}</strong>; as of "
-            f"{html.escape(result.as_of.isoformat() if result.as_of else '-')}</p>"
+            f"{html.escape(as_of_text(result))}</p>"
         )
         if result.note:
             body.append(f"<p>{html.escape(result.note)}</p>")

@@ -239,6 +239,7 @@ class Result(_Frozen):
         "source",
         "subject",
         "as_of",
+        "as_of_from",  # "argument" | "evidence" | "clock": where the evaluation date came from
         "status",  # "evaluated" | "invalid_evidence" | "not_in_force"
         "judgements",
         "checks",
@@ -255,6 +256,7 @@ class Result(_Frozen):
         source: str | None,
         subject: Any,
         as_of: datetime.date | None,
+        as_of_from: str | None = None,
         status: str,
         judgements: dict[str, Decision | tuple[Decision, ...]] | None = None,
         checks: dict[str, Decision | tuple[Decision, ...]] | None = None,
@@ -268,6 +270,7 @@ class Result(_Frozen):
             source,
             subject,
             as_of,
+            as_of_from,
             status,
             {} if judgements is None else judgements,
             {} if checks is None else checks,
@@ -282,15 +285,18 @@ class Result(_Frozen):
     source: str | None = _field(3, "where the evidence came from")
     subject: Any = _field(4, "the evidence's subject object, as given")
     as_of: datetime.date | None = _field(5, "the evaluation date")
-    status: str = _field(6, '"evaluated", "invalid_evidence" or "not_in_force"')
-    judgements: dict[str, Decision | tuple[Decision, ...]] = _field(7, "decisions by judgement")
-    checks: dict[str, Decision | tuple[Decision, ...]] = _field(8, "decisions by check")
-    problems: tuple[Diagnostic, ...] = _field(9, "evidence problems, when invalid")
-    note: str | None = _field(10, "why the framework was not in force")
+    as_of_from: str | None = _field(6, '"argument", "evidence" or "clock": where `as_of` came from')
+    status: str = _field(7, '"evaluated", "invalid_evidence" or "not_in_force"')
+    judgements: dict[str, Decision | tuple[Decision, ...]] = _field(8, "decisions by judgement")
+    checks: dict[str, Decision | tuple[Decision, ...]] = _field(9, "decisions by check")
+    problems: tuple[Diagnostic, ...] = _field(10, "evidence problems, when invalid")
+    note: str | None = _field(11, "why the framework was not in force")
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The result as the contracted JSON object."""
-        framework, title, digest, source, subject, as_of, status, judgements, checks, problems, _ = self._fields
+        framework, title, digest, source, subject, as_of, as_of_from, status, judgements, checks, problems, _ = (
+            self._fields
+        )
         return {
             "framework": framework,
             "framework_title": title,
@@ -298,6 +304,7 @@ class Result(_Frozen):
             "source": source,
             "subject": to_json_value(subject),
             "as_of": as_of.isoformat() if as_of else None,
+            "as_of_from": as_of_from,
             "status": status,
             "judgements": _outcomes_dict(judgements, explain),
             "checks": _outcomes_dict(checks, explain),
@@ -314,7 +321,7 @@ class Result(_Frozen):
 
     def all_decided(self) -> bool:
         """Whether every judgement and check (every item of a for-each) was decided."""
-        for group in (self._fields[7], self._fields[8]):
+        for group in (self._fields[8], self._fields[9]):
             for value in group.values():
                 if type(value) is tuple:
                     for decision in value:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import threading
 import types
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,18 @@ def _read_only(frameworks: Mapping[str, ir.Framework]) -> Mapping[str, ir.Framew
     return types.MappingProxyType(dict(frameworks))
 
 
+Clock = Callable[[], datetime.date]
+
+
+def system_clock() -> datetime.date:
+    """Today's date from the system clock: the only place the engine reads the wall clock.
+
+    A `RuleSet` calls it only for evidence that gives no date of its own, when the caller
+    gave none either; the result then says `"as_of_from": "clock"`.
+    """
+    return datetime.date.today()
+
+
 @attrs.frozen(eq=False)
 class RuleSet:
     """Checked frameworks, ready to evaluate evidence. Immutable and thread-safe."""
@@ -64,6 +76,8 @@ class RuleSet:
     frameworks: Mapping[str, ir.Framework] = attrs.field(converter=_read_only)
     digest: str
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings that did not stop loading
+    # Where "today" comes from when neither the caller nor the evidence gives a date.
+    clock: Clock = attrs.field(default=system_clock, repr=False)
     # Compiled forms, built on a framework's first evaluation. Compiling is pure, so the
     # lock only avoids doing the work twice; what is stored never changes.
     _compiled: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
@@ -118,6 +132,10 @@ class RuleSet:
         self.compiled(name)
         return self._validators[name]
 
+    def with_clock(self, clock: Clock) -> RuleSet:
+        """The same rules reading "today" from `clock` (tests fix the date this way)."""
+        return RuleSet(frameworks=self.frameworks, digest=self.digest, diagnostics=self.diagnostics, clock=clock)
+
     def framework(self, name: str) -> ir.Framework:
         """The framework called `name`; `KeyError` if there is none."""
         return self.frameworks[name]
@@ -137,7 +155,8 @@ class RuleSet:
         Args:
             evidence: the document, as `json.loads` gives it (a dict; anything else
                 gives an `invalid_evidence` result).
-            as_of: the evaluation date; default: the evidence's own date field, else today.
+            as_of: the evaluation date; default: the evidence's own date field, else
+                today's date from the rule set's `clock` (the result's `as_of_from` says which).
             framework: use this framework whatever the evidence's `"framework"` says.
             source: where the evidence came from, copied into the result.
             explain: record the trace of every clause tried.
@@ -202,7 +221,12 @@ class RuleSet:
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
         evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
-        effective_as_of = as_of_date or evidence_date or datetime.date.today()
+        if as_of_date is not None:
+            effective_as_of, as_of_from = as_of_date, "argument"
+        elif evidence_date is not None:
+            effective_as_of, as_of_from = evidence_date, "evidence"
+        else:
+            effective_as_of, as_of_from = self.clock(), "clock"
         note = _not_in_force(chosen, evidence_date or effective_as_of)
         if note is not None:
             return Result(
@@ -212,6 +236,7 @@ class RuleSet:
                 source=source,
                 subject=subject,
                 as_of=effective_as_of,
+                as_of_from=as_of_from,
                 status="not_in_force",
                 note=note,
             )
@@ -226,7 +251,7 @@ class RuleSet:
             evaluation = Evaluation(chosen, root, effective_as_of)
             judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
             checks = {c.name: evaluation.decide(c) for c in chosen.checks}
-        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, "evaluated")
+        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
         result: Result = make_record(Result, (*fields, judgements, checks, (), None))
         return result
 
@@ -278,6 +303,7 @@ class RuleSet:
             source=source,
             subject=subject if isinstance(subject, dict) else None,
             as_of=as_of,
+            as_of_from=None if as_of is None else "argument",
             status="invalid_evidence",
             problems=tuple(sort_diagnostics(problems)),
         )

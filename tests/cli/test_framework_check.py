@@ -38,6 +38,7 @@ def test_one_input_prints_one_json_object() -> None:
         "source",
         "subject",
         "as_of",
+        "as_of_from",
         "status",
         "judgements",
         "checks",

@@ -380,6 +380,23 @@ def test_dated_evidence_without_as_of_does_not_read_the_clock(bundled: RuleSet, 
     with sealed():
         result = bundled.evaluate_json(data)
     assert result.as_of == datetime.date(2018, 3, 16)
+    assert result.as_of_from == "evidence"
+
+
+def test_the_date_says_where_it_came_from(tmp_path: Path) -> None:
+    """`as_of_from` is "argument" for a date given, "clock" (from the rule set's clock) for none at all."""
+    (tmp_path / "undated.fw").write_text(
+        'framework undated "Undated" effective from 2020-01-01\nevidence:\n  a: boolean\n'
+        'judgement today: date\n  otherwise as of because "the evaluation date"\n'
+    )
+    undated = {"framework": "undated", "a": True}
+    fixed = load_rules(tmp_path).with_clock(lambda: datetime.date(2031, 5, 6))
+    given = fixed.evaluate(undated, "2019-01-02")
+    assert (given.as_of, given.as_of_from) == (datetime.date(2019, 1, 2), "argument")
+    clocked = fixed.evaluate(undated)
+    assert (clocked.as_of, clocked.as_of_from) == (datetime.date(2031, 5, 6), "clock")
+    assert clocked.to_dict()["as_of_from"] == "clock"
+    assert clocked.judgements["today"].outcome == "2031-05-06"
 
 
 def test_the_sealed_context_does_refuse(sealed) -> None:  # type: ignore[no-untyped-def]

@@ -64,6 +64,7 @@ def explain_command(
             source=result.source,
             subject=result.subject,
             as_of=result.as_of,
+            as_of_from=result.as_of_from,
             status=result.status,
             judgements={judgement: result.judgements[judgement]} if judgement in result.judgements else {},
             checks={judgement: result.checks[judgement]} if judgement in result.checks else {},

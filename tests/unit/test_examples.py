@@ -1,0 +1,37 @@
+"""The examples runner (`framework-dsl test`): what makes an example pass or fail."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from framework_dsl import load_rules
+from framework_dsl.examples import run_examples
+
+RULES = """framework undated "Undated" effective from 2020-01-01
+evidence:
+  a: boolean
+judgement copy: boolean
+  otherwise a because "a as recorded"
+
+example "{title}"
+  given {{"framework": "undated", "a": true}}
+  {as_of}expect copy = true
+"""
+
+
+def _failures(tmp_path: Path, as_of: str) -> list[str]:
+    (tmp_path / "undated.fw").write_text(RULES.format(title="a copy", as_of=as_of))
+    rules = load_rules(tmp_path).with_clock(lambda: datetime.date(2040, 1, 1))
+    report = run_examples(rules)
+    return [f.expectation for outcome in report.outcomes for f in outcome.failures]
+
+
+def test_an_example_whose_date_comes_from_the_clock_fails(tmp_path: Path) -> None:
+    """An example with no date of its own, over evidence with none, would change with the day: it fails."""
+    assert _failures(tmp_path, "") == ["the example fixes its date"]
+
+
+def test_an_example_with_its_own_date_passes(tmp_path: Path) -> None:
+    """The same example with `as of` passes, whatever the clock says."""
+    assert _failures(tmp_path, "as of 2021-03-04\n  ") == []
