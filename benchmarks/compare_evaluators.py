@@ -43,11 +43,11 @@ from typing import Any
 import attrs
 
 from framework_dsl import ir, load_rules
-from framework_dsl.compiler import compile_framework
-from framework_dsl.evaluator import Evaluation
+from framework_dsl.engine.codegen import compile_framework
+from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import RecordValue, validate
 from framework_dsl.result import Decision
-from framework_dsl.ruleset import _dated
+from framework_dsl.ruleset import evidence_date
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -151,7 +151,7 @@ def documents(
         root, _ = validate(data, framework.evidence, "<generated>")
         if root is None:
             continue
-        as_of = _dated(root, framework.dated_by) or datetime.date(2024, 1, 1)
+        as_of = evidence_date(root, framework.dated_by) or datetime.date(2024, 1, 1)
         found.append((root, as_of))
     return found
 
@@ -161,9 +161,7 @@ def documents(
 
 def reference(framework: ir.Framework) -> Callable[[RecordValue, datetime.date], tuple[Outcomes, Outcomes]]:
     def run(root: RecordValue, as_of: datetime.date) -> tuple[Outcomes, Outcomes]:
-        evaluation = Evaluation(framework, root, as_of)
-        judgements = {j.name: evaluation.decide(j) for j in framework.judgements}
-        checks = {c.name: evaluation.decide(c) for c in framework.checks}
+        judgements, checks = Evaluation(framework, root, as_of).decide_all()
         return judgements, checks
 
     return run
@@ -537,11 +535,9 @@ def shared_workload(count: int, repeat: int) -> None:
     Prints, per document: the hand-written baseline; the evaluation step alone
     (reference and compiled, from a validated root); evidence validation alone; and
     `RuleSet.evaluate` end to end, as wired (the compiled path when not explaining) and
-    forced onto the reference evaluator for this measurement only.
+    and with `engine="reference"`.
     """
     from pathlib import Path
-
-    from framework_dsl.ruleset import RuleSet
 
     here = Path(__file__).resolve().parent
     sys.path.insert(0, str(here))
@@ -563,15 +559,6 @@ def shared_workload(count: int, repeat: int) -> None:
     compiled_framework = compile_framework(framework)
     run_reference = reference(framework)
 
-    class ReferencePath:
-        """Stands in for a compiled framework inside `RuleSet.evaluate`: decides with `Evaluation`."""
-
-        def __init__(self, fw: ir.Framework) -> None:
-            self.run = reference(fw)
-
-        def evaluate(self, root: RecordValue, date: datetime.date) -> tuple[Outcomes, Outcomes]:
-            return self.run(root, date)
-
     def timed(run: Callable[[Any], Any], items: list[Any]) -> float:
         best = float("inf")
         for _ in range(repeat):
@@ -587,33 +574,22 @@ def shared_workload(count: int, repeat: int) -> None:
     ref_us = timed(lambda pair: run_reference(*pair), roots)
     comp_us = timed(lambda pair: compiled_framework.evaluate(*pair), roots)
     validate_us = timed(lambda data: validate(data, framework.evidence, "<workload>"), raw)
-    wired = hasattr(RuleSet, "compiled")
     api_us = timed(lambda data: evaluate(data, as_of=as_of), raw)
     as_wired = [evaluate(data, as_of=as_of).to_dict() for data in raw]
-    api_ref_us = None
-    same = True
-    if wired:
-        original = RuleSet.compiled
-        RuleSet.compiled = lambda self, name: ReferencePath(self.frameworks[name])  # type: ignore[method-assign]
-        try:
-            api_ref_us = timed(lambda data: evaluate(data, as_of=as_of), raw)
-            same = as_wired == [evaluate(data, as_of=as_of).to_dict() for data in raw]
-        finally:
-            RuleSet.compiled = original  # type: ignore[method-assign]
+    api_ref_us = timed(lambda data: evaluate(data, as_of=as_of, engine="reference"), raw)
+    same = as_wired == [evaluate(data, as_of=as_of, engine="reference").to_dict() for data in raw]
     print(f"shared workload (benchmarks/workload/workload.fw, {count} documents; hand-written `decide` = 1.00)")
     rows = [
         ("hand-written decide()", hand_us),
         ("evaluation only: reference", ref_us),
         ("evaluation only: compiled", comp_us),
         ("validate() alone", validate_us),
-        (f"RuleSet.evaluate ({'compiled path' if wired else 'as wired'})", api_us),
+        ("RuleSet.evaluate (compiled)", api_us),
+        ('RuleSet.evaluate (engine="reference")', api_ref_us),
     ]
-    if api_ref_us is not None:
-        rows.append(("RuleSet.evaluate (reference path)*", api_ref_us))
     for label, us in rows:
         print(f"  {label:<38}{us:>9.1f} µs{us / hand_us:>9.2f}×")
-    if api_ref_us is not None:
-        print(f"  * the reference evaluator swapped in for this measurement; results equal: {same}")
+    print(f"  results of the two engines equal: {same}")
 
 
 def main(argv: list[str] | None = None) -> int:

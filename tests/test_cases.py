@@ -75,14 +75,14 @@ def test_valid_evidence_case_is_evaluated() -> None:
     assert rules.evaluate_json((CASES / "evidence" / "valid.json").read_bytes()).status == "evaluated"
 
 
-def _evaluate_case(case: Path, today: datetime.date) -> str:
+def _evaluate_case(case: Path, today: datetime.date, *, engine: str = "compiled", explain: bool = False) -> str:
     rules = check_rules(case / "rules.fw")[0]
     assert rules is not None
     as_of = (case / "as_of.txt").read_text().strip()
     result = rules.with_clock(lambda: today).evaluate_json(
-        (case / "evidence.json").read_bytes(), as_of, source="evidence.json"
+        (case / "evidence.json").read_bytes(), as_of, source="evidence.json", engine=engine, explain=explain
     )
-    return result.to_json()
+    return result.to_json(explain=explain)
 
 
 @pytest.mark.parametrize("case", EVAL, ids=[p.name for p in EVAL])
@@ -92,6 +92,16 @@ def test_evaluation_case(case: Path, text_snapshot) -> None:  # type: ignore[no-
     now = _evaluate_case(case, datetime.date(2026, 12, 2))
     assert now == text_snapshot
     assert _evaluate_case(case, datetime.date(2061, 7, 1)) == now
+
+
+@pytest.mark.parametrize("case", EVAL, ids=[p.name for p in EVAL])
+def test_every_evaluation_path_gives_the_same_bytes(case: Path) -> None:
+    """The generated code, the reference evaluator and the tracing variant agree on each case, byte for byte."""
+    today = datetime.date(2026, 12, 2)
+    assert _evaluate_case(case, today, engine="reference") == _evaluate_case(case, today)
+    traced = _evaluate_case(case, today, explain=True)
+    assert _evaluate_case(case, today, engine="reference", explain=True) == traced
+    assert '"trace"' in traced or '"judgements": {}' in traced
 
 
 def test_every_code_has_a_case() -> None:

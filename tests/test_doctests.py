@@ -10,11 +10,14 @@ import pytest
 
 import framework_dsl
 
-MODULES = sorted(
-    info.name
-    for info in pkgutil.walk_packages(framework_dsl.__path__, prefix="framework_dsl.")
-    if not info.name.endswith("__main__")
-)
+MODULES = [
+    "framework_dsl",
+    *sorted(
+        info.name
+        for info in pkgutil.walk_packages(framework_dsl.__path__, prefix="framework_dsl.")
+        if not info.name.endswith("__main__")
+    ),
+]
 
 
 def _has_examples(name: str) -> bool:

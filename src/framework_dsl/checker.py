@@ -23,6 +23,15 @@ import attrs
 from framework_dsl import ir, nodes
 from framework_dsl.diagnostics import Diagnostic, Label, did_you_mean
 from framework_dsl.loader import LoadedFile, LoadedRules
+from framework_dsl.semantics.operators import (
+    AGGREGATES,
+    Mismatch,
+    Op,
+    aggregate_type,
+    list_like,
+    resolve_arith,
+    resolve_compare,
+)
 from framework_dsl.source import Span
 from framework_dsl.typesystem import (
     ANY,
@@ -49,7 +58,6 @@ from framework_dsl.typesystem import (
     assignable,
     compatible,
     element_type,
-    is_numeric,
     unify,
 )
 
@@ -57,6 +65,10 @@ RESULT_STATUSES = ("evaluated", "invalid_evidence", "not_in_force")
 # Far beyond any published framework's chain of reasoning, and shallow enough that
 # checking and evaluating a chain stays well inside Python's recursion limit.
 MAX_DEPENDENCY_DEPTH = 48
+# Evidence is never nested deeper than this (`evidence.Limits.max_depth`): a schema whose
+# records nest deeper, not through a record that contains itself, describes evidence
+# that cannot be given, and every stage that walks the schema stays within this depth.
+MAX_SCHEMA_DEPTH = 64
 BUILT_IN_FIELDS = ("framework", "subject")
 
 # ---------------------------------------------------------------- entities in scope
@@ -664,6 +676,7 @@ class _Checker:
         if header.dated_by is not None:
             dated_by = tuple(n.text for n in header.dated_by)
             self._check_dated_by(evidence, header.dated_by)
+        self._check_schema_depth(scope, evidence, header.span)
         judgements: list[ir.Judgement] = []
         checks: list[ir.Judgement] = []
         for item in file.tree.items:
@@ -689,6 +702,27 @@ class _Checker:
             symbol_sets=tuple(scope.visible_symbol_sets()),
             path=file.source.path,
             span=header.span,
+        )
+
+    def _check_schema_depth(self, scope: _FileScope, evidence: RecordType, where: Span) -> None:
+        """Refuse records nested deeper than evidence can be (iterative: the schema may be deep)."""
+        chain = _deepest_chain(evidence)  # chain[i] sits i levels deep: the evidence itself is level 0
+        if len(chain) - 1 <= MAX_SCHEMA_DEPTH:
+            return
+        spans = {
+            id(entity.record): entity.span
+            for module_scope in self.scopes.values()
+            for entity in module_scope.types.values()
+            if isinstance(entity, _RecordEntity)
+        }
+        deep = chain[MAX_SCHEMA_DEPTH + 1]
+        self.error(
+            "types.too-deep",
+            f"the evidence nests records {len(chain) - 1} levels deep, through `{chain[1].name}` to "
+            f"`{chain[-1].name}`; evidence is never more than {MAX_SCHEMA_DEPTH} levels deep",
+            spans.get(id(deep), where),
+            f"`{deep.name}` and the records inside it could never be given: flatten the records, "
+            "or make a record contain itself for evidence of any depth",
         )
 
     def _visible_definition(self, file: LoadedFile, key: str) -> bool:
@@ -1073,7 +1107,7 @@ class _Checker:
             condition = self.expr(node.condition, inner, BOOLEAN)
             self._expect(condition, BOOLEAN, node.condition, "the condition after `where`")
             return ir.Quantifier(
-                kind=node.kind,
+                kind=ir.QuantifierKind(node.kind),
                 var=node.var.text,
                 source=source,
                 condition=condition,
@@ -1083,7 +1117,7 @@ class _Checker:
         if isinstance(node, nodes.CountOf):
             target = self._collection(node.target, env, "`count of`")
             if node.rated is None:
-                return ir.Unary(op="count", operand=target, type=INTEGER, span=span)
+                return ir.Unary(op=Op.COUNT, operand=target, type=INTEGER, span=span)
             item_type = element_type(target.type) or ERROR
             rated = self.expr(node.rated, env, item_type)
             rated_items = element_type(rated.type) if isinstance(rated.type, ListOf | SetOf) else None
@@ -1093,23 +1127,23 @@ class _Checker:
                     f"the items are {item_type.display()}, so they cannot be rated {rated.type.display()}",
                     _expr_span(node.rated),
                 )
-            op = "count_rated_in" if rated_items is not None else "count_rated"
+            op = Op.COUNT_RATED_IN if rated_items is not None else Op.COUNT_RATED
             return ir.Binary(op=op, left=target, right=rated, type=INTEGER, span=span)
         if isinstance(node, nodes.Aggregate):
             return self._aggregate(node, env)
         if isinstance(node, nodes.Sorted):
             target = self._collection(node.target, env, "`sorted`")
-            return ir.Unary(op="sorted", operand=target, type=ListOf(element_type(target.type) or ERROR), span=span)
+            return ir.Unary(op=Op.SORTED, operand=target, type=ListOf(element_type(target.type) or ERROR), span=span)
         if isinstance(node, nodes.Not):
             operand = self.expr(node.operand, env, BOOLEAN)
             self._expect(operand, BOOLEAN, node.operand, "the operand of `not`")
-            return ir.Unary(op="not", operand=operand, type=BOOLEAN, span=span)
+            return ir.Unary(op=Op.NOT, operand=operand, type=BOOLEAN, span=span)
         if isinstance(node, nodes.BoolOp):
             left = self.expr(node.left, env, BOOLEAN)
             right = self.expr(node.right, env, BOOLEAN)
             self._expect(left, BOOLEAN, node.left, f"each side of `{node.op}`")
             self._expect(right, BOOLEAN, node.right, f"each side of `{node.op}`")
-            return ir.Binary(op=node.op, left=left, right=right, type=BOOLEAN, span=span)
+            return ir.Binary(op=Op(node.op), left=left, right=right, type=BOOLEAN, span=span)
         if isinstance(node, nodes.Compare):
             return self._compare(node, env)
         if isinstance(node, nodes.Membership):
@@ -1128,7 +1162,7 @@ class _Checker:
                     f"the list holds {items_type.display()}, so it cannot hold {item.type.display()}",
                     _expr_span(node.item),
                 )
-            op = "not_in" if node.negated else "in"
+            op = Op.NOT_IN if node.negated else Op.IN
             return ir.Binary(op=op, left=item, right=collection, type=BOOLEAN, span=span)
         if isinstance(node, nodes.IsCheck):
             operand = self.expr(node.operand, env, None)
@@ -1138,7 +1172,7 @@ class _Checker:
                     f"`is empty` needs a list or a text, but this is {operand.type.display()}",
                     _expr_span(node.operand),
                 )
-            return ir.Unary(op=f"is_{node.kind}", operand=operand, type=BOOLEAN, span=span)
+            return ir.Unary(op=Op(f"is_{node.kind}"), operand=operand, type=BOOLEAN, span=span)
         if isinstance(node, nodes.IfMissing):
             value = self.expr(node.value, env, expected)
             default = self.expr(node.default, env, value.type if not isinstance(value.type, AnyType) else expected)
@@ -1150,7 +1184,7 @@ class _Checker:
                     _expr_span(node.default),
                 )
                 joined = ERROR
-            return ir.Binary(op="if_missing", left=value, right=default, type=joined, span=span)
+            return ir.Binary(op=Op.IF_MISSING, left=value, right=default, type=joined, span=span)
         if isinstance(node, nodes.Bound):
             value = self.expr(node.value, env, expected)
             limit = self.expr(node.limit, env, value.type)
@@ -1168,14 +1202,14 @@ class _Checker:
                     f"the limit must be a grade of {value.type.display()}",
                     _expr_span(node.limit),
                 )
-            return ir.Binary(op=f"at_{node.kind}", left=value, right=limit, type=value.type, span=span)
+            return ir.Binary(op=Op(f"at_{node.kind}"), left=value, right=limit, type=value.type, span=span)
         if isinstance(node, nodes.Arith):
             return self._arith(node, env, expected)
         if isinstance(node, nodes.SetOp):
             left = self._collection(node.left, env, f"`{node.op}`")
             right = self.expr(node.right, env, left.type)
             self._same_items(left, right, node)
-            return ir.Binary(op=node.op, left=left, right=right, type=_list_like(left.type), span=span)
+            return ir.Binary(op=Op(node.op), left=left, right=right, type=list_like(left.type), span=span)
         raise AssertionError(f"unhandled expression {type(node).__name__}")  # pragma: no cover
 
     def _ref(self, node: nodes.Ref, env: _Env, expected: Type | None, outcome_of: _DecisionEntity | None) -> ir.Expr:
@@ -1402,48 +1436,13 @@ class _Checker:
             )
 
     def _aggregate(self, node: nodes.Aggregate, env: _Env) -> ir.Expr:
+        op = AGGREGATES[node.op]
         target = self._collection(node.target, env, f"`{node.op} of`")
-        item = element_type(target.type) or ERROR
-        span = node.span
-        if isinstance(item, AnyType) and item.reason == "any":  # an empty list literal
-            if node.op == "sum":
-                return ir.Unary(op="sum", operand=target, type=INTEGER, span=span)
-            self.error(
-                "types.mismatch",
-                f"`{node.op} of` an empty list has no value",
-                _expr_span(node.target),
-                "give the list at least one item, or use a list from the evidence",
-            )
-            return ir.Unary(op=node.op, operand=target, type=ERROR, span=span)
-        if isinstance(item, AnyType):
-            return ir.Unary(op=node.op, operand=target, type=item, span=span)
-        if node.op in ("worst", "best"):
-            if not (isinstance(item, Choice) and item.scale is not None):
-                self.error(
-                    "types.mismatch",
-                    f"`{node.op} of` needs grades of a scale, but the items are {item.display()}",
-                    _expr_span(node.target),
-                )
-                return ir.Unary(op=node.op, operand=target, type=ERROR, span=span)
-            return ir.Unary(op=node.op, operand=target, type=item, span=span)
-        if node.op == "sum":
-            if not is_numeric(item):
-                self.error(
-                    "types.mismatch",
-                    f"`sum of` needs numbers, but the items are {item.display()}",
-                    _expr_span(node.target),
-                )
-                return ir.Unary(op="sum", operand=target, type=ERROR, span=span)
-            return ir.Unary(op="sum", operand=target, type=item, span=span)
-        if not (is_numeric(item) or item in (DATE, DURATION)):
-            self.error(
-                "types.mismatch",
-                f"`{node.op} of` needs numbers or dates, but the items are {item.display()}",
-                _expr_span(node.target),
-                "for grades, use `worst of` or `best of`",
-            )
-            return ir.Unary(op=node.op, operand=target, type=ERROR, span=span)
-        return ir.Unary(op=node.op, operand=target, type=item, span=span)
+        typed = aggregate_type(op, element_type(target.type) or ERROR)
+        if isinstance(typed, Mismatch):
+            self.error("types.mismatch", typed.message, _expr_span(node.target), typed.hint)
+            typed = ERROR
+        return ir.Unary(op=op, operand=target, type=typed, span=node.span)
 
     def _compare(self, node: nodes.Compare, env: _Env) -> ir.Expr:
         left_first = not (isinstance(node.left, nodes.Ref | nodes.TextLit) and self._is_bare_member(node.left, env))
@@ -1453,40 +1452,11 @@ class _Checker:
         else:
             right = self.expr(node.right, env, None)
             left = self.expr(node.left, env, right.type)
-        names = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
-        op = names[node.op]
-        span = node.span
-        if node.op in ("=", "!="):
-            if not compatible(left.type, right.type):
-                self.error(
-                    "types.mismatch",
-                    f"{left.type.display()} cannot equal {right.type.display()}",
-                    span,
-                    "compare like with like: a number with a number, a grade with a grade of the same scale",
-                )
-            return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
-        lt, rt = left.type, right.type
-        if isinstance(lt, AnyType) or isinstance(rt, AnyType):
-            return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
-        if (is_numeric(lt) and is_numeric(rt)) or (lt == rt and lt in (DATE, DURATION, TEXT)):
-            return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
-        if isinstance(lt, Choice) and isinstance(rt, Choice) and lt.scale is not None and lt.scale is rt.scale:
-            if not (lt.is_pure_scale and rt.is_pure_scale):
-                self.error(
-                    "types.mismatch",
-                    f"`{node.op}` orders grades, but {(lt if not lt.is_pure_scale else rt).display()} "
-                    "may hold an outcome that is not a grade",
-                    span,
-                    "test for the other outcomes first, or compare with `=` and `in`",
-                )
-            return ir.Binary(op="grade_" + op, left=left, right=right, type=BOOLEAN, span=span)
-        self.error(
-            "types.mismatch",
-            f"`{node.op}` cannot order {lt.display()} and {rt.display()}",
-            span,
-            "numbers, dates, durations and grades of one scale can be ordered",
-        )
-        return ir.Binary(op=op, left=left, right=right, type=BOOLEAN, span=span)
+        resolved = resolve_compare(node.op, left.type, right.type, compatible)
+        if isinstance(resolved, Mismatch):
+            self.error("types.mismatch", resolved.message, node.span, resolved.hint)
+            return ir.Binary(op=Op.EQ, left=left, right=right, type=BOOLEAN, span=node.span)
+        return ir.Binary(op=resolved.op, left=left, right=right, type=resolved.type, span=node.span)
 
     def _is_bare_member(self, node: nodes.Ref | nodes.TextLit, env: _Env) -> bool:
         if isinstance(node, nodes.TextLit):
@@ -1496,31 +1466,15 @@ class _Checker:
     def _arith(self, node: nodes.Arith, env: _Env, expected: Type | None) -> ir.Expr:
         left = self.expr(node.left, env, expected if node.op == "-" else None)
         right = self.expr(node.right, env, left.type if element_type(left.type) is not None else None)
-        lt, rt = left.type, right.type
-        span = node.span
-        op = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[node.op]
-        if isinstance(lt, AnyType) or isinstance(rt, AnyType):
-            return ir.Binary(op=op, left=left, right=right, type=ERROR, span=span)
-        if is_numeric(lt) and is_numeric(rt):
-            result = INTEGER if lt == INTEGER and rt == INTEGER and node.op != "/" else DECIMAL
-            return ir.Binary(op=op, left=left, right=right, type=result, span=span)
-        if node.op in ("+", "-") and lt == DATE and rt == DURATION:
-            return ir.Binary(op="date_" + op, left=left, right=right, type=DATE, span=span)
-        if node.op == "+" and lt == DURATION and rt == DATE:
-            return ir.Binary(op="date_add", left=right, right=left, type=DATE, span=span)
-        if node.op == "-" and lt == DATE and rt == DATE:
-            return ir.Binary(op="date_diff", left=left, right=right, type=INTEGER, span=span)
-        if node.op == "-" and element_type(lt) is not None:
+        resolved = resolve_arith(node.op, left.type, right.type)
+        if isinstance(resolved, Mismatch):
+            self.error("types.mismatch", resolved.message, node.span, resolved.hint)
+            return ir.Binary(op=Op.ADD, left=left, right=right, type=ERROR, span=node.span)
+        if resolved.op is Op.SET_DIFF:
             self._same_items(left, right, node)
-            return ir.Binary(op="set_diff", left=left, right=right, type=_list_like(lt), span=span)
-        self.error(
-            "types.mismatch",
-            f"`{node.op}` cannot combine {lt.display()} and {rt.display()}",
-            span,
-            "numbers combine with numbers, dates with durations (`date + 3 years`), lists with `-`, `union` "
-            "and `intersect`",
-        )
-        return ir.Binary(op=op, left=left, right=right, type=ERROR, span=span)
+        if resolved.swap:
+            left, right = right, left
+        return ir.Binary(op=resolved.op, left=left, right=right, type=resolved.type, span=node.span)
 
 
 # ---------------------------------------------------------------- helpers
@@ -1528,14 +1482,6 @@ class _Checker:
 
 def _expr_span(node: Any) -> Span:
     return node.span  # type: ignore[no-any-return]
-
-
-def _list_like(t: Type) -> Type:
-    if isinstance(t, SetOf | ListOf):
-        return t
-    if isinstance(t, MapOf):
-        return ListOf(t.value)
-    return t
 
 
 def _type_names(scope: _FileScope) -> list[str]:
@@ -1551,10 +1497,31 @@ def _listing(prefix: str, names: Iterable[str]) -> str | None:
     return f"{prefix} " + ", ".join(f"`{n}`" for n in shown)
 
 
+def _deepest_chain(root: RecordType) -> list[RecordType]:
+    """The longest chain of records nested in `root` (root first), not going round a record that contains itself."""
+    best: list[RecordType] = [root]
+    stack: list[tuple[RecordType, list[RecordType]]] = [(root, [root])]
+    longest: dict[int, int] = {}
+    while stack:
+        record, path = stack.pop()
+        if len(path) > len(best):
+            best = path
+        if longest.get(id(record), -1) >= len(path):
+            continue  # reached before by a longer way: nothing deeper from here
+        longest[id(record)] = len(path)
+        for info in record.fields.values():
+            inner: Type = info.type
+            while isinstance(inner, ListOf | SetOf | MapOf):
+                inner = inner.value if isinstance(inner, MapOf) else inner.element
+            if isinstance(inner, RecordType) and all(inner is not r for r in path):
+                stack.append((inner, [*path, inner]))
+    return best
+
+
 def _case_analysis(condition: ir.Expr) -> tuple[ir.Expr, frozenset[str]] | None:
     """`S = m`, `S in [m1, m2]` and `or`s of them: (S, members covered), else None."""
     if isinstance(condition, ir.Binary):
-        if condition.op == "eq":
+        if condition.op is Op.EQ:
             for subject, other in ((condition.left, condition.right), (condition.right, condition.left)):
                 if (
                     isinstance(other, ir.Const)
@@ -1562,11 +1529,11 @@ def _case_analysis(condition: ir.Expr) -> tuple[ir.Expr, frozenset[str]] | None:
                     and not isinstance(subject, ir.Const)
                 ):
                     return subject, frozenset({other.value.name})
-        if condition.op == "in" and isinstance(condition.right, ir.Const):
+        if condition.op is Op.IN and isinstance(condition.right, ir.Const):
             values = condition.right.value
             if isinstance(values, tuple) and all(isinstance(v, Symbol) for v in values):
                 return condition.left, frozenset(v.name for v in values)
-        if condition.op == "or":
+        if condition.op is Op.OR:
             left = _case_analysis(condition.left)
             right = _case_analysis(condition.right)
             if left is not None and right is not None and left[0] == right[0]:

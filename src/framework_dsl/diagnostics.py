@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "names.cycle": "judgements or definitions that depend on each other in a circle",
     "names.too-deep": "judgements or definitions chained, each using the next, beyond the depth allowed",
     "types.mismatch": "an expression of the wrong type",
+    "types.too-deep": "evidence records nested more deeply than evidence can be",
     "outcomes.unknown": "an outcome that is not a grade or outcome of the judgement's type",
     "judgement.not-exhaustive": "a judgement with no `otherwise` that can fall through",
     "judgement.unreachable-clause": "a clause that can never be chosen",

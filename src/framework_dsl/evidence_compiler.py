@@ -17,31 +17,39 @@ compiles to nothing, and that framework always uses the reference validator. Nes
 is bounded by the schema, so the depth limit is settled once: a call with a smaller
 `max_depth` than the schema reaches goes to the reference validator too.
 
-The generated code follows the compiler's safety rules (`compiler.py`): `ast` nodes
-built here, identifiers made here, rule text only as constants, calls only to the
-fixed helper table, and the same allow-list walk before anything is compiled.
+The generated code follows the safety rules of `engine.safety`: `ast` nodes built here,
+identifiers made here, rule text only as constants, calls only to the fixed helper
+table `_HELPERS`, and the same allow-list walk before anything is compiled.
 """
 
 from __future__ import annotations
 
 import ast
+import operator
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from framework_dsl import ir
-from framework_dsl.compiler import (
-    _assign,
-    _cmp,
-    _const,
-    _if,
-    _Module,
-    _name,
-    _not,
-    _or,
-    _store,
-    _sub,
+from framework_dsl.engine.builder import ModuleBuilder
+from framework_dsl.engine.pyast import assign as _assign
+from framework_dsl.engine.pyast import cmp as _cmp
+from framework_dsl.engine.pyast import const as _const
+from framework_dsl.engine.pyast import if_ as _if
+from framework_dsl.engine.pyast import name as _name
+from framework_dsl.engine.pyast import not_ as _not
+from framework_dsl.engine.pyast import or_ as _or
+from framework_dsl.engine.pyast import store as _store
+from framework_dsl.engine.pyast import sub as _sub
+from framework_dsl.evidence import (
+    Limits,
+    MapValue,
+    PointedList,
+    RecordValue,
+    echo_set_in_order,
+    escape_pointer,
+    parse_date,
 )
-from framework_dsl.evidence import Limits, RecordValue, escape_pointer
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -53,10 +61,11 @@ from framework_dsl.typesystem import (
     MapOf,
     RecordType,
     SetOf,
+    Symbol,
     Type,
 )
 
-__all__ = ["CompiledValidator", "compile_validator"]
+__all__ = ["CompiledValidator", "compile_validator", "helpers", "map_builder", "record_builder"]
 
 
 class CompiledValidator:
@@ -90,20 +99,93 @@ def compile_validator(framework: ir.Framework) -> CompiledValidator | None:
     Raises:
         UnsafeCodeError: the generated module failed the allow-list walk (a compiler bug).
     """
-    modules: dict[str, ast.Module] = {}
-    module = _Module(None, modules)
+    module = ModuleBuilder(_HELPERS)
     generator = _Generator(module)
     try:
         function = generator.function(framework.evidence)
     except _Unsupported:
         return None
-    key = f"{framework.name}:evidence"
-    accept = module.load(key, function, key)
-    return CompiledValidator(accept, generator.deepest, modules[key])
+    tree = module.module([function])
+    (accept,) = module.load(tree, f"{framework.name}:evidence")
+    return CompiledValidator(accept, generator.deepest, tree)
+
+
+# -- helpers of the generated validator
+
+
+def _h_unique(items: list[Any]) -> bool:
+    """No item is listed twice (equal and equal-hashing, as `validate` compares them)."""
+    return len(set(items)) == len(items)
+
+
+def _h_sort_symbols(items: list[Symbol]) -> list[Symbol]:
+    """A set of symbols in the order `validate` keeps it: by owner, then rank."""
+    return sorted(items, key=_SYMBOL_ORDER)
+
+
+def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A map's entries in the order of its key enumeration."""
+    return {name: entries[name] for name in names if name in entries}
+
+
+_SYMBOL_ORDER = operator.attrgetter("owner", "rank")
+_new_object = object.__new__
+
+
+def _slot_builder(cls: type[Any], first: str, second: str, third: str) -> Callable[[Any, Any, Any], Any]:
+    """`cls(a, b, c)` for a frozen attrs class of three slots, set past its `__setattr__`.
+
+    The validator makes one record per evidence object; this costs two thirds of the
+    attrs `__init__`, which goes through `object.__setattr__` for every field.
+    """
+    set_first, set_second, set_third = (getattr(cls, name).__set__ for name in (first, second, third))
+
+    def build(a: Any, b: Any, c: Any) -> Any:
+        value = _new_object(cls)
+        set_first(value, a)
+        set_second(value, b)
+        set_third(value, c)
+        return value
+
+    return build
+
+
+record_builder: Callable[[str, dict[str, Any], dict[str, Any]], RecordValue] = _slot_builder(
+    RecordValue, "pointer", "fields", "raw"
+)
+map_builder: Callable[[str, dict[str, Any], dict[str, Any]], MapValue] = _slot_builder(
+    MapValue, "pointer", "entries", "raw"
+)
+
+# The fixed helper table of generated validators: they call `h_<key>` and nothing else.
+_HELPERS: dict[str, Any] = {
+    "type": type,
+    "len": len,
+    "dict": dict,
+    "str": str,
+    "int": int,
+    "list": list,
+    "Decimal": Decimal,
+    "date": parse_date,
+    "within": frozenset.issuperset,  # within(allowed, data): every key of `data` is allowed
+    "unique": _h_unique,
+    "sort_symbols": _h_sort_symbols,
+    "in_order": _h_in_order,
+    "canonical_raw": echo_set_in_order,
+    "escape": escape_pointer,
+    "record": record_builder,
+    "map": map_builder,
+    "pointed": PointedList,
+}
+
+
+def helpers() -> dict[str, Any]:
+    """A copy of the helper table generated validators may call (for the allow-list tests)."""
+    return dict(_HELPERS)
 
 
 class _Generator:
-    def __init__(self, module: _Module) -> None:
+    def __init__(self, module: ModuleBuilder) -> None:
         self.m = module
         self.deepest = 0
         self.open_records: list[RecordType] = []
@@ -114,7 +196,7 @@ class _Generator:
         out = self.value(body, data, evidence, _const(""), 0)
         body.append(ast.Return(value=_name(out)))
         return ast.FunctionDef(
-            name="d",
+            name=self.m.new(),
             args=ast.arguments(
                 posonlyargs=[],
                 args=[ast.arg(arg=a) for a in (data, self.max_text, self.max_items)],

@@ -14,11 +14,11 @@ from typing import Any
 import attrs
 
 from framework_dsl import ir
-from framework_dsl.evaluator import Evaluation, EvaluationError
+from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import parse_json, validate
 from framework_dsl.result import Decision, Result
 from framework_dsl.ruleset import RuleSet
-from framework_dsl.values import Unknown, display_value
+from framework_dsl.values import EvaluationError, Unknown, display_value
 
 
 @attrs.frozen(kw_only=True)

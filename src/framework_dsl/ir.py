@@ -9,12 +9,38 @@ fail to resolve at evaluation time.
 from __future__ import annotations
 
 import datetime
+import enum
 from typing import Any, Union
 
 import attrs
 
+from framework_dsl.semantics.operators import Op
 from framework_dsl.source import Span
 from framework_dsl.typesystem import RecordType, SymbolSet, Type
+
+__all__ = [
+    "AsOfDate",
+    "Binary",
+    "Clause",
+    "Comprehension",
+    "Const",
+    "Definition",
+    "DefinitionRef",
+    "EvidenceField",
+    "Example",
+    "Expectation",
+    "Expr",
+    "Framework",
+    "GetField",
+    "Judgement",
+    "JudgementRef",
+    "ListExpr",
+    "Local",
+    "Op",
+    "Quantifier",
+    "QuantifierKind",
+    "Unary",
+]
 
 
 def _span() -> Span:
@@ -108,11 +134,20 @@ class Comprehension:
     span: Span = _span()
 
 
+class QuantifierKind(enum.StrEnum):
+    """What a quantifier asks of the items that meet its condition."""
+
+    COUNT = "count"  # how many
+    ANY = "any"  # at least one
+    ALL = "all"  # every one
+    NO = "no"  # none
+
+
 @attrs.frozen(kw_only=True)
 class Quantifier:
     """`count|any|all|no var in source where condition`."""
 
-    kind: str
+    kind: QuantifierKind
     var: str
     source: Expr
     condition: Expr
@@ -122,9 +157,12 @@ class Quantifier:
 
 @attrs.frozen(kw_only=True)
 class Unary:
-    """One-operand operations: not, count, sorted, worst, best, sum, min, max, is ..."""
+    """A one-operand operator (`not`, `count of`, `sorted`, `worst of`, `is missing`, ...).
 
-    op: str
+    `op` is the one the checker chose; its meaning is in `semantics.operators`.
+    """
+
+    op: Op
     operand: Expr
     type: Type
     span: Span = _span()
@@ -132,14 +170,9 @@ class Unary:
 
 @attrs.frozen(kw_only=True)
 class Binary:
-    """Two-operand operations. `op` names the exact semantics the checker chose:
+    """A two-operand operator: `op` is the exact one the checker chose (`semantics.operators`)."""
 
-    and, or, eq, ne, lt, le, gt, ge (grade_lt ... for grades), in, not_in, add, sub,
-    mul, div, date_add, date_sub, date_diff, set_diff, union, intersect, at_most,
-    at_least, if_missing, count_rated.
-    """
-
-    op: str
+    op: Op
     left: Expr
     right: Expr
     type: Type

@@ -247,7 +247,7 @@ class CountOf:
 
 @attrs.frozen(kw_only=True)
 class Aggregate:
-    """`worst|best|sum|min|max of xs`."""
+    """`OP of xs`, for the aggregates `semantics.operators.AGGREGATES` names (`worst of`, `sum of`, ...)."""
 
     op: str
     target: Expr

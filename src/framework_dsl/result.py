@@ -17,6 +17,7 @@ from framework_dsl import canonical_json
 from framework_dsl.diagnostics import Diagnostic
 from framework_dsl.evidence import MapValue, RecordValue
 from framework_dsl.typesystem import Duration, Symbol
+from framework_dsl.values import display_value
 
 
 @attrs.frozen(kw_only=True)
@@ -29,6 +30,27 @@ class ClauseTrace:
     reads: tuple[tuple[str, Any], ...]
     missing: tuple[str, ...] = ()
     steps: tuple[tuple[str, str], ...] = ()  # (sub-expression as written, its value)
+
+
+# A clause's trace as the engine records it, cheaply: (location, condition, outcome value
+# or None, reads, missing pointers, ((sub-expression, value), ...)). Values are shown as
+# text only when the trace is looked at (`Decision.trace`).
+TraceEntry = tuple[str, str, Any, tuple[tuple[str, Any], ...], tuple[str, ...], tuple[tuple[str, Any], ...]]
+
+
+def clause_trace(entry: TraceEntry | ClauseTrace) -> ClauseTrace:
+    """A recorded trace entry as the `ClauseTrace` people read, values shown as in reasons."""
+    if isinstance(entry, ClauseTrace):
+        return entry
+    location, condition, outcome, reads, missing, steps = entry
+    return ClauseTrace(
+        location=location,
+        condition=condition,
+        outcome=None if outcome is None else display_value(outcome),
+        reads=reads,
+        missing=missing,
+        steps=tuple((text, display_value(value)) for text, value in steps),
+    )
 
 
 def _field(index: int, doc: str) -> Any:
@@ -159,13 +181,15 @@ class Decision(_Frozen):
     missing: tuple[str, ...] = _field(8, "pointers of absent evidence")
     error: str | None = _field(9, "what went wrong, for status error")
     clause_ids: tuple[str, ...] = _field(10, "the deciding clauses' ids")
-    trace: tuple[ClauseTrace, ...] = _field(11, "the clauses tried")
+
+    @property
+    def trace(self) -> tuple[ClauseTrace, ...]:
+        """The clauses tried, in order (recorded only when explaining)."""
+        return tuple(clause_trace(entry) for entry in self._fields[11])
 
     def _values(self) -> tuple[Any, ...]:
         fields = self._fields
-        if type(fields[7]) is dict:
-            return (*fields[:7], self.inputs, *fields[8:])
-        return fields
+        return (*fields[:7], self.inputs, *fields[8:11], self.trace)
 
     @property
     def outcome(self) -> Any:
@@ -181,6 +205,8 @@ class Decision(_Frozen):
 def _decision_dict(decision: Decision, explain: bool) -> dict[str, Any]:
     """`Decision.to_dict`, called positionally: a result writes a dozen or more of these."""
     status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = decision._fields
+    if trace and explain:
+        trace = decision.trace
     if status == "decided":
         # A dict display rather than key by key: every result writes a dozen of these.
         # Inputs are raw evidence JSON already: no conversion needed, only a copy.

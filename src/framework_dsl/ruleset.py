@@ -20,7 +20,8 @@ import attrs
 
 from framework_dsl import cache, ir
 from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
-from framework_dsl.evaluator import Evaluation
+from framework_dsl.engine.codegen import CompiledFramework, compile_framework
+from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import (
     DEFAULT_LIMITS,
     MISSING,
@@ -31,12 +32,9 @@ from framework_dsl.evidence import (
     parse_json,
     validate,
 )
+from framework_dsl.evidence_compiler import CompiledValidator, compile_validator
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.result import Result, make_record
-
-# How many evaluations of a framework run on the reference evaluator before it is
-# compiled (see RuleSet._evaluator_for).
-COMPILE_AFTER = 8
 
 
 class RuleError(Exception):
@@ -78,53 +76,40 @@ class RuleSet:
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings that did not stop loading
     # Where "today" comes from when neither the caller nor the evidence gives a date.
     clock: Clock = attrs.field(default=system_clock, repr=False)
-    # Compiled forms, built on a framework's first evaluation. Compiling is pure, so the
-    # lock only avoids doing the work twice; what is stored never changes.
-    _compiled: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
-    _validators: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
-    _uses: dict[str, int] = attrs.field(factory=dict, init=False, repr=False)
+    # Compiled forms, built on a framework's first evaluation (and its tracing variant on
+    # its first explained one). Compiling is pure, so the lock only keeps the work from
+    # being done twice; what is stored never changes.
+    _compiled: dict[tuple[str, bool], CompiledFramework] = attrs.field(factory=dict, init=False, repr=False)
+    _validators: dict[str, CompiledValidator | None] = attrs.field(factory=dict, init=False, repr=False)
     _compile_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
-    def prepare(self) -> RuleSet:
-        """Compile every framework now rather than on demand; returns the rule set.
+    def prepare(self, *, explain: bool = False) -> RuleSet:
+        """Compile every framework now rather than on first use; returns the rule set.
 
         Services that evaluate on a request path call this once at start-up, so no
-        request pays for compiling.
+        request pays for compiling; `explain=True` also compiles the tracing variants.
         """
         for name in self.frameworks:
             self.compiled(name)
+            if explain:
+                self.compiled(name, tracing=True)
         return self
 
-    def _evaluator_for(self, name: str) -> Any:
-        """The compiled form once a framework has been used a few times, else None.
-
-        Compiling costs 2-150 ms; a one-off evaluation (a single `framework-check`) is
-        cheaper on the reference evaluator, which gives the same results.
-        """
-        found = self._compiled.get(name)
-        if found is not None:
-            return found
-        uses = self._uses.get(name, 0) + 1
-        self._uses[name] = uses
-        return self.compiled(name) if uses > COMPILE_AFTER else None
-
-    def compiled(self, name: str) -> Any:
-        """The compiled form of framework `name` (see `framework_dsl.compiler`)."""
-        found = self._compiled.get(name)
+    def compiled(self, name: str, *, tracing: bool = False) -> CompiledFramework:
+        """The compiled form of framework `name` (see `framework_dsl.engine.codegen`)."""
+        found = self._compiled.get((name, tracing))
         if found is None:
             with self._compile_lock:
-                found = self._compiled.get(name)
+                found = self._compiled.get((name, tracing))
                 if found is None:
-                    from framework_dsl.compiler import compile_framework
-                    from framework_dsl.evidence_compiler import compile_validator
-
                     framework = self.frameworks[name]
-                    found = compile_framework(framework)
-                    self._validators[name] = compile_validator(framework)
-                    self._compiled[name] = found
+                    found = compile_framework(framework, tracing=tracing)
+                    if name not in self._validators:
+                        self._validators[name] = compile_validator(framework)
+                    self._compiled[(name, tracing)] = found
         return found
 
-    def compiled_validator(self, name: str) -> Any:
+    def compiled_validator(self, name: str) -> CompiledValidator | None:
         """The compiled evidence validator of framework `name` (see `framework_dsl.evidence_compiler`).
 
         None when the framework's schema is validated by `evidence.validate` alone.
@@ -149,6 +134,7 @@ class RuleSet:
         source: str | None = None,
         explain: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        engine: str = "compiled",
     ) -> Result:
         """Evaluate one evidence document (data parsed from JSON).
 
@@ -161,13 +147,19 @@ class RuleSet:
             source: where the evidence came from, copied into the result.
             explain: record the trace of every clause tried.
             limits: bounds on nesting depth, list length and text length.
+            engine: "compiled" (the generated code, always used by the commands) or
+                "reference" (the tree-walking evaluator it is tested against, with the
+                reference validator: the same result, slower; for checking a suspected bug).
 
         Returns:
             The result; its `status` says whether the evidence was evaluated.
 
         Raises:
             TypeError: `as_of` is not a date or an ISO date text.
+            ValueError: `engine` is neither "compiled" nor "reference".
         """
+        if engine not in ("compiled", "reference"):
+            raise ValueError(f'engine must be "compiled" or "reference", not {engine!r}')
         as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
         document = source or "<evidence>"
         if not isinstance(evidence, dict):
@@ -209,25 +201,24 @@ class RuleSet:
                 found="deeper nesting",
             )
             return self._invalid(chosen, source, None, as_of_date, [problem])
-        compiled = self._compiled.get(name)
-        if compiled is None and not explain:
-            compiled = self._evaluator_for(name)
+        compiled = self.compiled(name, tracing=explain) if engine == "compiled" else None
         root = None
-        fast_validator = self._validators.get(name) if compiled is not None else None
-        if fast_validator is not None:
-            root = fast_validator(evidence, limits)  # None: not accepted on the fast path
+        if compiled is not None:
+            fast_validator = self._validators[name]
+            if fast_validator is not None:
+                root = fast_validator(evidence, limits)  # None: not accepted on the fast path
         if root is None:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
-        evidence_date = _dated(root, chosen.dated_by) if chosen.dated_by else None
+        dated = evidence_date(root, chosen.dated_by) if chosen.dated_by else None
         if as_of_date is not None:
             effective_as_of, as_of_from = as_of_date, "argument"
-        elif evidence_date is not None:
-            effective_as_of, as_of_from = evidence_date, "evidence"
+        elif dated is not None:
+            effective_as_of, as_of_from = dated, "evidence"
         else:
             effective_as_of, as_of_from = self.clock(), "clock"
-        note = _not_in_force(chosen, evidence_date or effective_as_of)
+        note = _not_in_force(chosen, dated or effective_as_of)
         if note is not None:
             return Result(
                 framework=chosen.name,
@@ -240,17 +231,10 @@ class RuleSet:
                 status="not_in_force",
                 note=note,
             )
-        if explain:
-            # The reference evaluator is the one that records traces.
-            evaluation = Evaluation(chosen, root, effective_as_of, explain=True)
-            judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
-            checks = {c.name: evaluation.decide(c) for c in chosen.checks}
-        elif compiled is not None:
+        if compiled is not None:
             judgements, checks = compiled.evaluate(root, effective_as_of)
         else:
-            evaluation = Evaluation(chosen, root, effective_as_of)
-            judgements = {j.name: evaluation.decide(j) for j in chosen.judgements}
-            checks = {c.name: evaluation.decide(c) for c in chosen.checks}
+            judgements, checks = Evaluation(chosen, root, effective_as_of, explain=explain).decide_all()
         fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
         result: Result = make_record(Result, (*fields, judgements, checks, (), None))
         return result
@@ -264,13 +248,16 @@ class RuleSet:
         source: str | None = None,
         explain: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        engine: str = "compiled",
     ) -> Result:
         """Parse evidence JSON text strictly, then `evaluate` it."""
         data, problems = parse_json(text, source or "<evidence>", limits)
         if problems:
             framework_def = self.frameworks.get(framework) if framework else None
             return self._invalid(framework_def, source, None, _as_date(as_of), problems)
-        return self.evaluate(data, as_of, framework=framework, source=source, explain=explain, limits=limits)
+        return self.evaluate(
+            data, as_of, framework=framework, source=source, explain=explain, limits=limits, engine=engine
+        )
 
     def evaluate_many(
         self,
@@ -424,7 +411,8 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
     raise TypeError(f"as_of must be a date, not {type(value).__name__}")
 
 
-def _dated(root: RecordValue, path: tuple[str, ...] | None) -> datetime.date | None:
+def evidence_date(root: RecordValue, path: tuple[str, ...] | None) -> datetime.date | None:
+    """The date at `path` (a framework's `dated by`) in validated evidence, or None when it is absent."""
     if not path:
         return None
     value: Any = root

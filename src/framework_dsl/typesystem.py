@@ -50,9 +50,22 @@ class Symbol:
     # The label when one is declared, else the identifier. Stored, not computed: reasons
     # and results show it for nearly every decision.
     display: str = attrs.field(init=False, eq=False, repr=False)
+    # Owner and name in one text: equal keys exactly when the symbols are equal, so
+    # generated code compares symbols (and looks them up in sets) as texts.
+    key: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "display", self.label if self.label is not None else self.name)
+        object.__setattr__(self, "key", symbol_key(self.owner, self.name))
+
+
+def symbol_key(owner: str, name: str) -> str:
+    """The `key` of the symbol `name` of `owner`.
+
+    An owner is a qualified identifier and holds no newline, so the first newline of a key
+    ends the owner: equal keys mean equal owners and equal names.
+    """
+    return f"{owner}\n{name}"
 
 
 @attrs.frozen(eq=False)

@@ -25,6 +25,15 @@ from framework_dsl.typesystem import Duration, Symbol
 DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
 
 
+class EvaluationError(Exception):
+    """A rule that cannot be evaluated on this evidence (division by zero, a number too large, ...)."""
+
+    def __init__(self, message: str, code: str = "eval.error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
 @attrs.frozen
 class Unknown:
     """A value that depends on absent evidence, with the pointers of what is absent."""

@@ -1,10 +1,11 @@
-"""The compile stage: generated functions decide exactly as the reference evaluator does.
+"""The generate stage: generated functions decide exactly as the reference evaluator does.
 
 Three kinds of test: differential (every bundled framework, on every example document
 and on documents generated from the framework's evidence schema, must give decisions
-equal to the evaluator's), the allow-list walk over every generated module, and small
-targeted programs for the corners of the semantics (Kleene logic, per-item references,
-collect, evaluation errors, date arithmetic).
+equal to the reference evaluator's, and the tracing variant the reference's traces),
+the allow-list walk over every generated module, and small targeted programs for the
+corners of the semantics (Kleene logic, per-item references, collect, evaluation
+errors, date arithmetic).
 """
 
 from __future__ import annotations
@@ -23,19 +24,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from framework_dsl import RuleSet, check_rules, ir, load_rules
-from framework_dsl.compiler import (
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_NODE_TYPES,
-    CompiledFramework,
-    UnsafeCodeError,
-    check_generated,
-    compile_framework,
-)
-from framework_dsl.evaluator import Evaluation
+from framework_dsl.engine.codegen import CompiledFramework, compile_framework, helpers
+from framework_dsl.engine.reference import Evaluation
+from framework_dsl.engine.safety import ALLOWED_ATTRIBUTES, ALLOWED_NODE_TYPES, UnsafeCodeError, check_generated
 from framework_dsl.evidence import RecordValue, parse_json, validate
 from framework_dsl.evidence_compiler import compile_validator
+from framework_dsl.evidence_compiler import helpers as validator_helpers
 from framework_dsl.result import Decision
-from framework_dsl.ruleset import _dated
+from framework_dsl.ruleset import evidence_date
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -55,39 +51,51 @@ REPO = Path(__file__).resolve().parent.parent.parent
 BUNDLED = load_rules()
 FRAMEWORKS = sorted(BUNDLED.frameworks)
 DEFAULT_AS_OF = datetime.date(2024, 6, 1)
-_COMPILED: dict[str, CompiledFramework] = {}
+_COMPILED: dict[tuple[str, bool], CompiledFramework] = {}
 
 
-def compiled(name: str) -> CompiledFramework:
+def compiled(name: str, *, tracing: bool = False) -> CompiledFramework:
     """The bundled framework `name`, compiled once per test session."""
-    if name not in _COMPILED:
-        _COMPILED[name] = compile_framework(BUNDLED.frameworks[name])
-    return _COMPILED[name]
+    if (name, tracing) not in _COMPILED:
+        _COMPILED[(name, tracing)] = compile_framework(BUNDLED.frameworks[name], tracing=tracing)
+    return _COMPILED[(name, tracing)]
 
 
 Outcomes = dict[str, Decision | tuple[Decision, ...]]
 
 
-def reference(framework: ir.Framework, root: RecordValue, as_of: datetime.date) -> tuple[Outcomes, Outcomes]:
+def reference(
+    framework: ir.Framework, root: RecordValue, as_of: datetime.date, *, explain: bool = False
+) -> tuple[Outcomes, Outcomes]:
     """The reference evaluator's decisions, in the shape `CompiledFramework.evaluate` returns."""
-    evaluation = Evaluation(framework, root, as_of)
-    judgements = {j.name: evaluation.decide(j) for j in framework.judgements}
-    checks = {c.name: evaluation.decide(c) for c in framework.checks}
-    return judgements, checks
+    return Evaluation(framework, root, as_of, explain=explain).decide_all()
 
 
-def as_dicts(outcomes: Outcomes) -> dict[str, Any]:
+def as_dicts(outcomes: Outcomes, *, explain: bool = False) -> dict[str, Any]:
     """Each decision as its JSON object (a list of them for a for-each decision)."""
     return {
-        name: [d.to_dict() for d in value] if isinstance(value, tuple) else value.to_dict()
+        name: [d.to_dict(explain=explain) for d in value]
+        if isinstance(value, tuple)
+        else value.to_dict(explain=explain)
         for name, value in outcomes.items()
     }
+
+
+_TRACING: dict[int, CompiledFramework] = {}
+
+
+def tracing_variant(compiled_framework: CompiledFramework) -> CompiledFramework:
+    """The tracing variant of a compiled framework, compiled once."""
+    key = id(compiled_framework)
+    if key not in _TRACING:
+        _TRACING[key] = compile_framework(compiled_framework.framework, tracing=True)
+    return _TRACING[key]
 
 
 def assert_agree(
     framework: ir.Framework, compiled_framework: CompiledFramework, root: RecordValue, as_of: datetime.date
 ) -> tuple[Outcomes, Outcomes]:
-    """Evaluate both ways; the decisions must be equal, key order included. Returns the compiled ones."""
+    """Evaluate every way; the decisions must be equal, key order and traces included. Returns the compiled ones."""
     expected_j, expected_c = reference(framework, root, as_of)
     got_j, got_c = compiled_framework.evaluate(root, as_of)
     assert list(got_j) == list(expected_j)
@@ -96,6 +104,12 @@ def assert_agree(
     assert as_dicts(got_c) == as_dicts(expected_c)
     assert got_j == expected_j  # every field, clause ids included
     assert got_c == expected_c
+    traced_j, traced_c = tracing_variant(compiled_framework).evaluate(root, as_of)
+    explained_j, explained_c = reference(framework, root, as_of, explain=True)
+    assert as_dicts(traced_j, explain=True) == as_dicts(explained_j, explain=True)
+    assert as_dicts(traced_c, explain=True) == as_dicts(explained_c, explain=True)
+    assert traced_j == explained_j
+    assert traced_c == explained_c
     return got_j, got_c
 
 
@@ -245,7 +259,7 @@ def test_compiled_agrees_on_example_documents(name: str, label: str, text: str, 
     root = validated(framework, data)
     if root is None:
         pytest.skip("not valid evidence (an invalid-evidence example)")
-    date = as_of or _dated(root, framework.dated_by) or DEFAULT_AS_OF
+    date = as_of or evidence_date(root, framework.dated_by) or DEFAULT_AS_OF
     assert_agree(framework, compiled(name), root, date)
 
 
@@ -287,14 +301,16 @@ def test_generated_evidence_is_valid(name: str, data: st.DataObject) -> None:
 @pytest.mark.parametrize("name", FRAMEWORKS)
 def test_every_generated_module_stays_inside_the_allow_list(name: str) -> None:
     """Every module generated for a bundled framework uses only allowed node types, names and attributes."""
-    modules = dict(compiled(name).modules)
     framework = BUNDLED.frameworks[name]
-    assert {j.key for j in (*framework.judgements, *framework.checks)} <= set(modules)
     validator = compile_validator(framework)
     assert validator is not None, "every bundled evidence schema compiles"
-    modules["evidence"] = validator.module
-    for key, module in modules.items():
-        check_generated(module)
+    modules = [
+        ("decisions", compiled(name).module, helpers()),
+        ("tracing", compiled(name, tracing=True).module, helpers()),
+        ("evidence", validator.module, validator_helpers()),
+    ]
+    for key, module, table in modules:
+        check_generated(module, table)
         for node in ast.walk(module):
             assert type(node) in ALLOWED_NODE_TYPES, (key, type(node).__name__)
             if isinstance(node, ast.Attribute):
@@ -325,7 +341,7 @@ def _load(ident: str) -> ast.Name:
         (ast.Expr(value=ast.Call(func=_load("print"), args=[], keywords=[])), "Expr"),
         (
             ast.Assign(targets=[ast.Name(id="v0", ctx=ast.Store())], value=_load("open")),
-            "not one the compiler makes",
+            "not one the generator makes",
         ),
         (
             ast.Assign(
@@ -367,7 +383,7 @@ def _load(ident: str) -> ast.Name:
                 targets=[ast.Attribute(value=_load("v1"), attr="fields", ctx=ast.Store())],
                 value=ast.Constant(value=1),
             ),
-            "rule",
+            "only be read",
         ),
         (
             ast.Assign(
@@ -430,7 +446,7 @@ def _load(ident: str) -> ast.Name:
 def test_the_allow_list_walk_rejects_what_generated_code_never_needs(statement: ast.stmt, complaint: str) -> None:
     """`check_generated` refuses imports, bare calls, builtins, dunders, non-helper calls and other constructs."""
     with pytest.raises(UnsafeCodeError, match=complaint):
-        check_generated(_module(statement))
+        check_generated(_module(statement), helpers())
 
 
 def test_rule_text_reaches_generated_code_only_as_constants(check_text) -> None:  # type: ignore[no-untyped-def]
@@ -451,8 +467,8 @@ def test_rule_text_reaches_generated_code_only_as_constants(check_text) -> None:
     result = compile_framework(framework)
     identifiers: set[str] = set()
     strings: set[str] = set()
-    for module in result.modules.values():
-        check_generated(module)
+    for module in (result.module, compile_framework(framework, tracing=True).module):
+        check_generated(module, helpers())
         for node in ast.walk(module):
             for field in ("id", "arg", "name", "attr"):
                 value = getattr(node, field, None)
@@ -679,17 +695,9 @@ judgement by_many: grade or mixed
 """
 
 
-def _judgement_module(compiled_framework: CompiledFramework, judgement: str) -> ast.Module:
-    (key,) = [k for k in compiled_framework.modules if k.endswith(":" + judgement)]
-    return compiled_framework.modules[key]
-
-
-def test_count_rated_by_tally_agrees_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
-    """Counting known grades once by rank gives the evaluator's counts; unknown items still count as unknown."""
+def test_count_rated_agrees_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Counting grades gives the evaluator's counts, on known lists and on lists with unknown items."""
     framework, compiled_framework = _rules(check_text, TALLY)
-    overall = ast.unparse(_judgement_module(compiled_framework, "by_known"))
-    assert "h_tally" in overall and "h_count_symbol" not in overall  # known items: tallied once
-    assert "h_tally" not in ast.unparse(_judgement_module(compiled_framework, "by_maybe"))  # `c` may be absent
     grades: list[Any] = ["good", "fair", "poor"]
     for a, b, c in itertools.product(grades, grades, [*grades, None]):
         for many in ([], [a], [a, b, c or "good", "poor"]):
@@ -973,8 +981,12 @@ def test_targeted_programs_agree_on_generated_evidence(
     assert_agree(framework, compiled_framework, root, as_of)
 
 
-def test_failed_items_flow_through_list_references_as_in_the_evaluator(check_text) -> None:  # type: ignore[no-untyped-def]
-    """A for-each judgement with an error item, read as a list elsewhere, behaves as in the evaluator."""
+def test_a_failed_item_fails_every_rule_that_uses_the_list(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A for-each judgement with an error item, read as a list elsewhere, makes that rule an error naming the item.
+
+    Counting past it, or taking the worst of the rest, would decide from a list with a
+    hole in it without saying so.
+    """
     framework, compiled_framework = _rules(check_text, FAILING)
     parts = [
         {"top": 3, "bottom": 0},
@@ -985,7 +997,10 @@ def test_failed_items_flow_through_list_references_as_in_the_evaluator(check_tex
     shares = judgements["share"]
     assert isinstance(shares, tuple)
     assert [d.status for d in shares] == ["error", "decided", "decided"]
-    assert judgements["poor_shares"].outcome == 1
+    poor = judgements["poor_shares"]
+    assert isinstance(poor, Decision)
+    assert poor.status == "error"
+    assert poor.error == "it uses `share`, which could not be evaluated for /parts/0: division by zero"
     assert [d.status for d in checks["share_known"]] == ["error", "decided", "decided"]
 
 
@@ -993,10 +1008,10 @@ def test_the_validators_record_builders_set_every_field() -> None:
     """The fast record and map constructors set each attrs field, as the classes' own `__init__` does."""
     import attrs
 
-    from framework_dsl.compiler import _h_map, _h_record
     from framework_dsl.evidence import MapValue, RecordValue
+    from framework_dsl.evidence_compiler import map_builder, record_builder
 
-    for build, cls in ((_h_record, RecordValue), (_h_map, MapValue)):
+    for build, cls in ((record_builder, RecordValue), (map_builder, MapValue)):
         values = ("/pointer", {"a": 1}, {"a": "raw"})
         built = build(*values)
         assert type(built) is cls

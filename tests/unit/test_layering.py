@@ -1,4 +1,4 @@
-"""The pipeline's layering: a stage imports only from the stages before it."""
+"""The pipeline's layering: a stage imports only from the stages before it, and no module takes another's privates."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import framework_dsl
 
+# Pipeline order. A module may import only modules earlier in the list (a package's
+# modules are listed in their own order); the CLI may use everything.
 ORDER = [
     "resources",
     "cache",
@@ -18,13 +20,20 @@ ORDER = [
     "parser",
     "loader",
     "typesystem",
+    "values",
+    "semantics",
+    "semantics.operators",
     "ir",
     "checker",
-    "values",
     "evidence",
     "result",
-    "evaluator",
-    "compiler",
+    "engine",
+    "engine.pyast",
+    "engine.safety",
+    "engine.builder",
+    "engine.runtime",
+    "engine.reference",
+    "engine.codegen",
     "evidence_compiler",
     "ruleset",
     "examples",
@@ -39,35 +48,70 @@ ORDER = [
 PACKAGE = Path(framework_dsl.__file__).parent
 
 
-def _imports(path: Path) -> set[str]:
-    found = set()
+def _stage(dotted: str) -> str:
+    """The entry of ORDER a module belongs to: itself, else its package."""
+    if dotted in ORDER:
+        return dotted
+    return dotted.split(".", maxsplit=1)[0]
+
+
+def _modules() -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] in ("__init__", "__main__"):
+            parts = parts[:-1]
+        if parts:
+            found.append((".".join(parts), path))
+    return found
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(imported module under framework_dsl, names imported from it) for each import."""
+    found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("framework_dsl."):
-            found.add(node.module.split(".")[1])
+            found.append((node.module.removeprefix("framework_dsl."), [a.name for a in node.names]))
         elif isinstance(node, ast.ImportFrom) and node.module == "framework_dsl":
-            found.update(alias.name for alias in node.names)
+            found.extend((alias.name, []) for alias in node.names)
         elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("framework_dsl."))
+            found.extend(
+                (a.name.removeprefix("framework_dsl."), []) for a in node.names if a.name.startswith("framework_dsl.")
+            )
     return found
 
 
 def test_no_stage_imports_a_later_stage() -> None:
     """Every module imports only modules earlier in the pipeline order (the CLI may use all)."""
     backwards = []
-    for path in sorted(PACKAGE.glob("*.py")):
-        stage = path.stem
-        if stage in ("__init__", "__main__"):
+    for dotted, path in _modules():
+        stage = _stage(dotted)
+        assert stage in ORDER, f"{dotted} is not placed in the pipeline order"
+        if stage == "cli":
             continue
-        assert stage in ORDER, f"{stage} is not placed in the pipeline order"
-        for imported in _imports(path):
-            if imported in ORDER and ORDER.index(imported) >= ORDER.index(stage) and imported != stage:
-                backwards.append(f"{stage} imports {imported}")
+        for imported, _ in _imports(path):
+            target = _stage(imported)
+            if target in ORDER and ORDER.index(target) >= ORDER.index(stage) and target != stage:
+                backwards.append(f"{dotted} imports {imported}")
     assert backwards == []
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """`from framework_dsl.x import _name` is refused: what a module shares, it names without an underscore."""
+    private = [
+        f"{dotted} imports {name} from {imported}"
+        for dotted, path in _modules()
+        if _stage(dotted) != "cli"
+        for imported, names in _imports(path)
+        for name in names
+        if name.startswith("_")
+    ]
+    assert private == []
 
 
 def test_no_module_shadows_the_standard_library() -> None:
     """No module is named after a standard-library module (ast, types, trace, ...)."""
     import sys
 
-    clashes = [p.stem for p in PACKAGE.glob("*.py") if p.stem in sys.stdlib_module_names]
+    clashes = [p.stem for p in PACKAGE.rglob("*.py") if p.stem in sys.stdlib_module_names]
     assert clashes == []

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from framework_dsl import Limits, RuleSet, load_rules
-from framework_dsl.evaluator import Evaluation
+from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import DEFAULT_LIMITS, validate
 from framework_dsl.result import Result
 from framework_dsl.typesystem import Symbol

@@ -1,0 +1,1237 @@
+"""The generate stage: a checked framework -> one Python module of functions that decide its evidence.
+
+Each definition becomes a function computing its value; each judgement or check a
+function returning its `Decision` (for a for-each decision, one function for the list
+and one for each item). The module is built as `ast` nodes and loaded through
+`engine.safety.load_module`, which walks it against the allow-lists first.
+
+What makes the code fast: every evidence value is read once into a local, values that
+dominate their later uses are computed once (common sub-expressions), clauses are a plain
+`if` chain, operators without bounds are written as Python operators where
+`semantics.operators` says a native operator agrees (`Operator.native`), and every other
+operator is a call to its one definition (`Operator.apply`, or `Operator.evaluate` where
+the generator cannot rule out an unknown item).
+
+With `tracing`, the same generator writes the variant that also records the trace
+`explain` shows: every sub-expression a condition computes, in the order the reference
+evaluator (`engine.reference`) computes it. That variant recomputes shared values rather
+than reusing them, because the trace shows each computation.
+
+The control flow mirrors `engine.reference` (first match with pending unknown clauses,
+`collect`, for-each, quantifiers); the differential tests run both on every case.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, assert_never
+
+from framework_dsl import ir
+from framework_dsl.engine import pyast as P
+from framework_dsl.engine import runtime
+from framework_dsl.engine.builder import ModuleBuilder
+from framework_dsl.engine.reference import is_structure
+from framework_dsl.evidence import RecordValue, escape_pointer
+from framework_dsl.result import Decision
+from framework_dsl.semantics.operators import (
+    OPERATORS,
+    Native,
+    NativeOn,
+    Operator,
+    ShortCircuit,
+    Unknowns,
+    is_native_domain,
+)
+from framework_dsl.typesystem import BOOLEAN, INTEGER, TEXT, Choice, ListOf, MapOf, SetOf, Symbol, Type, element_type
+from framework_dsl.values import EvaluationError, Unknown, display_value, merge_unknown
+
+__all__ = ["CompiledFramework", "compile_framework", "helpers"]
+
+
+# ---------------------------------------------------------------- the evaluation state and its helpers
+
+
+class State:
+    """One evaluation of one document: the root's fields, the date, and what is computed once."""
+
+    __slots__ = ("as_of", "compiled", "defs", "f", "outcomes", "raw", "results")
+
+    def __init__(self, compiled: CompiledFramework, root: RecordValue, as_of: datetime.date) -> None:
+        self.compiled = compiled
+        self.f = root.fields
+        self.raw = root.raw
+        self.as_of = as_of
+        # By index, None until computed: a definition's (value, reads); a decision; a
+        # decision's (outcome as a value, reads) or the error using it gives.
+        self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.definitions)
+        self.results: list[Decision | tuple[Decision, ...] | None] = [None] * len(compiled.entries)
+        self.outcomes: list[tuple[Any, dict[str, Any]] | EvaluationError | None] = [None] * len(compiled.entries)
+
+
+def _h_definition(s: State, index: int, r: dict[str, Any]) -> Any:
+    """A definition's value, computed once; its reads join the caller's."""
+    cached = s.defs[index]
+    if cached is None:
+        reads: dict[str, Any] = {}
+        cached = s.defs[index] = (s.compiled.definitions[index](s, reads), reads)
+    value, reads = cached
+    if reads:
+        r.update(reads)
+    return value
+
+
+def _h_definition_traced(s: State, index: int, r: dict[str, Any], t: list[tuple[str, Any]] | None) -> Any:
+    """`_h_definition` for the tracing variant: a first computation inside a condition leaves its steps in `t`."""
+    cached = s.defs[index]
+    if cached is None:
+        reads: dict[str, Any] = {}
+        cached = s.defs[index] = (s.compiled.definitions[index](s, reads, t), reads)
+    value, reads = cached
+    if reads:
+        r.update(reads)
+    return value
+
+
+def _h_judgement(s: State, index: int, r: dict[str, Any]) -> Any:
+    """Another decision's outcome as a value (see `runtime.outcome_value`); its reads join the caller's."""
+    cached = s.outcomes[index]
+    if cached is None:
+        decided = _decide(s, index)
+        try:
+            cached = (runtime.outcome_value(s.compiled.entries[index].name, decided), runtime.decision_reads(decided))
+        except EvaluationError as error:
+            cached = error
+        s.outcomes[index] = cached
+    if type(cached) is EvaluationError:
+        raise EvaluationError(cached.message, cached.code)
+    value, reads = cached  # type: ignore[misc]
+    if reads:
+        r.update(reads)
+    return value
+
+
+def _h_item(s: State, index: int, position: int, r: dict[str, Any]) -> Any:
+    """This item's outcome of a for-each decision over the same list."""
+    decided = _decide(s, index)
+    one = decided[position] if isinstance(decided, tuple) else decided
+    value = runtime.outcome_value(s.compiled.entries[index].name, one)
+    r.update(runtime.decision_reads(one))
+    return value
+
+
+def _decide(s: State, index: int) -> Decision | tuple[Decision, ...]:
+    found = s.results[index]
+    if found is None:
+        entry = s.compiled.entries[index]
+        found = s.results[index] = entry.body(s) if entry.source is None else _decide_each(s, entry)
+    return found
+
+
+def _decide_each(s: State, entry: Entry) -> tuple[Decision, ...]:
+    assert entry.source is not None
+    try:
+        items = entry.source(s, {})
+    except EvaluationError as error:
+        return (runtime.failed(None, error, entry.first_location),)
+    if type(items) is Unknown:
+        return (runtime.undetermined(None, (items,), entry.first_location),)
+    body = entry.body
+    return tuple(body(s, item, index, pointer) for index, (pointer, item) in enumerate(runtime.item_pointers(items)))
+
+
+def _h_unknown(pointer: str) -> Unknown:
+    return Unknown(frozenset((pointer,)))
+
+
+def _h_values(value: Any) -> tuple[Any, ...]:
+    """A map's values, which is what iterating over a map gives."""
+    return tuple(value.entries.values())
+
+
+def _h_merge_all(values: tuple[Any, ...]) -> Unknown:
+    return merge_unknown(*values)
+
+
+def _h_blocked(
+    item: str | None,
+    blockers: tuple[Any, ...],
+    pending: tuple[Any, ...],
+    locations: tuple[str, ...],
+    trace: tuple[Any, ...],
+) -> Decision:
+    """Undetermined by pending unknown clauses: the rule is that of the first clause that was unknown."""
+    first = next(location for value, location in zip(pending, locations, strict=True) if value is not None)
+    return runtime.undetermined(item, blockers, first, trace)
+
+
+def _h_fell_through(
+    item: str | None,
+    pending: tuple[Any, ...],
+    locations: tuple[str, ...],
+    message: str,
+    last: str,
+    trace: tuple[Any, ...],
+) -> Decision:
+    """No clause fired: undetermined if some clause was unknown, else an error of the last clause."""
+    unknowns = [value for value in pending if value is not None]
+    if unknowns:
+        first = next(location for value, location in zip(pending, locations, strict=True) if value is not None)
+        return runtime.undetermined(item, unknowns, first, trace)
+    return runtime.failed(item, EvaluationError(message), last)
+
+
+def _h_display(value: Any) -> str:
+    """A value as a reason shows it (`display_value`), plain texts and labels first."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is Symbol:
+        return value.display  # type: ignore[no-any-return]
+    return display_value(value)
+
+
+def _operator_helpers() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for op, operator in OPERATORS.items():
+        found[f"op_{op.value}"] = operator.apply
+        found[f"eval_{op.value}"] = operator.evaluate
+    return found
+
+
+# The fixed helper table: generated code names a helper `h_<key>`; nothing else is callable.
+_HELPERS: dict[str, Any] = {
+    "type": type,
+    "len": len,
+    "tuple": tuple,
+    "U": Unknown,
+    "E": EvaluationError,
+    "unknown": _h_unknown,
+    "values": _h_values,
+    "merge": merge_unknown,
+    "merge_all": _h_merge_all,
+    "settled": runtime.settled,
+    "display": _h_display,
+    "label": runtime.label,
+    "decided": runtime.decided,
+    "collected": runtime.collected,
+    "nothing_collected": runtime.nothing_collected,
+    "undetermined": runtime.undetermined,
+    "failed": runtime.failed,
+    "blocked": _h_blocked,
+    "fell_through": _h_fell_through,
+    "trace_entry": runtime.trace_entry,
+    "otherwise_entry": runtime.otherwise_entry,
+    "with_outcome": runtime.with_outcome,
+    "reads_since": runtime.reads_since,
+    "definition": _h_definition,
+    "definition_traced": _h_definition_traced,
+    "judgement": _h_judgement,
+    "item": _h_item,
+    **_operator_helpers(),
+}
+
+
+def helpers() -> dict[str, Any]:
+    """A copy of the helper table generated decisions may call (for the allow-list tests)."""
+    return dict(_HELPERS)
+
+
+# ---------------------------------------------------------------- the compiled framework
+
+
+class Entry:
+    """A compiled decision: its body, and for a for-each decision the function giving its items."""
+
+    __slots__ = ("body", "first_location", "key", "name", "source")
+
+    def __init__(
+        self, key: str, name: str, body: Callable[..., Decision], source: Callable[..., Any] | None, first: str
+    ) -> None:
+        self.key = key
+        self.name = name
+        self.body = body
+        self.source = source
+        self.first_location = first
+
+
+class CompiledFramework:
+    """A framework compiled to Python functions. Immutable after construction; threads may share it."""
+
+    def __init__(
+        self,
+        framework: ir.Framework,
+        module: ast.Module,
+        definitions: list[Callable[..., Any]],
+        entries: list[Entry],
+        referenced: set[int],
+        tracing: bool,
+    ) -> None:
+        self.framework = framework
+        self.module = module  # the generated module, as checked against the allow-lists
+        self.definitions = definitions
+        self.entries = entries
+        self.tracing = tracing
+        # (name, index, body or None): a once-made decision no other decision reads is
+        # called directly; the rest go through `_decide` and its cache.
+        plan = [
+            (e.name, i, e.body if e.source is None and i not in referenced else None) for i, e in enumerate(entries)
+        ]
+        self._judgements = plan[: len(framework.judgements)]
+        self._checks = plan[len(framework.judgements) :]
+
+    def evaluate(
+        self, root: RecordValue, as_of: datetime.date
+    ) -> tuple[dict[str, Decision | tuple[Decision, ...]], dict[str, Decision | tuple[Decision, ...]]]:
+        """(judgements, checks) by name for one validated document, as `Evaluation.decide_all` gives them."""
+        s = State(self, root, as_of)
+        judgements: dict[str, Decision | tuple[Decision, ...]] = {}
+        checks: dict[str, Decision | tuple[Decision, ...]] = {}
+        for name, index, body in self._judgements:
+            judgements[name] = _decide(s, index) if body is None else body(s)
+        for name, index, body in self._checks:
+            checks[name] = _decide(s, index) if body is None else body(s)
+        return judgements, checks
+
+
+def compile_framework(framework: ir.Framework, *, tracing: bool = False) -> CompiledFramework:
+    """Compile every decision of `framework` (and the definitions they use) to Python functions.
+
+    With `tracing`, the decisions also record the trace of every clause tried.
+
+    Raises:
+        UnsafeCodeError: the generated module failed the allow-list walk (a generator bug).
+    """
+    return _Generator(framework, tracing).run()
+
+
+# ---------------------------------------------------------------- what the generator knows of a value
+
+_NO_CONST = object()
+
+
+class _Val:
+    """A generated expression's value: the local or constant holding it, and what it may hold."""
+
+    __slots__ = ("clean", "const", "lit", "ptr", "ref", "type", "unk")
+
+    def __init__(
+        self,
+        type_: Type,
+        *,
+        ref: str | None = None,
+        lit: Any = None,
+        unk: bool = False,
+        clean: bool = True,
+        const: Any = _NO_CONST,
+        ptr: str | None = None,
+    ) -> None:
+        self.type = type_
+        self.ref = ref  # the local or closure name holding the value
+        self.lit = lit  # else a literal, written as an ast.Constant
+        self.unk = unk  # may be an Unknown
+        self.clean = clean  # no item, at any depth, is an Unknown
+        self.const = const  # the value, when known while compiling
+        self.ptr = ptr  # the JSON pointer of an evidence record, map or list, when known while compiling
+
+    def expr(self) -> ast.expr:
+        return P.name(self.ref) if self.ref is not None else P.const(self.lit)
+
+    @property
+    def sym(self) -> bool:
+        """A symbol whenever it is not unknown."""
+        return isinstance(self.type, Choice) and self.type.base is None
+
+    @property
+    def boolean(self) -> bool:
+        return self.type == BOOLEAN
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not _NO_CONST
+
+
+def _is_collection(t: Type) -> bool:
+    return isinstance(t, ListOf | SetOf | MapOf)
+
+
+def _expr_key(node: ir.Expr, env: dict[str, _Val], depth: int = 0) -> Any:
+    """A structural key for reusing values: equal keys mean equal values in the same scope."""
+    match node:
+        case ir.Const():
+            return ("c", type(node.value), repr(node.value))
+        case ir.Local():
+            return ("l", env[node.name].ref)
+        case ir.EvidenceField():
+            return ("f", node.name)
+        case ir.GetField():
+            return ("g", _expr_key(node.target, env, depth), node.name)
+        case ir.DefinitionRef():
+            return ("d", node.key)
+        case ir.JudgementRef():
+            return ("j", node.key, node.per_item)
+        case ir.AsOfDate():
+            return ("a",)
+        case ir.ListExpr():
+            return ("L", *(_expr_key(item, env, depth) for item in node.items))
+        case ir.Comprehension():
+            inner = {**env, node.var: _Val(node.type, ref=f"@{depth}")}
+            condition = _expr_key(node.condition, inner, depth + 1) if node.condition is not None else None
+            return ("C", _expr_key(node.source, env, depth), condition, _expr_key(node.element, inner, depth + 1))
+        case ir.Quantifier():
+            inner = {**env, node.var: _Val(node.type, ref=f"@{depth}")}
+            return ("Q", node.kind, _expr_key(node.source, env, depth), _expr_key(node.condition, inner, depth + 1))
+        case ir.Unary():
+            return ("u", node.op, _expr_key(node.operand, env, depth), repr(node.type))
+        case ir.Binary():
+            return ("b", node.op, _expr_key(node.left, env, depth), _expr_key(node.right, env, depth))
+        case _:
+            assert_never(node)
+
+
+def _plain(node: ir.Expr, definitions: dict[str, ir.Definition], depth: int = 0) -> bool:
+    """Whether `node` only reads evidence fields and lists them (cheaper computed where used than cached)."""
+    if depth > 8:
+        return False
+    match node:
+        case ir.Const() | ir.EvidenceField():
+            return True
+        case ir.GetField():
+            return _plain(node.target, definitions, depth + 1)
+        case ir.ListExpr():
+            return all(_plain(item, definitions, depth + 1) for item in node.items)
+        case ir.DefinitionRef():
+            return _plain(definitions[node.key].value, definitions, depth + 1)
+        case _:
+            return False
+
+
+# ---------------------------------------------------------------- the generator
+
+
+class _Generator:
+    """Generates one framework's module: every function, the helpers they use and their constants."""
+
+    def __init__(self, framework: ir.Framework, tracing: bool) -> None:
+        self.framework = framework
+        self.tracing = tracing
+        self.decisions = (*framework.judgements, *framework.checks)
+        self.decision_index = {d.key: i for i, d in enumerate(self.decisions)}
+        self.definition_index: dict[str, int] = {}
+        self.definition_vals: list[_Val] = []
+        self.functions: list[ast.FunctionDef] = []
+        self.definition_slots: list[int] = []  # which function is definition i
+        self.decision_slots: list[int] = []  # which function is decision i (its items', for for-each)
+        self.referenced: set[int] = set()
+        self.builder = ModuleBuilder(_HELPERS)
+        self.new = self.builder.new
+        self.helper = self.builder.helper
+        self.call = self.builder.call
+        self.constant = self.builder.constant
+
+    # -- the module
+
+    def run(self) -> CompiledFramework:
+        sources = [self.decision(decision) for decision in self.decisions]
+        tree = self.builder.module(self.functions)
+        loaded = self.builder.load(tree, f"{self.framework.name}{' (tracing)' if self.tracing else ''}")
+        definitions = [loaded[slot] for slot in self.definition_slots]
+        entries = []
+        for decision, slot, source_slot in zip(self.decisions, self.decision_slots, sources, strict=True):
+            source = loaded[source_slot] if source_slot is not None else None
+            entries.append(Entry(decision.key, decision.name, loaded[slot], source, decision.clauses[0].location))
+        return CompiledFramework(self.framework, tree, definitions, entries, self.referenced, self.tracing)
+
+    def add_function(self, function: ast.FunctionDef) -> int:
+        function.name = self.new()  # every function gets a generated name
+        self.functions.append(function)
+        return len(self.functions) - 1
+
+    def definition(self, key: str) -> tuple[int, _Val]:
+        """Compile a definition once (the checker rules out cycles and long chains): its index and value."""
+        index = self.definition_index.get(key)
+        if index is not None:
+            return index, self.definition_vals[index]
+        definition = self.framework.definitions[key]
+        params = ("s", "r", "t") if self.tracing else ("s", "r")
+        fn = _Fn(self, params, steps="guarded" if self.tracing else None)
+        value = fn.ev(definition.value, {})
+        fn.emit(ast.Return(value=value.expr()))
+        slot = self.add_function(fn.function())
+        index = len(self.definition_slots)
+        self.definition_slots.append(slot)
+        self.definition_vals.append(value)
+        self.definition_index[key] = index
+        return index, value
+
+    def decision(self, judgement: ir.Judgement) -> int | None:
+        """Compile a decision; the slot of its items' function for a for-each decision, else None."""
+        if judgement.for_each_source is None:
+            fn = _Fn(self, ("s",), steps=None)
+            fn.decision(judgement, {}, P.const(None))
+            self.decision_slots.append(self.add_function(fn.function()))
+            return None
+        assert judgement.for_each_var is not None
+        source_fn = _Fn(self, ("s", "r"), steps=None)
+        source = source_fn.ev(judgement.for_each_source, {})
+        source_fn.emit(ast.Return(value=source.expr()))
+        source_slot = self.add_function(source_fn.function())
+        body = _Fn(self, ("s", "i", "n", "p"), steps=None)
+        body.index_ref = "n"
+        item = _element(source, "i")
+        body.decision(judgement, {judgement.for_each_var: item}, P.name("p"))
+        self.decision_slots.append(self.add_function(body.function()))
+        return source_slot
+
+
+def _element(source: _Val, ref: str) -> _Val:
+    """The value of one item of `source` (a loop variable)."""
+    t = element_type(source.type) or source.type
+    return _Val(t, ref=ref, unk=not source.clean, clean=source.clean)
+
+
+class _Fn:
+    """One generated function: its statement blocks, and the values known to hold where they dominate.
+
+    `steps` says whether the code being emitted records trace steps: None (it does not),
+    "list" (into the local `t`, a list: a condition's code) or "guarded" (into `t` when it
+    is not None: a definition's code, which may run inside a condition or outside one).
+    """
+
+    def __init__(self, gen: _Generator, params: tuple[str, ...], *, steps: str | None) -> None:
+        self.g = gen
+        self.params = params
+        self.blocks: list[list[ast.stmt]] = [[]]
+        self.layers: list[dict[Any, _Val]] = [{}]
+        self.uses_fields = False
+        self.uses_raw = False
+        self.uses_as_of = False
+        self.index_ref: str | None = None
+        self.steps = steps
+
+    # -- emitting
+
+    def emit(self, *statements: ast.stmt) -> None:
+        self.blocks[-1].extend(statements)
+
+    @contextmanager
+    def block(self) -> Iterator[list[ast.stmt]]:
+        """A nested block: code that may not run, so what it computes is forgotten after it."""
+        statements: list[ast.stmt] = []
+        self.blocks.append(statements)
+        self.layers.append({})
+        try:
+            yield statements
+        finally:
+            self.blocks.pop()
+            self.layers.pop()
+
+    @contextmanager
+    def recording(self, steps: str | None) -> Iterator[None]:
+        saved = self.steps
+        self.steps = steps
+        try:
+            yield
+        finally:
+            self.steps = saved
+
+    def new(self) -> str:
+        return self.g.new()
+
+    def call(self, key: str, *args: ast.expr) -> ast.Call:
+        return self.g.call(key, *args)
+
+    def is_unknown(self, value: _Val) -> ast.expr:
+        # Unknown has no subclasses (values.py), so its exact type decides.
+        return P.cmp(self.call("type", value.expr()), ast.Is(), self.g.helper("U"))
+
+    def unknown_test(self, *values: _Val) -> ast.expr | None:
+        tests = [self.is_unknown(v) for v in values if v.unk]
+        return P.or_(tests) if tests else None
+
+    def function(self) -> ast.FunctionDef:
+        prologue: list[ast.stmt] = []
+        if self.uses_fields:
+            prologue.append(P.assign("F", P.attr(P.name("s"), "f")))
+        if self.uses_raw:
+            prologue.append(P.assign("R", P.attr(P.name("s"), "raw")))
+        if self.uses_as_of:
+            prologue.append(P.assign("A", P.attr(P.name("s"), "as_of")))
+        assert len(self.blocks) == 1
+        return P.function("f", self.params, prologue + self.blocks[0])
+
+    def assign_value(self, value: ast.expr, type_: Type, **flags: Any) -> _Val:
+        out = self.new()
+        self.emit(P.assign(out, value))
+        return _Val(type_, ref=out, **flags)
+
+    # -- expressions
+
+    def ev(self, node: ir.Expr, env: dict[str, _Val]) -> _Val:
+        """Emit the code computing `node`; return where its value is."""
+        if self.steps is not None:
+            # Recording a trace: every computation is shown, so nothing is reused.
+            value = self._ev(node, env)
+            if type(node) is not ir.Const:
+                self._step(node, value)
+            return value
+        if type(node) is ir.Const:
+            return self._ev(node, env)
+        if type(node) is ir.Local:
+            return env[node.name]
+        key = _expr_key(node, env)
+        for layer in reversed(self.layers):
+            found: _Val | None = layer.get(key)
+            if found is not None:
+                return found
+        result = self._ev(node, env)
+        self.layers[-1][key] = result
+        return result
+
+    def _step(self, node: ir.Expr, value: _Val) -> None:
+        record = P.append("t", P.tuple_([P.const(node.span.text), value.expr()]))
+        if self.steps == "guarded":
+            self.emit(P.if_(P.cmp(P.name("t"), ast.IsNot(), P.const(None)), [record]))
+        else:
+            self.emit(record)
+
+    def _literal(self, value: Any, type_: Type) -> _Val:
+        expr = self.g.constant(value)
+        if isinstance(expr, ast.Name):
+            return _Val(type_, ref=expr.id, const=value)
+        return _Val(type_, lit=value, const=value)
+
+    def _ev(self, node: ir.Expr, env: dict[str, _Val]) -> _Val:
+        match node:
+            case ir.Const():
+                return self._literal(node.value, node.type)
+            case ir.Local():
+                return env[node.name]
+            case ir.EvidenceField():
+                return self._evidence_field(node)
+            case ir.GetField():
+                return self._get_field(node, env)
+            case ir.DefinitionRef():
+                return self._definition(node)
+            case ir.JudgementRef():
+                return self._judgement(node)
+            case ir.AsOfDate():
+                self.uses_as_of = True
+                return _Val(node.type, ref="A")
+            case ir.ListExpr():
+                items = [self.ev(item, env) for item in node.items]
+                clean = all(not v.unk and v.clean for v in items)
+                return self.assign_value(P.tuple_([v.expr() for v in items]), node.type, clean=clean)
+            case ir.Comprehension():
+                return self._comprehension(node, env)
+            case ir.Quantifier():
+                return self._quantifier(node, env)
+            case ir.Unary():
+                return self._unary(node, env)
+            case ir.Binary():
+                return self._binary(node, env)
+            case _:
+                assert_never(node)
+
+    def _record_read(self, pointer: ast.expr, raw: ast.expr) -> ast.stmt:
+        return P.set_item("r", pointer, raw)
+
+    def _evidence_field(self, node: ir.EvidenceField) -> _Val:
+        self.uses_fields = True
+        out = self.new()
+        pointer = "/" + escape_pointer(node.name)
+        self.emit(P.assign(out, P.sub(P.name("F"), P.const(node.name))))
+        record: list[ast.stmt] = []
+        if not is_structure(node.type):
+            self.uses_raw = True
+            record.append(self._record_read(P.const(pointer), P.sub(P.name("R"), P.const(node.name))))
+        if node.optional:
+            missing = self.g.constant(Unknown(frozenset({pointer})))
+            self.emit(P.if_(P.cmp(P.name(out), ast.Is(), P.const(None)), [P.assign(out, missing)], record))
+        else:
+            self.emit(*record)
+        return _Val(node.type, ref=out, unk=node.optional, ptr=pointer)
+
+    def _get_field(self, node: ir.GetField, env: dict[str, _Val]) -> _Val:
+        target = self.ev(node.target, env)
+        segment = "/" + escape_pointer(node.name)
+        static = target.ptr + segment if target.ptr is not None else None
+        pointer: ast.expr = (
+            P.const(static)
+            if static is not None
+            else ast.BinOp(left=P.attr(target.expr(), "pointer"), op=ast.Add(), right=P.const(segment))
+        )
+        missing: ast.expr = (
+            self.g.constant(Unknown(frozenset({static}))) if static is not None else self.call("unknown", pointer)
+        )
+        structural = is_structure(node.type)
+        out = self.new()
+        present: list[ast.stmt] = []
+        is_map = isinstance(node.target.type, MapOf)
+        if is_map:
+            entries = P.attr(target.expr(), "entries")
+            then: list[ast.stmt] = [P.assign(out, P.sub(entries, P.const(node.name)))]
+            if not structural:
+                then.append(self._record_read(pointer, P.sub(P.attr(target.expr(), "raw"), P.const(node.name))))
+            present.append(P.if_(P.cmp(P.const(node.name), ast.In(), entries), then, [P.assign(out, missing)]))
+        else:
+            present.append(P.assign(out, P.sub(P.attr(target.expr(), "fields"), P.const(node.name))))
+            record: list[ast.stmt] = []
+            if not structural:
+                record.append(self._record_read(pointer, P.sub(P.attr(target.expr(), "raw"), P.const(node.name))))
+            if node.optional:
+                present.append(P.if_(P.cmp(P.name(out), ast.Is(), P.const(None)), [P.assign(out, missing)], record))
+            else:
+                present.extend(record)
+        if target.unk:
+            self.emit(P.if_(self.is_unknown(target), [P.assign(out, target.expr())], present))
+        else:
+            self.emit(*present)
+        return _Val(node.type, ref=out, unk=target.unk or node.optional or is_map, ptr=static)
+
+    def _definition(self, node: ir.DefinitionRef) -> _Val:
+        definitions = self.g.framework.definitions
+        definition = definitions[node.key]
+        if isinstance(definition.value, ir.Const):
+            return self._literal(definition.value.value, definition.value.type)
+        if not self.g.tracing and _plain(definition.value, definitions):
+            # Only evidence reads and lists of them: computing it here costs less than the
+            # cached call, and records the same reads.
+            return self.ev(definition.value, {})
+        index, value = self.g.definition(node.key)
+        if self.g.tracing:
+            steps = P.name("t") if self.steps is not None else P.const(None)
+            call = self.call("definition_traced", P.name("s"), P.const(index), P.name("r"), steps)
+        else:
+            call = self.call("definition", P.name("s"), P.const(index), P.name("r"))
+        return self.assign_value(call, value.type, unk=value.unk, clean=value.clean, ptr=value.ptr)
+
+    def _judgement(self, node: ir.JudgementRef) -> _Val:
+        index = self.g.decision_index[node.key]
+        self.g.referenced.add(index)
+        if node.per_item:
+            assert self.index_ref is not None
+            call = self.call("item", P.name("s"), P.const(index), P.name(self.index_ref), P.name("r"))
+        else:
+            call = self.call("judgement", P.name("s"), P.const(index), P.name("r"))
+        return self.assign_value(call, node.type, unk=True, clean=not _is_collection(node.type))
+
+    def _items(self, value: _Val) -> ast.expr:
+        """The items to loop over, for a value known not to be unknown: a map's values."""
+        if isinstance(value.type, MapOf):
+            return self.call("values", value.expr())
+        return value.expr()
+
+    def _comprehension(self, node: ir.Comprehension, env: dict[str, _Val]) -> _Val:
+        source = self.ev(node.source, env)
+        out = self.new()
+        with self.block() as present:
+            acc = self.new()
+            var = self.new()
+            inner = {**env, node.var: _element(source, var)}
+            can_stop = False
+            with self.block() as body:
+                if node.condition is not None:
+                    keep = self.ev(node.condition, inner)
+                    if keep.unk:
+                        can_stop = True
+                        self.emit(P.if_(self.is_unknown(keep), [P.assign(out, keep.expr()), ast.Break()]))
+                    self.emit(P.if_(P.not_(keep.expr()), [ast.Continue()]))
+                element = self.ev(node.element, inner)
+                self.emit(P.append(acc, element.expr()))
+            finish = P.assign(out, self.call("tuple", P.name(acc)))
+            self.emit(
+                P.assign(acc, P.list_()),
+                ast.For(target=P.store(var), iter=self._items(source), body=body, orelse=[finish] if can_stop else []),
+            )
+            if not can_stop:
+                self.emit(finish)
+        if source.unk:
+            self.emit(P.if_(self.is_unknown(source), [P.assign(out, source.expr())], present))
+        else:
+            self.emit(*present)
+        return _Val(node.type, ref=out, unk=source.unk or can_stop, clean=not element.unk and element.clean)
+
+    def _quantifier(self, node: ir.Quantifier, env: dict[str, _Val]) -> _Val:
+        source = self.ev(node.source, env)
+        out = self.new()
+        kind = node.kind
+        with self.block() as present:
+            var = self.new()
+            unknowns = self.new()
+            inner = {**env, node.var: _element(source, var)}
+            count = self.new()
+            with self.block() as body:
+                value = self.ev(node.condition, inner)
+                plain = value.boolean and not value.unk
+                remember = [P.append(unknowns, value.expr(), as_tuple=True)]
+                match kind:
+                    case ir.QuantifierKind.COUNT:
+                        test = value.expr() if plain else P.cmp(value.expr(), ast.Is(), P.const(True))
+                        bump = ast.AugAssign(target=P.store(count), op=ast.Add(), value=P.const(1))
+                        orelse = [P.if_(self.is_unknown(value), remember)] if value.unk else []
+                        self.emit(P.if_(test, [bump], orelse))
+                    case ir.QuantifierKind.ANY:
+                        test = value.expr() if plain else P.cmp(value.expr(), ast.Is(), P.const(True))
+                        self.emit(P.if_(test, [P.assign(out, P.const(True)), ast.Break()]))
+                        if value.unk:
+                            self.emit(P.if_(self.is_unknown(value), remember))
+                    case ir.QuantifierKind.ALL:
+                        test = P.not_(value.expr()) if plain else P.cmp(value.expr(), ast.Is(), P.const(False))
+                        self.emit(P.if_(test, [P.assign(out, P.const(False)), ast.Break()]))
+                        if value.unk:
+                            self.emit(P.if_(self.is_unknown(value), remember))
+                    case ir.QuantifierKind.NO:
+                        stop = [P.assign(out, P.const(False)), ast.Break()]
+                        if value.unk:
+                            self.emit(P.if_(self.is_unknown(value), remember, [P.if_(value.expr(), stop)]))
+                        else:
+                            self.emit(P.if_(value.expr(), stop))
+                    case _:
+                        assert_never(kind)
+            if value.unk:
+                self.emit(P.assign(unknowns, P.tuple_([])))
+
+            def settle(known: ast.expr) -> ast.stmt:
+                if not value.unk:
+                    return P.assign(out, known)
+                merged = self.call("merge_all", P.name(unknowns))
+                return P.assign(out, ast.IfExp(test=P.name(unknowns), body=merged, orelse=known))
+
+            iterate = self._items(source)
+            if kind is ir.QuantifierKind.COUNT:
+                self.emit(
+                    P.assign(count, P.const(0)),
+                    ast.For(target=P.store(var), iter=iterate, body=body, orelse=[]),
+                    settle(P.name(count)),
+                )
+            else:
+                result = P.const(kind is not ir.QuantifierKind.ANY)
+                self.emit(ast.For(target=P.store(var), iter=iterate, body=body, orelse=[settle(result)]))
+        if source.unk:
+            self.emit(P.if_(self.is_unknown(source), [P.assign(out, source.expr())], present))
+        else:
+            self.emit(*present)
+        return _Val(node.type, ref=out, unk=source.unk or value.unk)
+
+    # -- operators
+
+    def _fold(self, operator: Operator, operands: Sequence[_Val], type_: Type) -> _Val | None:
+        """An operator on constants, computed now; None when it must wait (it would fail, or gives no constant)."""
+        if not all(v.is_const for v in operands):
+            return None
+        args = [v.const for v in operands]
+        if operator.parameter is not None:
+            args.append(operator.parameter(type_))
+        try:
+            value = operator.evaluate(*args)
+        except EvaluationError:
+            return None  # the error belongs to the clause that evaluates it, at run time
+        out = self._literal(value, type_)
+        out.unk = type(value) is Unknown
+        return out
+
+    def _unary(self, node: ir.Unary, env: dict[str, _Val]) -> _Val:
+        operator = OPERATORS[node.op]
+        value = self.ev(node.operand, env)
+        folded = self._fold(operator, [value], node.type)
+        if folded is not None:
+            return folded
+        args = [value.expr()]
+        if operator.parameter is not None:
+            args.append(self.g.constant(operator.parameter(node.type)))
+        native = self._native_unary(operator, value)
+        if operator.unknown is Unknowns.OWN:
+            if native is not None:
+                return self.assign_value(native, node.type)
+            return self.assign_value(self.call(f"op_{node.op.value}", *args), node.type, unk=True)
+        if operator.unknown is Unknowns.ITEMS and not value.clean:
+            return self.assign_value(self.call(f"eval_{node.op.value}", *args), node.type, unk=True)
+        known = native if native is not None else self.call(f"op_{node.op.value}", *args)
+        return self._strict(known, [value], node.type)
+
+    def _native_unary(self, operator: Operator, value: _Val) -> ast.expr | None:
+        match operator.native:
+            case Native.NOT:
+                return P.not_(value.expr()) if value.boolean and not value.unk else None
+            case Native.IS_UNKNOWN:
+                return self.is_unknown(value) if value.unk else P.const(False)
+            case Native.IS_KNOWN:
+                return P.not_(self.is_unknown(value)) if value.unk else P.const(True)
+            case Native.LEN:
+                return self.call("len", self._sized(value)) if _is_collection(value.type) else None
+            case Native.EMPTY:
+                if not (_is_collection(value.type) or value.type == TEXT):
+                    return None
+                return P.cmp(self.call("len", self._sized(value)), ast.Eq(), P.const(0))
+            case _:
+                return None
+
+    def _sized(self, value: _Val) -> ast.expr:
+        return P.attr(value.expr(), "entries") if isinstance(value.type, MapOf) else value.expr()
+
+    def _strict(self, known: ast.expr, operands: Sequence[_Val], type_: Type) -> _Val:
+        """A strict operator: unknown (merging the pointers) when an operand is, else `known`."""
+        test = self.unknown_test(*operands)
+        out = self.new()
+        if test is None:
+            self.emit(P.assign(out, known))
+            return _Val(type_, ref=out)
+        merged = self.call("merge", *(v.expr() for v in operands))
+        self.emit(P.if_(test, [P.assign(out, merged)], [P.assign(out, known)]))
+        return _Val(type_, ref=out, unk=True)
+
+    def _binary(self, node: ir.Binary, env: dict[str, _Val]) -> _Val:
+        operator = OPERATORS[node.op]
+        if operator.short_circuit is not None:
+            return self._lazy(node, operator, env)
+        left = self.ev(node.left, env)
+        right = self.ev(node.right, env)
+        folded = self._fold(operator, [left, right], node.type)
+        if folded is not None:
+            return folded
+        native = self._native_binary(operator, left, right)
+        if operator.unknown is Unknowns.OWN:
+            if native is not None and not left.unk:
+                return self.assign_value(native, node.type)
+            return self.assign_value(self.call(f"op_{node.op.value}", left.expr(), right.expr()), node.type, unk=True)
+        if operator.unknown is Unknowns.ITEMS and not (left.clean and right.clean):
+            call = self.call(f"eval_{node.op.value}", left.expr(), right.expr())
+            return self.assign_value(call, node.type, unk=True)
+        known = native if native is not None else self.call(f"op_{node.op.value}", left.expr(), right.expr())
+        value = self._strict(known, [left, right], node.type)
+        if node.op in (ir.Op.AT_MOST, ir.Op.AT_LEAST):
+            value.clean = left.clean
+        return value
+
+    def _native_binary(self, operator: Operator, left: _Val, right: _Val) -> ast.expr | None:
+        """The Python operator agreeing with `operator.apply` on these operands, when `semantics` says one does."""
+        if operator.native is None:
+            return None
+        python = P.COMPARE_OPS[operator.native.value]()
+        match operator.native_on:
+            case NativeOn.VALUES:
+                if operator.native in (Native.EQ, Native.NE):
+                    if left.sym and right.sym:
+                        # Symbols are equal exactly when their keys are (typesystem.Symbol).
+                        return P.cmp(self._key(left), python, self._key(right))
+                    return P.cmp(left.expr(), python, right.expr())
+                if is_native_domain(left.type) and is_native_domain(right.type):
+                    return P.cmp(left.expr(), python, right.expr())
+                return None
+            case NativeOn.RANKS:
+                if _pure_scale(left) and _pure_scale(right):
+                    return P.cmp(self._rank(right), python, self._rank(left))
+                return None
+            case NativeOn.ITEMS:
+                items = right.const
+                if not isinstance(items, tuple) or any(type(v) is Unknown for v in items):
+                    return None
+                if left.sym and items and all(type(v) is Symbol for v in items):
+                    keys = frozenset(v.key for v in items)
+                    return P.cmp(self._key(left), python, self.g.constant(keys))
+                plain = (str,) if left.type == TEXT else (int,) if left.type == INTEGER else ()
+                if plain and all(type(v) in plain for v in items):
+                    return P.cmp(left.expr(), python, self.g.constant(frozenset(items)))
+                return None
+            case _:
+                assert_never(operator.native_on)
+
+    def _key(self, value: _Val) -> ast.expr:
+        if isinstance(value.const, Symbol):
+            return P.const(value.const.key)
+        return P.attr(value.expr(), "key")
+
+    def _rank(self, value: _Val) -> ast.expr:
+        if isinstance(value.const, Symbol):
+            return P.const(value.const.rank)
+        return P.attr(value.expr(), "rank")
+
+    def _lazy(self, node: ir.Binary, operator: Operator, env: dict[str, _Val]) -> _Val:
+        """`and`, `or`, `if missing`: the right operand is computed only when the left is not the answer."""
+        left = self.ev(node.left, env)
+        short = operator.short_circuit
+        if short is ShortCircuit.WHEN_KNOWN and not left.unk:
+            return left  # never unknown: always the answer
+        out = self.new()
+        self.emit(P.assign(out, left.expr()))
+        plain_left = left.boolean and not left.unk
+        with self.block() as rest:
+            right = self.ev(node.right, env)
+            if short is ShortCircuit.WHEN_KNOWN or (plain_left and operator.identity is not None):
+                # The left is not the answer, and can only be unknown (`if missing`) or the
+                # operator's identity (`true and x` is x): the answer is the right operand.
+                self.emit(P.assign(out, right.expr()))
+            else:
+                self.emit(P.assign(out, self.call(f"op_{node.op.value}", P.name(out), right.expr())))
+        test: ast.expr
+        match short:
+            case ShortCircuit.WHEN_FALSE:
+                test = P.name(out) if plain_left else P.cmp(P.name(out), ast.IsNot(), P.const(False))
+            case ShortCircuit.WHEN_TRUE:
+                test = P.not_(P.name(out)) if plain_left else P.cmp(P.name(out), ast.IsNot(), P.const(True))
+            case ShortCircuit.WHEN_KNOWN:
+                test = self.is_unknown(left)
+            case None:  # pragma: no cover - only lazy operators come here
+                raise AssertionError(node.op)
+            case _:
+                assert_never(short)
+        self.emit(P.if_(test, rest))
+        if short is ShortCircuit.WHEN_KNOWN:
+            return _Val(node.type, ref=out, unk=right.unk, clean=left.clean and right.clean)
+        return _Val(BOOLEAN, ref=out, unk=left.unk or right.unk)
+
+    # -- decisions
+
+    def decision(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
+        self.emit(P.assign("r", ast.Dict(keys=[], values=[])))
+        if self.g.tracing:
+            self.emit(P.assign("T", P.list_()))
+        if judgement.collect:
+            self._collect(judgement, env, item)
+        else:
+            self._first_match(judgement, env, item)
+
+    def _trace(self) -> ast.expr:
+        return self.call("tuple", P.name("T")) if self.g.tracing else P.tuple_([])
+
+    def _settled(self, outcome: _Val) -> _Val:
+        """An outcome list with an unknown anywhere inside is unknown (`runtime.settled`)."""
+        if not _is_collection(outcome.type) or outcome.clean:
+            return outcome
+        return self.assign_value(self.call("settled", outcome.expr()), outcome.type, unk=True)
+
+    def _test(self, value: _Val) -> ast.expr:
+        if value.boolean and not value.unk:
+            return value.expr()
+        return P.cmp(value.expr(), ast.Is(), P.const(True))
+
+    @contextmanager
+    def clause(self, clause: ir.Clause, item: ast.expr) -> Iterator[None]:
+        """The code of one clause, in a `try` that reports an evaluation error against it."""
+        statements: list[ast.stmt] = []
+        self.blocks.append(statements)
+        try:
+            yield
+        finally:
+            self.blocks.pop()
+        failed = self.call("failed", item, P.name("e"), P.const(clause.location))
+        handler = ast.ExceptHandler(type=self.g.helper("E"), name="e", body=[ast.Return(value=failed)])
+        # Values computed in the try body dominate what follows: had it failed, the function
+        # would have returned. So the layer of known values is kept.
+        self.emit(ast.Try(body=statements or [ast.Pass()], handlers=[handler], orelse=[], finalbody=[]))
+
+    def _condition(self, clause: ir.Clause, env: dict[str, _Val]) -> _Val:
+        """The condition's value, with its trace entry when tracing."""
+        assert clause.condition is not None
+        if not self.g.tracing:
+            return self.ev(clause.condition, env)
+        known = self.new()
+        self.emit(P.assign("t", P.list_()), P.assign(known, self.call("len", P.name("r"))))
+        with self.recording("list"):
+            value = self.ev(clause.condition, env)
+        entry = self.call(
+            "trace_entry",
+            P.const(clause.location),
+            value.expr(),
+            self.call("reads_since", P.name("r"), P.name(known)),
+            P.name("t"),
+        )
+        self.emit(P.append("T", entry))
+        return value
+
+    def _first_match(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
+        pending: list[tuple[ir.Clause, str]] = []
+        for clause in judgement.clauses:
+            if clause.condition is None:
+                with self.clause(clause, item):
+                    if self.g.tracing:
+                        self.emit(P.append("T", self.call("otherwise_entry", P.const(clause.location))))
+                    self._fire(clause, env, item, pending)
+                return  # clauses after `otherwise` never run
+            slot = self.new()
+            with self.clause(clause, item):
+                value = self._condition(clause, env)
+                with self.block() as fire:
+                    self._fire(clause, env, item, pending)
+                if value.unk:
+                    # Only read after this `try` completed: had it failed, the function returned.
+                    remember = [P.if_(self.is_unknown(value), [P.assign(slot, value.expr())])]
+                    self.emit(P.assign(slot, P.const(None)), P.if_(self._test(value), fire, remember))
+                else:
+                    self.emit(P.if_(self._test(value), fire))
+            if value.unk:
+                pending.append((clause, slot))
+        self.emit(
+            ast.Return(
+                value=self.call(
+                    "fell_through",
+                    item,
+                    P.tuple_([P.name(slot) for _, slot in pending]),
+                    P.const(tuple(c.location for c, _ in pending)),
+                    P.const(f"no clause of `{judgement.name}` applies"),
+                    P.const(judgement.clauses[-1].location),
+                    self._trace(),
+                )
+            )
+        )
+
+    def _pending_outcome(self, clause: ir.Clause, env: dict[str, _Val]) -> ast.expr:
+        """A pending clause's outcome; one that cannot be computed is an unknown, equal to nothing."""
+        if isinstance(clause.outcome, ir.Const):
+            return self.g.constant(clause.outcome.value)
+        out = self.new()
+        with self.block() as attempt:
+            value = self.ev(clause.outcome, env)
+            self.emit(P.assign(out, value.expr()))
+        handler = ast.ExceptHandler(
+            type=self.g.helper("E"), name=None, body=[P.assign(out, self.g.constant(Unknown(frozenset())))]
+        )
+        self.emit(ast.Try(body=attempt, handlers=[handler], orelse=[], finalbody=[]))
+        return P.name(out)
+
+    def _blocked(self, pending: list[tuple[ir.Clause, str]], env: dict[str, _Val], item: ast.expr, test: Any) -> None:
+        """Return undetermined if a pending clause, one that was unknown, would give what `test` says differs."""
+        blockers = self.new()
+        self.emit(P.assign(blockers, P.tuple_([])))
+        for other, slot in pending:
+            with self.block() as check:
+                theirs = self._pending_outcome(other, env)
+                self.emit(P.if_(test(theirs), [P.append(blockers, P.name(slot), as_tuple=True)]))
+            self.emit(P.if_(P.cmp(P.name(slot), ast.IsNot(), P.const(None)), check))
+        blocked = self.call(
+            "blocked",
+            item,
+            P.name(blockers),
+            P.tuple_([P.name(slot) for _, slot in pending]),
+            P.const(tuple(c.location for c, _ in pending)),
+            self._trace(),
+        )
+        self.emit(P.if_(P.name(blockers), [ast.Return(value=blocked)]))
+
+    def _fire(
+        self, clause: ir.Clause, env: dict[str, _Val], item: ast.expr, pending: list[tuple[ir.Clause, str]]
+    ) -> None:
+        """The clause's condition holds: decide, unless its outcome or a pending clause is unknown."""
+        outcome = self._settled(self.ev(clause.outcome, env))
+        if self.g.tracing:
+            last = ast.Subscript(value=P.name("T"), slice=P.const(-1), ctx=ast.Store())
+            entry = self.call("with_outcome", P.sub(P.name("T"), P.const(-1)), outcome.expr())
+            self.emit(ast.Assign(targets=[last], value=entry))
+        if outcome.unk:
+            unknowns = P.tuple_([*(P.name(slot) for _, slot in pending), outcome.expr()])
+            undetermined = self.call("undetermined", item, unknowns, P.const(clause.location), self._trace())
+            self.emit(P.if_(self.is_unknown(outcome), [ast.Return(value=undetermined)]))
+        if pending:
+            self._blocked(pending, env, item, lambda theirs: P.cmp(theirs, ast.NotEq(), outcome.expr()))
+        self._return_decided(clause, outcome, env, item)
+
+    def _return_decided(self, clause: ir.Clause, outcome: _Val, env: dict[str, _Val], item: ast.expr) -> None:
+        decided = self.call(
+            "decided",
+            item,
+            outcome.expr(),
+            self._reason(clause, env),
+            P.const(clause.citation),
+            P.const(clause.location),
+            P.name("r"),
+            P.const(clause.id),
+            self._trace(),
+        )
+        self.emit(ast.Return(value=decided))
+
+    def _reason(self, clause: ir.Clause, env: dict[str, _Val]) -> ast.expr:
+        if not clause.reason:
+            return P.const(None)
+        parts: list[ast.expr] = []
+        for part in clause.reason:
+            if isinstance(part, str):
+                parts.append(P.const(part))
+                continue
+            value = self.ev(part, env)
+            if value.is_const:
+                parts.append(P.const(display_value(value.const)))
+                continue
+            if value.unk:
+                shown: ast.expr = self.call("display", value.expr())
+            elif value.type in (INTEGER, TEXT):
+                shown = value.expr()  # formatting an int or a text is what display_value gives
+            elif value.sym:
+                shown = P.attr(value.expr(), "display")
+            else:
+                shown = self.call("display", value.expr())
+            parts.append(ast.FormattedValue(value=shown, conversion=-1, format_spec=None))
+        return ast.JoinedStr(values=parts)
+
+    def _collect(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
+        outcomes = self.new()
+        self.emit(P.assign(outcomes, P.list_()))
+        conditional = [c for c in judgement.clauses if c.condition is not None]
+        flags: list[str] = []
+        pending: list[tuple[ir.Clause, str]] = []
+        for clause in conditional:
+            flag = self.new()
+            slot = self.new()
+            flags.append(flag)
+            self.emit(P.assign(flag, P.const(False)))
+            with self.clause(clause, item):
+                value = self._condition(clause, env)
+                with self.block() as fire:
+                    outcome = self._settled(self.ev(clause.outcome, env))
+                    if outcome.unk:
+                        undetermined = self.call(
+                            "undetermined", item, P.tuple_([outcome.expr()]), P.const(clause.location), self._trace()
+                        )
+                        self.emit(P.if_(self.is_unknown(outcome), [ast.Return(value=undetermined)]))
+                    self.emit(
+                        P.assign(flag, P.const(True)),
+                        P.if_(
+                            P.cmp(outcome.expr(), ast.NotIn(), P.name(outcomes)), [P.append(outcomes, outcome.expr())]
+                        ),
+                    )
+                if value.unk:
+                    remember = [P.if_(self.is_unknown(value), [P.assign(slot, value.expr())])]
+                    self.emit(P.assign(slot, P.const(None)), P.if_(self._test(value), fire, remember))
+                else:
+                    self.emit(P.if_(self._test(value), fire))
+            if value.unk:
+                pending.append((clause, slot))
+        if pending:
+            self._blocked(pending, env, item, lambda theirs: P.cmp(theirs, ast.NotIn(), P.name(outcomes)))
+        fallback = next((c for c in judgement.clauses if c.condition is None), None)
+        with self.block() as none_fired:
+            if fallback is None:
+                self.emit(ast.Return(value=self.call("nothing_collected", item, P.name("r"), self._trace())))
+            else:
+                with self.clause(fallback, item):
+                    outcome = self._settled(self.ev(fallback.outcome, env))
+                    if outcome.unk:
+                        undetermined = self.call(
+                            "undetermined", item, P.tuple_([outcome.expr()]), P.const(fallback.location), self._trace()
+                        )
+                        self.emit(P.if_(self.is_unknown(outcome), [ast.Return(value=undetermined)]))
+                    self._return_decided(fallback, outcome, env, item)
+        if not flags:
+            self.emit(*none_fired)
+            return
+        self.emit(P.if_(P.not_(P.or_([P.name(f) for f in flags])), none_fired))
+        reasons = self.new()
+        fired = self.new()
+        self.emit(P.assign(reasons, P.list_()), P.assign(fired, P.list_()))
+        for clause, flag in zip(conditional, flags, strict=True):
+            with self.block() as add:
+                with self.clause(clause, item):
+                    self.emit(P.append(reasons, self._reason(clause, env)))
+                details = P.const((clause.citation, clause.location, clause.id))
+                self.emit(P.append(fired, details))
+            self.emit(P.if_(P.name(flag), add))
+        collected = self.call(
+            "collected", item, P.name(outcomes), P.name(reasons), P.name(fired), P.name("r"), self._trace()
+        )
+        self.emit(ast.Return(value=collected))
+
+
+def _pure_scale(value: _Val) -> bool:
+    return isinstance(value.type, Choice) and value.type.is_pure_scale

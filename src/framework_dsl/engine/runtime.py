@@ -1,0 +1,200 @@
+"""What the two evaluation paths share besides the operators: how outcomes become decisions.
+
+The generated code (`codegen`) and the reference evaluator (`reference`) make their
+decisions through these functions, so a decision's shape — its status, label, inputs,
+the pointers of missing evidence, an error's message and rule, a for-each item's
+pointer, a trace entry — is decided here once.
+
+Trace entries are recorded as plain tuples while evaluating (`TraceEntry`), values
+unformatted; `Decision.trace` turns them into `ClauseTrace` records when someone looks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from framework_dsl.evidence import MapValue, PointedList, escape_pointer
+from framework_dsl.result import Decision, TraceEntry
+from framework_dsl.typesystem import Symbol
+from framework_dsl.values import EvaluationError, Unknown, first_unknown, merge_unknown
+
+__all__ = [
+    "EvaluationError",
+    "TraceEntry",
+    "collected",
+    "decided",
+    "failed",
+    "item_pointers",
+    "label",
+    "nothing_collected",
+    "outcome_value",
+    "reads_since",
+    "settled",
+    "trace_entry",
+    "undetermined",
+]
+
+
+def label(value: Any) -> Any:
+    """A symbol's label, or the labels of a list of symbols; None for any other outcome."""
+    if type(value) is Symbol:
+        return value.display
+    if isinstance(value, tuple) and value and all(type(v) is Symbol for v in value):
+        return [v.display for v in value]
+    return None
+
+
+def settled(value: Any) -> Any:
+    """An outcome with an unknown anywhere inside it (a list item) is itself unknown."""
+    if isinstance(value, tuple):
+        unknown = first_unknown(settled(v) for v in value)
+        if unknown is not None:
+            return unknown
+    return value
+
+
+def decided(
+    item: str | None,
+    outcome: Any,
+    reason: str | None,
+    cite: str | None,
+    rule: str,
+    reads: dict[str, Any],
+    clause_id: str,
+    trace: tuple[TraceEntry, ...] = (),
+) -> Decision:
+    """A decision made by one clause. `reads` becomes the decision's own: it is not written again."""
+    return Decision(
+        status="decided",
+        item=item,
+        value=outcome,
+        label=label(outcome),
+        reason=reason,
+        cite=cite,
+        rule=rule,
+        inputs=reads,  # type: ignore[arg-type]  # a dict, sorted only when looked at
+        clause_ids=(clause_id,),
+        trace=trace,  # type: ignore[arg-type]  # raw entries, made ClauseTrace when looked at
+    )
+
+
+def collected(
+    item: str | None,
+    outcomes: list[Any],
+    reasons: list[str | None],
+    fired: list[tuple[str | None, str, str]],
+    reads: dict[str, Any],
+    trace: tuple[TraceEntry, ...] = (),
+) -> Decision:
+    """A `collect` decision: every distinct outcome of the clauses that fired, with their (cite, rule, id)."""
+    return Decision(
+        status="decided",
+        item=item,
+        value=tuple(outcomes),
+        label=[label(o) for o in outcomes],
+        reason=reasons,
+        cite=[cite for cite, _, _ in fired],
+        rule=[rule for _, rule, _ in fired],
+        inputs=reads,  # type: ignore[arg-type]
+        clause_ids=tuple(clause_id for _, _, clause_id in fired),
+        trace=trace,  # type: ignore[arg-type]
+    )
+
+
+def nothing_collected(item: str | None, reads: dict[str, Any], trace: tuple[TraceEntry, ...] = ()) -> Decision:
+    """A `collect` decision where no clause fired and there is no `otherwise`: the empty list."""
+    return collected(item, [], [], [], reads, trace)
+
+
+def undetermined(item: str | None, unknowns: Any, rule: str | None, trace: tuple[TraceEntry, ...] = ()) -> Decision:
+    """A decision that missing evidence keeps open: the pointers of every unknown among `unknowns`."""
+    return Decision(
+        status="undetermined",
+        item=item,
+        missing=tuple(sorted(merge_unknown(*unknowns).missing)),
+        rule=rule,
+        trace=trace,  # type: ignore[arg-type]
+    )
+
+
+def failed(item: str | None, error: EvaluationError, rule: str | None) -> Decision:
+    """A decision whose rule cannot be evaluated on this evidence (division by zero, ...)."""
+    return Decision(status="error", item=item, error=error.message, rule=rule)
+
+
+def item_pointers(items: Any) -> list[tuple[str, Any]]:
+    """(pointer, item) for each item a for-each decision goes over.
+
+    An item from the evidence has its own pointer (a map entry's is the map's and its
+    key); a list the rules built has `#` and the member's name, or `#` and a position.
+    """
+    if isinstance(items, MapValue):
+        return [(f"{items.pointer}/{escape_pointer(key)}", value) for key, value in items.entries.items()]
+    base = items.pointer if isinstance(items, PointedList) else None
+    pointed = []
+    for index, value in enumerate(items):
+        pointer = getattr(value, "pointer", None)
+        if not isinstance(pointer, str):
+            if base is not None:
+                pointer = f"{base}/{index}"
+            elif isinstance(value, Symbol):
+                pointer = f"#{value.name}"
+            else:
+                pointer = f"#{index}"
+        pointed.append((pointer, value))
+    return pointed
+
+
+def outcome_value(name: str, decided: Decision | tuple[Decision, ...]) -> Any:
+    """A decision's outcome as a value for the rules that use it: unknown when undetermined.
+
+    A for-each decision gives the list of its items' outcomes. A decision (or an item of
+    one) that could not be evaluated makes the rule using it fail too, naming it.
+    """
+    if isinstance(decided, tuple):
+        if len(decided) == 1 and decided[0].item is None and decided[0].status != "decided":
+            return outcome_value(name, decided[0])  # the list itself could not be made
+        return tuple(outcome_value(name, d) for d in decided)
+    fields = decided._fields
+    status = fields[0]
+    if status == "decided":
+        return fields[2]
+    if status == "undetermined":
+        return Unknown(frozenset(fields[8]))
+    where = f" for {fields[1]}" if fields[1] is not None else ""
+    raise EvaluationError(f"it uses `{name}`, which could not be evaluated{where}: {fields[9]}")
+
+
+def decision_reads(decided: Decision | tuple[Decision, ...]) -> dict[str, Any]:
+    """Every evidence value a decision (every item of a for-each decision) read."""
+    reads: dict[str, Any] = {}
+    for decision in decided if isinstance(decided, tuple) else (decided,):
+        reads.update(decision._fields[7])  # a dict, or sorted pairs
+    return reads
+
+
+def reads_since(reads: dict[str, Any], count: int) -> tuple[tuple[str, Any], ...]:
+    """The reads added to `reads` after its first `count`: dicts keep insertion order, and reads are only added."""
+    return tuple(itertools.islice(reads.items(), count, None))
+
+
+def trace_entry(
+    location: str, condition: Any, reads: tuple[tuple[str, Any], ...], steps: list[tuple[str, Any]] | None
+) -> TraceEntry:
+    """The trace of one clause's condition: its value, what it read and the steps of its computation."""
+    if type(condition) is Unknown:
+        shown, missing = "unknown", tuple(sorted(condition.missing))
+    else:
+        shown, missing = ("true" if condition else "false"), ()
+    return (location, shown, None, reads, missing, tuple(steps or ()))
+
+
+def otherwise_entry(location: str) -> TraceEntry:
+    """The trace of reaching `otherwise`."""
+    return (location, "otherwise", None, (), (), ())
+
+
+def with_outcome(entry: TraceEntry, outcome: Any) -> TraceEntry:
+    """A clause's trace entry once it fired, with the outcome it gave."""
+    return (entry[0], entry[1], outcome, entry[3], entry[4], entry[5])

@@ -1,0 +1,260 @@
+"""What keeps generated code safe: the allow-list walk, and the one place a module becomes functions.
+
+No text from a rule file or an evidence document ever becomes code:
+
+- generated modules are built from `ast` nodes directly (`engine.pyast`); nothing is
+  parsed, and nothing built from rule text is passed to `eval` or `exec`;
+- every identifier is made by the generator (`v0`, `k0`, the fixed parameter names,
+  `h_` + a key of the helper table); rule literals (grade names, reasons, field names,
+  numbers) enter only as `ast.Constant`, or as constants passed to the module's factory;
+- the only calls are to the helper table; the only attribute reads are the names in
+  `ALLOWED_ATTRIBUTES`, on names; there are no imports, no dunder names and no builtins
+  (the code runs with an empty `__builtins__`);
+- `check_generated` walks every module before it is compiled (`load_module` is the only
+  way in) and rejects any node type outside `ALLOWED_NODE_TYPES`; the test suite runs it
+  over every bundled framework's modules too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_NODE_TYPES",
+    "UnsafeCodeError",
+    "check_generated",
+    "load_module",
+]
+
+ALLOWED_NODE_TYPES: frozenset[type[ast.AST]] = frozenset(
+    {
+        # structure
+        ast.Module,
+        ast.FunctionDef,
+        ast.arguments,
+        ast.arg,
+        ast.Return,
+        ast.Assign,
+        ast.AugAssign,
+        ast.If,
+        ast.For,
+        ast.Break,
+        ast.Continue,
+        ast.Pass,
+        ast.Try,
+        ast.ExceptHandler,
+        # expressions
+        ast.Name,
+        ast.Load,
+        ast.Store,
+        ast.Constant,
+        ast.Attribute,
+        ast.Subscript,
+        ast.Call,
+        ast.Compare,
+        ast.BoolOp,
+        ast.UnaryOp,
+        ast.BinOp,
+        ast.IfExp,
+        ast.Tuple,
+        ast.List,
+        ast.Dict,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        # operators
+        ast.And,
+        ast.Or,
+        ast.Not,
+        ast.Add,
+        ast.Sub,
+        ast.Eq,
+        ast.NotEq,
+        ast.Lt,
+        ast.LtE,
+        ast.Gt,
+        ast.GtE,
+        ast.Is,
+        ast.IsNot,
+        ast.In,
+        ast.NotIn,
+    }
+)
+
+# Attribute names generated code may read: the evaluation state's (`f`, `raw`, `as_of`),
+# evidence records' and maps' (`fields`, `raw`, `entries`, `pointer`) and symbols' (`key`,
+# `rank`, `display`). Nothing may be assigned, and no method is ever called.
+ALLOWED_ATTRIBUTES: frozenset[str] = frozenset(
+    {"f", "raw", "as_of", "fields", "entries", "pointer", "key", "rank", "display"}
+)
+
+# Fixed parameter and local names: s = evaluation state, r = reads of the current decision
+# or definition, i / n / p = the current item, its index and its pointer, F / R / A = the
+# root's fields, the root's raw JSON and the evaluation date, t = the current condition's
+# steps and T = the decision's trace entries (when tracing), e = a caught evaluation error,
+# m = the module's factory, d / j / q = definition, decision and for-each source.
+FIXED_NAMES = frozenset({"s", "r", "i", "n", "p", "F", "R", "A", "t", "T", "e", "m", "d", "j", "q"})
+_GENERATED_NAME = re.compile(r"^[vk][0-9]+$")
+CONSTANT_TYPES = (str, int, bool, type(None))
+
+
+class UnsafeCodeError(Exception):
+    """A generated module holds a construct outside the allow-lists (a generator bug)."""
+
+
+def load_module(
+    tree: ast.Module, label: str, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]
+) -> Any:
+    """Check `tree`, compile it and call its factory `m` with the helpers it uses and its constants.
+
+    `tree` holds one function `m(h_<used>..., k0, k1, ...)` returning the generated
+    function(s). Raises `UnsafeCodeError` before anything is compiled if the walk fails.
+    """
+    _check(tree, helpers, locate=True)
+    code = compile(tree, f"<framework-dsl {label}>", "exec")
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    exec(code, namespace)  # a code object compiled from the checked tree above, never text
+    return namespace["m"](*(helpers[key] for key in used), *constants)
+
+
+def check_generated(module: ast.Module, helpers: Mapping[str, Any]) -> None:
+    """Walk a generated module; raise `UnsafeCodeError` on anything outside the allow-lists.
+
+    Node types must be in `ALLOWED_NODE_TYPES`; names must be ones the generator makes and
+    never dunder; attributes must be in `ALLOWED_ATTRIBUTES`, read from a name; calls must
+    be to a helper by name, with positional arguments only; constants must be plain values;
+    an `except` catches only the evaluation error, as `e`.
+    """
+    _check(module, helpers, locate=False)
+
+
+def _check(module: ast.Module, helpers: Mapping[str, Any], *, locate: bool) -> None:
+    if not (
+        isinstance(module, ast.Module)
+        and len(module.body) == 1
+        and isinstance(module.body[0], ast.FunctionDef)
+        and module.body[0].name == "m"
+    ):
+        raise UnsafeCodeError("a generated module holds exactly one factory function `m`")
+    # An explicit stack over each node's fields (`ast.walk` is several times slower).
+    stack: list[ast.AST] = [module]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind not in ALLOWED_NODE_TYPES:
+            raise UnsafeCodeError(f"node type {kind.__name__} is not allowed")
+        if locate and "lineno" in node._attributes:
+            node.lineno = node.end_lineno = 1  # type: ignore[attr-defined]
+            node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
+        if kind is ast.Name:
+            _check_name(node.id, helpers)  # type: ignore[attr-defined]
+        else:
+            check = _NODE_CHECKS.get(kind)
+            if check is not None:
+                check(node, helpers)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+
+
+def _check_arg(node: Any, helpers: Mapping[str, Any]) -> None:
+    _check_name(node.arg, helpers)
+    if node.annotation is not None:
+        raise UnsafeCodeError("annotations are not allowed")
+
+
+def _check_function(node: Any, helpers: Mapping[str, Any]) -> None:
+    _check_name(node.name, helpers)
+    if node.decorator_list or node.returns is not None:
+        raise UnsafeCodeError("decorators and annotations are not allowed")
+
+
+def _check_arguments(node: Any, helpers: Mapping[str, Any]) -> None:
+    if node.vararg or node.kwarg or node.kwonlyargs or node.defaults or node.kw_defaults or node.posonlyargs:
+        raise UnsafeCodeError("only plain positional parameters are allowed")
+
+
+def _check_attribute(node: Any, helpers: Mapping[str, Any]) -> None:
+    if node.attr not in ALLOWED_ATTRIBUTES or not isinstance(node.value, ast.Name):
+        raise UnsafeCodeError(f"attribute `{node.attr}` is not allowed")
+    if not isinstance(node.ctx, ast.Load):
+        raise UnsafeCodeError("attributes may only be read")
+
+
+def _check_call(node: Any, helpers: Mapping[str, Any]) -> None:
+    if not (isinstance(node.func, ast.Name) and node.func.id.startswith("h_")) or node.keywords:
+        raise UnsafeCodeError("calls go to a helper by name, with positional arguments")
+
+
+def _check_subscript(node: Any, helpers: Mapping[str, Any]) -> None:
+    if isinstance(node.slice, ast.Slice):  # pragma: no cover - Slice is not an allowed node type
+        raise UnsafeCodeError("slices are not allowed")
+
+
+def _check_display(node: Any, helpers: Mapping[str, Any]) -> None:
+    if isinstance(getattr(node, "ctx", None), ast.Store):
+        raise UnsafeCodeError("unpacking assignments are not allowed")
+    if isinstance(node, ast.Dict) and node.keys:
+        raise UnsafeCodeError("only empty dict displays are allowed")
+
+
+def _constant_ok(value: Any) -> bool:
+    if type(value) in CONSTANT_TYPES:
+        return True
+    if type(value) is tuple:
+        return all(_constant_ok(v) for v in value)
+    return False
+
+
+def _check_constant(node: Any, helpers: Mapping[str, Any]) -> None:
+    if not _constant_ok(node.value):
+        raise UnsafeCodeError(f"constant of type {type(node.value).__name__} is not allowed")
+
+
+def _check_handler(node: Any, helpers: Mapping[str, Any]) -> None:
+    if not (isinstance(node.type, ast.Name) and node.type.id == "h_E") or node.name not in (None, "e"):
+        raise UnsafeCodeError("only the evaluation error may be caught, as `e`")
+
+
+def _check_formatted(node: Any, helpers: Mapping[str, Any]) -> None:
+    if node.format_spec is not None or node.conversion != -1:
+        raise UnsafeCodeError("formatted values take no format or conversion")
+
+
+def _check_binop(node: Any, helpers: Mapping[str, Any]) -> None:
+    if not isinstance(node.op, ast.Add):
+        raise UnsafeCodeError("only `+` is allowed (joining texts and pointers)")
+
+
+# What each node type must satisfy beyond being allowed at all (keyed by exact type).
+_NODE_CHECKS: dict[type[ast.AST], Callable[[Any, Mapping[str, Any]], None]] = {
+    ast.arg: _check_arg,
+    ast.FunctionDef: _check_function,
+    ast.arguments: _check_arguments,
+    ast.Attribute: _check_attribute,
+    ast.Call: _check_call,
+    ast.Subscript: _check_subscript,
+    ast.Dict: _check_display,
+    ast.List: _check_display,
+    ast.Tuple: _check_display,
+    ast.Constant: _check_constant,
+    ast.ExceptHandler: _check_handler,
+    ast.BinOp: _check_binop,
+    ast.FormattedValue: _check_formatted,
+}
+
+
+def _check_name(ident: str, helpers: Mapping[str, Any]) -> None:
+    if "__" in ident:
+        raise UnsafeCodeError(f"dunder name `{ident}` is not allowed")
+    if ident in FIXED_NAMES or _GENERATED_NAME.match(ident):
+        return
+    if ident.startswith("h_") and ident[2:] in helpers:
+        return
+    raise UnsafeCodeError(f"name `{ident}` is not one the generator makes")

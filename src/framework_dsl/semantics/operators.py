@@ -1,0 +1,788 @@
+"""Every operator of the rule language, defined once: its type rule, how it treats unknown, its bounds, its errors.
+
+`Op` names each operator the checker can choose. For each one, `OPERATORS[op]` is an
+`Operator` holding:
+
+- `apply`: what it computes — the one implementation that the generated code and the
+  reference evaluator both call;
+- `unknown`: how it treats an unknown operand (`Unknowns.STRICT`: unknown if any operand
+  is; `Unknowns.ITEMS`: also if any item of a list operand is; `Unknowns.OWN`: `apply`
+  decides, because the answer may not depend on the unknown part — `true or unknown`,
+  `worst of` a list already holding the worst grade);
+- `native`: where the generated code may write a Python operator instead of calling
+  `apply` (comparisons on plain values), and for which operand types that gives the
+  same answer; `tests/unit/test_operators.py` checks the claim on generated values;
+- the type rules the checker uses to pick an operator for what the author wrote
+  (`aggregate_type`, `resolve_compare`, `resolve_arith`).
+
+Bounds live here too: whole numbers beyond `MAX_INTEGER_BITS` and decimal results
+outside `DECIMAL_CONTEXT` are evaluation errors, on every path, never a crash or a
+number no JSON reader could take. `and`, `or` and `if missing` are *lazy*: the right
+operand is evaluated only when `decides_alone` says the left one is not the answer;
+both evaluation paths follow `decides_alone` and then `apply`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, assert_never
+
+import attrs
+
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    DURATION,
+    ERROR,
+    INTEGER,
+    TEXT,
+    AnyType,
+    Choice,
+    Duration,
+    ListOf,
+    MapOf,
+    Prim,
+    SetOf,
+    Symbol,
+    Type,
+    element_type,
+    is_numeric,
+)
+from framework_dsl.values import (
+    DECIMAL_CONTEXT,
+    EvaluationError,
+    Unknown,
+    add_duration,
+    display_value,
+    duration_key,
+    first_unknown,
+    kleene_and,
+    kleene_not,
+    kleene_or,
+    merge_unknown,
+)
+
+# Whole numbers beyond this many bits (about 3,010 digits) are evaluation errors: no
+# rule needs them, and past 4,300 digits Python cannot even write them as text.
+MAX_INTEGER_BITS = 10_000
+TOO_LARGE = "the number is too large (over 3,000 digits)"
+
+
+class Op(enum.StrEnum):
+    """The operators the checker chooses between. The value is the name used in messages and traces."""
+
+    AND = "and"
+    OR = "or"
+    NOT = "not"
+    IF_MISSING = "if_missing"
+    IS_MISSING = "is_missing"
+    IS_PRESENT = "is_present"
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    GRADE_LT = "grade_lt"
+    GRADE_LE = "grade_le"
+    GRADE_GT = "grade_gt"
+    GRADE_GE = "grade_ge"
+    IN = "in"
+    NOT_IN = "not_in"
+    ADD = "add"
+    SUB = "sub"
+    MUL = "mul"
+    DIV = "div"
+    DATE_ADD = "date_add"
+    DATE_SUB = "date_sub"
+    DATE_DIFF = "date_diff"
+    SET_DIFF = "set_diff"
+    UNION = "union"
+    INTERSECT = "intersect"
+    AT_MOST = "at_most"
+    AT_LEAST = "at_least"
+    COUNT_RATED = "count_rated"
+    COUNT_RATED_IN = "count_rated_in"
+    COUNT = "count"
+    IS_EMPTY = "is_empty"
+    SORTED = "sorted"
+    WORST = "worst"
+    BEST = "best"
+    SUM = "sum"
+    MIN = "min"
+    MAX = "max"
+
+
+class Unknowns(enum.Enum):
+    """How an operator treats unknown operands (see the module docstring)."""
+
+    STRICT = "strict"
+    ITEMS = "items"
+    OWN = "own"
+
+
+class Native(enum.Enum):
+    """A Python operator that computes what `apply` does, on known operands (see `Operator.native`)."""
+
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IN = "in"
+    NOT_IN = "not in"
+    NOT = "not"  # on a known boolean
+    IS_UNKNOWN = "is unknown"  # `type(value) is Unknown`, on any value
+    IS_KNOWN = "is known"
+    LEN = "len"  # the number of items of a known list, set or map
+    EMPTY = "empty"  # no items (or no characters, for a text)
+
+
+class NativeOn(enum.Enum):
+    """What the native operator compares."""
+
+    VALUES = "values"  # the operands themselves (comparisons: on `ORDERED_PRIMITIVES`; `==`: any)
+    RANKS = "ranks"  # the grades' ranks, the other way round: `x >= good` is `good.rank >= x.rank`
+    ITEMS = "items"  # the left operand among the right one's items (a list written in the rules)
+
+
+class ShortCircuit(enum.Enum):
+    """When a lazy operator's left operand is the answer, so its right one is not evaluated."""
+
+    WHEN_FALSE = "when false"  # and
+    WHEN_TRUE = "when true"  # or
+    WHEN_KNOWN = "when known"  # if missing
+
+
+# Operand types on which Python's comparison operators order values as the language does.
+ORDERED_PRIMITIVES = (INTEGER, DECIMAL, DATE, TEXT)
+
+
+@attrs.frozen
+class Operator:
+    """One operator: its meaning (`apply`), unknown handling, and where a native Python operator agrees."""
+
+    op: Op
+    arity: int
+    unknown: Unknowns
+    apply: Callable[..., Any]
+    native: Native | None = None
+    native_on: NativeOn = NativeOn.VALUES
+    # Lazy operators (`and`, `or`, `if missing`): when the left operand is the answer, and
+    # the value the left operand has whenever it is not (true for `and`, false for `or`),
+    # which makes the answer the right operand's value.
+    short_circuit: ShortCircuit | None = None
+    identity: Any = None
+    # For `X of` aggregates: the result type from the item type, or a Mismatch; and the
+    # type of the result for an empty list literal (None: an empty list has no value).
+    item_rule: Callable[[Type], Type | Mismatch] | None = None
+    empty_result: Type | None = None
+    # A value fixed by the expression's type, passed to `apply` after the operands
+    # (`worst of` needs to know how many grades its scale has).
+    parameter: Callable[[Type], Any] | None = None
+
+    def evaluate(self, *operands: Any) -> Any:
+        """`apply` with the operator's unknown handling: the complete meaning on any operands.
+
+        An operator with a `parameter` takes it as its last argument, after the operands.
+        """
+        values = operands[: self.arity]
+        if self.unknown is Unknowns.STRICT:
+            for operand in values:
+                if type(operand) is Unknown:
+                    return merge_unknown(*values)
+        elif self.unknown is Unknowns.ITEMS:
+            for operand in values:
+                if type(operand) is Unknown:
+                    return merge_unknown(*values)
+            unknown = first_unknown(item for operand in values for item in list_items(operand))
+            if unknown is not None:
+                return unknown
+        return self.apply(*operands)
+
+
+@attrs.frozen
+class Mismatch:
+    """Why an operator does not apply to these operand types: the checker's diagnostic."""
+
+    message: str
+    hint: str | None = None
+
+
+@attrs.frozen
+class Resolved:
+    """The operator the checker chose for what the author wrote, and its result type."""
+
+    op: Op
+    type: Type
+    swap: bool = False  # the operands go the other way round (`3 years + date`)
+
+
+# ---------------------------------------------------------------- helpers of the meanings
+
+
+def _items(value: Any) -> Any:
+    """A list's items; a map's values (a map iterates as its values)."""
+    entries = getattr(value, "entries", None)
+    if entries is not None:
+        return tuple(entries.values())
+    return value
+
+
+def list_items(value: Any) -> Any:
+    """The items of `value` when it is a list, set or map; nothing for any other value."""
+    if isinstance(value, tuple):
+        return value
+    entries = getattr(value, "entries", None)
+    if entries is not None:
+        return tuple(entries.values())
+    return ()
+
+
+def checked_integer(value: int) -> int:
+    """`value`, or an evaluation error when it is beyond `MAX_INTEGER_BITS`."""
+    if value.bit_length() > MAX_INTEGER_BITS:
+        raise EvaluationError(TOO_LARGE)
+    return value
+
+
+def _arithmetic_failed(error: ArithmeticError) -> EvaluationError:
+    return EvaluationError(f"the arithmetic failed ({type(error).__name__})")
+
+
+def _decimal(value: Any) -> Decimal:
+    if type(value) is int:
+        checked_integer(value)
+    return Decimal(value)
+
+
+def _add(left: Any, right: Any) -> Any:
+    try:
+        if type(left) is int and type(right) is int:
+            return checked_integer(left + right)
+        return DECIMAL_CONTEXT.add(_decimal(left), _decimal(right))
+    except ArithmeticError as error:
+        raise _arithmetic_failed(error) from error
+
+
+def _sub(left: Any, right: Any) -> Any:
+    try:
+        if type(left) is int and type(right) is int:
+            return checked_integer(left - right)
+        return DECIMAL_CONTEXT.subtract(_decimal(left), _decimal(right))
+    except ArithmeticError as error:
+        raise _arithmetic_failed(error) from error
+
+
+def _mul(left: Any, right: Any) -> Any:
+    try:
+        if type(left) is int and type(right) is int:
+            # Refused before multiplying: the product of two huge numbers takes long to make.
+            if left.bit_length() + right.bit_length() > MAX_INTEGER_BITS + 1:
+                raise EvaluationError(TOO_LARGE)
+            return checked_integer(left * right)
+        return DECIMAL_CONTEXT.multiply(_decimal(left), _decimal(right))
+    except ArithmeticError as error:
+        raise _arithmetic_failed(error) from error
+
+
+def _div(left: Any, right: Any) -> Decimal:
+    if right == 0:
+        raise EvaluationError("division by zero", "eval.division-by-zero")
+    try:
+        return DECIMAL_CONTEXT.divide(_decimal(left), _decimal(right))
+    except ArithmeticError as error:
+        raise _arithmetic_failed(error) from error
+
+
+def _eq(left: Any, right: Any) -> bool:
+    return bool(left == right)
+
+
+def _ne(left: Any, right: Any) -> bool:
+    return bool(left != right)
+
+
+def _ordered(left: Any, right: Any) -> tuple[Any, Any]:
+    """The values to order `left` and `right` by: themselves, or durations by days/months."""
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        a, b = duration_key(left), duration_key(right)
+        if a[0] != b[0]:
+            raise EvaluationError(f"{left.display()} and {right.display()} cannot be compared exactly")
+        return a, b
+    return left, right
+
+
+def _lt(left: Any, right: Any) -> bool:
+    a, b = _ordered(left, right)
+    return bool(a < b)
+
+
+def _le(left: Any, right: Any) -> bool:
+    a, b = _ordered(left, right)
+    return bool(a <= b)
+
+
+def _gt(left: Any, right: Any) -> bool:
+    a, b = _ordered(left, right)
+    return bool(a > b)
+
+
+def _ge(left: Any, right: Any) -> bool:
+    a, b = _ordered(left, right)
+    return bool(a >= b)
+
+
+def _ranks(left: Any, right: Any) -> tuple[int, int]:
+    """(rank of right, rank of left): a better grade has a smaller rank, so `x >= good` is good.rank >= x.rank."""
+    if not (isinstance(left, Symbol) and left.ordered and isinstance(right, Symbol) and right.ordered):
+        raise EvaluationError(f"`{display_value(left)}` and `{display_value(right)}` cannot be ordered")
+    return right.rank, left.rank
+
+
+def _grade_lt(left: Any, right: Any) -> bool:
+    a, b = _ranks(left, right)
+    return a < b
+
+
+def _grade_le(left: Any, right: Any) -> bool:
+    a, b = _ranks(left, right)
+    return a <= b
+
+
+def _grade_gt(left: Any, right: Any) -> bool:
+    a, b = _ranks(left, right)
+    return a > b
+
+
+def _grade_ge(left: Any, right: Any) -> bool:
+    a, b = _ranks(left, right)
+    return a >= b
+
+
+def _membership(left: Any, right: Any) -> Any:
+    """Whether `left` is among the items of `right`; unknown only when an unknown item could be it."""
+    right = _items(right)
+    if type(left) is Unknown or type(right) is Unknown:
+        return merge_unknown(left, right)
+    found = left in [v for v in right if type(v) is not Unknown]
+    if not found and any(type(v) is Unknown for v in right):
+        return merge_unknown(*right)
+    return found
+
+
+def _in(left: Any, right: Any) -> Any:
+    return _membership(left, right)
+
+
+def _not_in(left: Any, right: Any) -> Any:
+    return kleene_not(_membership(left, right))
+
+
+def _date_add(left: datetime.date, right: Duration) -> datetime.date:
+    try:
+        return add_duration(left, right)
+    except OverflowError as error:
+        raise EvaluationError("the date is outside the years 1 to 9999") from error
+
+
+def _date_sub(left: datetime.date, right: Duration) -> datetime.date:
+    try:
+        return add_duration(left, right, -1)
+    except OverflowError as error:
+        raise EvaluationError("the date is outside the years 1 to 9999") from error
+
+
+def _date_diff(left: datetime.date, right: datetime.date) -> int:
+    return (left - right).days
+
+
+def _lookup(items: Any) -> Any:
+    """A set for membership tests in linear time; the items as they are if not hashable."""
+    try:
+        return set(items)
+    except TypeError:
+        return items
+
+
+def _set_diff(left: Any, right: Any) -> tuple[Any, ...]:
+    lookup_right = _lookup(_items(right))
+    return tuple(v for v in _items(left) if v not in lookup_right)
+
+
+def _intersect(left: Any, right: Any) -> tuple[Any, ...]:
+    lookup_right = _lookup(_items(right))
+    return tuple(v for v in _items(left) if v in lookup_right)
+
+
+def _union(left: Any, right: Any) -> tuple[Any, ...]:
+    left, right = _items(left), _items(right)
+    lookup_left = _lookup(left)
+    return tuple(left) + tuple(v for v in right if v not in lookup_left)
+
+
+def _at_most(value: Any, limit: Symbol) -> Any:
+    if not (isinstance(value, Symbol) and value.ordered):
+        return value  # a non-grade outcome (not_rated) is neither capped nor floored
+    return value if value.rank >= limit.rank else limit
+
+
+def _at_least(value: Any, limit: Symbol) -> Any:
+    if not (isinstance(value, Symbol) and value.ordered):
+        return value
+    return value if value.rank <= limit.rank else limit
+
+
+def _count_rated(items: Any, grade: Any) -> int:
+    return sum(1 for v in _items(items) if v == grade)
+
+
+def _count_rated_in(items: Any, grades: Any) -> int:
+    return sum(1 for v in _items(items) if v in grades)
+
+
+def _and(left: Any, right: Any) -> Any:
+    return kleene_and(left, right)
+
+
+def _or(left: Any, right: Any) -> Any:
+    return kleene_or(left, right)
+
+
+def _if_missing(left: Any, right: Any) -> Any:
+    return right if type(left) is Unknown else left
+
+
+def _is_missing(value: Any) -> bool:
+    return type(value) is Unknown
+
+
+def _is_present(value: Any) -> bool:
+    return type(value) is not Unknown
+
+
+def _count(value: Any) -> int:
+    return len(_items(value))
+
+
+def _is_empty(value: Any) -> bool:
+    return len(_items(value)) == 0
+
+
+def _sort_key(value: Any) -> Any:
+    if isinstance(value, Symbol):
+        return (0, value.owner, value.rank)
+    if isinstance(value, Duration):
+        return (1, *duration_key(value))
+    if isinstance(value, bool):
+        return (2, value)
+    return (3, value)
+
+
+def _sorted(value: Any) -> tuple[Any, ...]:
+    return tuple(sorted(_items(value), key=_sort_key))
+
+
+def _extreme(items: Any, limit: int | None, worst: bool) -> Any:
+    """`worst of` / `best of`: decided once a known item is the `limit` grade, or every item is known."""
+    if type(items) is Unknown:
+        return items
+    items = _items(items)
+    known = [v for v in items if type(v) is not Unknown]
+    grades = [v for v in known if isinstance(v, Symbol) and v.ordered]
+    if len(known) != len(items) and not any(v.rank == limit for v in grades):
+        return merge_unknown(*items)
+    if not grades:
+        raise EvaluationError(f"`{'worst' if worst else 'best'} of` a list with no grades has no value")
+    if worst:
+        return max(grades, key=_rank)
+    return min(grades, key=_rank)
+
+
+def _rank(symbol: Symbol) -> int:
+    return symbol.rank
+
+
+def _worst(items: Any, worst_rank: int | None) -> Any:
+    return _extreme(items, worst_rank, worst=True)
+
+
+def _best(items: Any, best_rank: int | None) -> Any:
+    return _extreme(items, best_rank, worst=False)
+
+
+def _worst_rank(t: Type) -> int | None:
+    """The rank of the worst grade of the scale `t` holds (grades of a scale rank 0, 1, ... from the best)."""
+    scale = t.scale if isinstance(t, Choice) else None
+    return len(scale.members) - 1 if scale is not None else None
+
+
+def _best_rank(t: Type) -> int | None:
+    return 0
+
+
+def _sum(value: Any) -> Any:
+    total: Any = 0
+    for item in _items(value):
+        total = _add(total, item)
+    return total
+
+
+def _min_or_max(value: Any, name: str) -> Any:
+    items = _items(value)
+    if not items:
+        raise EvaluationError(f"`{name} of` an empty list has no value")
+    choose = min if name == "min" else max
+    if any(isinstance(v, Duration) for v in items):
+        keys = [duration_key(v) for v in items]
+        if len({unit for unit, _ in keys}) > 1:
+            raise EvaluationError(f"`{name} of` durations in days and in months cannot be compared exactly")
+        return choose(items, key=duration_key)
+    return choose(items)
+
+
+def _min(value: Any) -> Any:
+    return _min_or_max(value, "min")
+
+
+def _max(value: Any) -> Any:
+    return _min_or_max(value, "max")
+
+
+# ---------------------------------------------------------------- type rules of the aggregates
+
+
+def _grades_rule(op: Op) -> Callable[[Type], Type | Mismatch]:
+    def rule(item: Type) -> Type | Mismatch:
+        if isinstance(item, Choice) and item.scale is not None:
+            return item
+        return Mismatch(f"`{op.value} of` needs grades of a scale, but the items are {item.display()}")
+
+    return rule
+
+
+def _sum_rule(item: Type) -> Type | Mismatch:
+    if is_numeric(item):
+        return item
+    return Mismatch(f"`sum of` needs numbers, but the items are {item.display()}")
+
+
+def _extreme_value_rule(op: Op) -> Callable[[Type], Type | Mismatch]:
+    def rule(item: Type) -> Type | Mismatch:
+        if is_numeric(item) or item in (DATE, DURATION):
+            return item
+        return Mismatch(
+            f"`{op.value} of` needs numbers or dates, but the items are {item.display()}",
+            "for grades, use `worst of` or `best of`",
+        )
+
+    return rule
+
+
+# ---------------------------------------------------------------- the table
+
+
+def _define(op: Op) -> Operator:
+    """The definition of `op`. A `match` over every member, so mypy proves none is forgotten."""
+    strict, items, own = Unknowns.STRICT, Unknowns.ITEMS, Unknowns.OWN
+    match op:
+        case Op.AND:
+            return Operator(op, 2, own, _and, short_circuit=ShortCircuit.WHEN_FALSE, identity=True)
+        case Op.OR:
+            return Operator(op, 2, own, _or, short_circuit=ShortCircuit.WHEN_TRUE, identity=False)
+        case Op.IF_MISSING:
+            return Operator(op, 2, own, _if_missing, short_circuit=ShortCircuit.WHEN_KNOWN)
+        case Op.NOT:
+            return Operator(op, 1, own, kleene_not, Native.NOT)
+        case Op.IS_MISSING:
+            return Operator(op, 1, own, _is_missing, Native.IS_UNKNOWN)
+        case Op.IS_PRESENT:
+            return Operator(op, 1, own, _is_present, Native.IS_KNOWN)
+        case Op.EQ:
+            return Operator(op, 2, strict, _eq, Native.EQ)
+        case Op.NE:
+            return Operator(op, 2, strict, _ne, Native.NE)
+        case Op.LT:
+            return Operator(op, 2, strict, _lt, Native.LT)
+        case Op.LE:
+            return Operator(op, 2, strict, _le, Native.LE)
+        case Op.GT:
+            return Operator(op, 2, strict, _gt, Native.GT)
+        case Op.GE:
+            return Operator(op, 2, strict, _ge, Native.GE)
+        case Op.GRADE_LT:
+            return Operator(op, 2, strict, _grade_lt, Native.LT, NativeOn.RANKS)
+        case Op.GRADE_LE:
+            return Operator(op, 2, strict, _grade_le, Native.LE, NativeOn.RANKS)
+        case Op.GRADE_GT:
+            return Operator(op, 2, strict, _grade_gt, Native.GT, NativeOn.RANKS)
+        case Op.GRADE_GE:
+            return Operator(op, 2, strict, _grade_ge, Native.GE, NativeOn.RANKS)
+        case Op.IN:
+            return Operator(op, 2, own, _in, Native.IN, NativeOn.ITEMS)
+        case Op.NOT_IN:
+            return Operator(op, 2, own, _not_in, Native.NOT_IN, NativeOn.ITEMS)
+        case Op.ADD:
+            return Operator(op, 2, strict, _add)
+        case Op.SUB:
+            return Operator(op, 2, strict, _sub)
+        case Op.MUL:
+            return Operator(op, 2, strict, _mul)
+        case Op.DIV:
+            return Operator(op, 2, strict, _div)
+        case Op.DATE_ADD:
+            return Operator(op, 2, strict, _date_add)
+        case Op.DATE_SUB:
+            return Operator(op, 2, strict, _date_sub)
+        case Op.DATE_DIFF:
+            return Operator(op, 2, strict, _date_diff)
+        case Op.SET_DIFF:
+            return Operator(op, 2, items, _set_diff)
+        case Op.UNION:
+            return Operator(op, 2, items, _union)
+        case Op.INTERSECT:
+            return Operator(op, 2, items, _intersect)
+        case Op.AT_MOST:
+            return Operator(op, 2, strict, _at_most)
+        case Op.AT_LEAST:
+            return Operator(op, 2, strict, _at_least)
+        case Op.COUNT_RATED:
+            return Operator(op, 2, items, _count_rated)
+        case Op.COUNT_RATED_IN:
+            return Operator(op, 2, items, _count_rated_in)
+        case Op.COUNT:
+            return Operator(op, 1, strict, _count, Native.LEN)
+        case Op.IS_EMPTY:
+            return Operator(op, 1, strict, _is_empty, Native.EMPTY)
+        case Op.SORTED:
+            return Operator(op, 1, items, _sorted)
+        case Op.WORST:
+            return Operator(op, 1, own, _worst, item_rule=_grades_rule(op), parameter=_worst_rank)
+        case Op.BEST:
+            return Operator(op, 1, own, _best, item_rule=_grades_rule(op), parameter=_best_rank)
+        case Op.SUM:
+            return Operator(op, 1, items, _sum, item_rule=_sum_rule, empty_result=INTEGER)
+        case Op.MIN:
+            return Operator(op, 1, items, _min, item_rule=_extreme_value_rule(op))
+        case Op.MAX:
+            return Operator(op, 1, items, _max, item_rule=_extreme_value_rule(op))
+        case _:
+            assert_never(op)
+
+
+OPERATORS: dict[Op, Operator] = {op: _define(op) for op in Op}
+
+# `X of list` forms, by the word the author writes.
+AGGREGATES: dict[str, Op] = {op.value: op for op in Op if OPERATORS[op].item_rule is not None}
+
+
+def decides_alone(operator: Operator, left: Any) -> bool:
+    """For a lazy operator: whether its left operand is the answer, so the right one is not evaluated."""
+    match operator.short_circuit:
+        case ShortCircuit.WHEN_FALSE:
+            return left is False
+        case ShortCircuit.WHEN_TRUE:
+            return left is True
+        case ShortCircuit.WHEN_KNOWN:
+            return type(left) is not Unknown
+        case None:
+            return False
+        case _:
+            assert_never(operator.short_circuit)
+
+
+# ---------------------------------------------------------------- type rules the checker uses
+
+
+def aggregate_type(op: Op, item: Type) -> Type | Mismatch:
+    """The type of `OP of xs` for items of type `item` (an empty list literal's items are `any`)."""
+    operator = OPERATORS[op]
+    assert operator.item_rule is not None
+    if isinstance(item, AnyType) and item.reason == "any":
+        if operator.empty_result is not None:
+            return operator.empty_result
+        return Mismatch(
+            f"`{op.value} of` an empty list has no value",
+            "give the list at least one item, or use a list from the evidence",
+        )
+    if isinstance(item, AnyType):
+        return item
+    return operator.item_rule(item)
+
+
+_COMPARISONS = {"=": Op.EQ, "!=": Op.NE, "<": Op.LT, "<=": Op.LE, ">": Op.GT, ">=": Op.GE}
+_GRADE_ORDER = {Op.LT: Op.GRADE_LT, Op.LE: Op.GRADE_LE, Op.GT: Op.GRADE_GT, Op.GE: Op.GRADE_GE}
+
+
+def resolve_compare(
+    symbol: str, left: Type, right: Type, compatible: Callable[[Type, Type], bool]
+) -> Resolved | Mismatch:
+    """The operator for `left SYMBOL right` (`=`, `!=`, `<`, ...): always boolean."""
+    op = _COMPARISONS[symbol]
+    if op in (Op.EQ, Op.NE):
+        if not compatible(left, right):
+            return Mismatch(
+                f"{left.display()} cannot equal {right.display()}",
+                "compare like with like: a number with a number, a grade with a grade of the same scale",
+            )
+        return Resolved(op, BOOLEAN)
+    if isinstance(left, AnyType) or isinstance(right, AnyType):
+        return Resolved(op, BOOLEAN)
+    if (is_numeric(left) and is_numeric(right)) or (left == right and left in (DATE, DURATION, TEXT)):
+        return Resolved(op, BOOLEAN)
+    if isinstance(left, Choice) and isinstance(right, Choice) and left.scale is not None and left.scale is right.scale:
+        if not (left.is_pure_scale and right.is_pure_scale):
+            return Mismatch(
+                f"`{symbol}` orders grades, but {(left if not left.is_pure_scale else right).display()} "
+                "may hold an outcome that is not a grade",
+                "test for the other outcomes first, or compare with `=` and `in`",
+            )
+        return Resolved(_GRADE_ORDER[op], BOOLEAN)
+    return Mismatch(
+        f"`{symbol}` cannot order {left.display()} and {right.display()}",
+        "numbers, dates, durations and grades of one scale can be ordered",
+    )
+
+
+_ARITHMETIC = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "/": Op.DIV}
+
+
+def resolve_arith(symbol: str, left: Type, right: Type) -> Resolved | Mismatch:
+    """The operator for `left SYMBOL right` (`+`, `-`, `*`, `/`) and its result type."""
+    op = _ARITHMETIC[symbol]
+    if isinstance(left, AnyType) or isinstance(right, AnyType):
+        return Resolved(op, ERROR)  # an operand already has an error: say nothing more
+    if is_numeric(left) and is_numeric(right):
+        return Resolved(op, INTEGER if left == INTEGER and right == INTEGER and op is not Op.DIV else DECIMAL)
+    if op in (Op.ADD, Op.SUB) and left == DATE and right == DURATION:
+        return Resolved(Op.DATE_ADD if op is Op.ADD else Op.DATE_SUB, DATE)
+    if op is Op.ADD and left == DURATION and right == DATE:
+        return Resolved(Op.DATE_ADD, DATE, swap=True)
+    if op is Op.SUB and left == DATE and right == DATE:
+        return Resolved(Op.DATE_DIFF, INTEGER)
+    if op is Op.SUB and element_type(left) is not None:
+        return Resolved(Op.SET_DIFF, list_like(left))
+    return Mismatch(
+        f"`{symbol}` cannot combine {left.display()} and {right.display()}",
+        "numbers combine with numbers, dates with durations (`date + 3 years`), lists with `-`, `union` "
+        "and `intersect`",
+    )
+
+
+def list_like(t: Type) -> Type:
+    """The type of a set operation's result on `t`: the list or set itself; a map's values as a list."""
+    if isinstance(t, SetOf | ListOf):
+        return t
+    if isinstance(t, MapOf):
+        return ListOf(t.value)
+    return t
+
+
+def is_native_domain(t: Type) -> bool:
+    """Whether values of `t` are plain Python values the `native` comparisons order correctly."""
+    return isinstance(t, Prim) and t in ORDERED_PRIMITIVES

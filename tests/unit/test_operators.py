@@ -1,0 +1,209 @@
+"""The operator table (`semantics.operators`): every operator defined once, and every claim the table makes holds.
+
+The generated code writes a Python operator where the table says one agrees with the
+operator's meaning (`Operator.native`), and takes an operator's left operand as the
+answer where `decides_alone` says so. These properties check those claims on generated
+values, so the fast path cannot drift from the one definition.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator as python
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from framework_dsl.semantics.operators import (
+    AGGREGATES,
+    MAX_INTEGER_BITS,
+    OPERATORS,
+    Mismatch,
+    Native,
+    NativeOn,
+    Op,
+    ShortCircuit,
+    Unknowns,
+    aggregate_type,
+    decides_alone,
+)
+from framework_dsl.typesystem import DECIMAL, INTEGER, TEXT, Choice, Duration, ListOf, Symbol, SymbolSet
+from framework_dsl.values import DECIMAL_CONTEXT, EvaluationError, Unknown
+
+PYTHON = {
+    Native.EQ: python.eq,
+    Native.NE: python.ne,
+    Native.LT: python.lt,
+    Native.LE: python.le,
+    Native.GT: python.gt,
+    Native.GE: python.ge,
+}
+
+GRADES = tuple(Symbol("rating", name, rank, True, name.title()) for rank, name in enumerate(["o", "g", "r", "i"]))
+MEMBERS = tuple(Symbol("colour", name, rank, False) for rank, name in enumerate(["red", "blue", "green"]))
+SCALE = SymbolSet(kind="scale", qualname="rating", name="rating", members=GRADES)
+
+numbers = st.one_of(
+    st.integers(-1000, 1000),
+    st.decimals(min_value=-1000, max_value=1000, places=3, allow_nan=False, allow_infinity=False),
+)
+ordered_pairs = st.one_of(
+    st.tuples(numbers, numbers),
+    st.tuples(st.dates(), st.dates()),
+    st.tuples(st.text(max_size=4), st.text(max_size=4)),
+)
+unknowns = st.frozensets(st.sampled_from(["/a", "/b", "/c/0"]), min_size=1).map(Unknown)
+
+
+def test_every_operator_is_defined_with_its_arity() -> None:
+    """The table has an entry for every `Op`, and each entry says it is that operator."""
+    assert set(OPERATORS) == set(Op)
+    for op, definition in OPERATORS.items():
+        assert definition.op is op
+        assert definition.arity in (1, 2)
+        assert (definition.short_circuit is not None) == (op in (Op.AND, Op.OR, Op.IF_MISSING))
+
+
+def test_aggregates_are_the_x_of_forms() -> None:
+    """`worst of`, `best of`, `sum of`, `min of`, `max of` and `average of` are the aggregates, by their words."""
+    assert set(AGGREGATES) == {"worst", "best", "sum", "min", "max"}
+
+
+@given(ordered_pairs)
+def test_native_comparisons_agree_on_plain_values(pair: tuple[Any, Any]) -> None:
+    """`<`, `<=`, `>`, `>=`, `=`, `!=` on numbers, dates and texts are Python's, as the table claims."""
+    left, right = pair
+    for op in (Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE):
+        definition = OPERATORS[op]
+        assert definition.native is not None and definition.native_on is NativeOn.VALUES
+        assert definition.apply(left, right) == PYTHON[definition.native](left, right)
+
+
+@given(st.sampled_from(GRADES + MEMBERS), st.sampled_from(GRADES + MEMBERS))
+def test_symbols_are_equal_exactly_when_their_keys_are(left: Symbol, right: Symbol) -> None:
+    """The generated code compares symbols by key: that is the same as comparing them."""
+    copy = Symbol(right.owner, right.name, right.rank, right.ordered, "another label")
+    assert (left == copy) == (left.key == copy.key) == OPERATORS[Op.EQ].apply(left, copy)
+    assert OPERATORS[Op.NE].apply(left, copy) == (left.key != copy.key)
+
+
+@given(st.sampled_from(GRADES), st.sampled_from(GRADES))
+def test_grade_order_is_the_reversed_order_of_ranks(left: Symbol, right: Symbol) -> None:
+    """`x >= good` is `good.rank >= x.rank`: a better grade has a smaller rank."""
+    for op in (Op.GRADE_LT, Op.GRADE_LE, Op.GRADE_GT, Op.GRADE_GE):
+        definition = OPERATORS[op]
+        assert definition.native is not None and definition.native_on is NativeOn.RANKS
+        assert definition.apply(left, right) == PYTHON[definition.native](right.rank, left.rank)
+
+
+@given(
+    st.one_of(
+        st.tuples(st.sampled_from(MEMBERS), st.lists(st.sampled_from(MEMBERS), max_size=4).map(tuple)),
+        st.tuples(st.text(max_size=2), st.lists(st.text(max_size=2), max_size=4).map(tuple)),
+        st.tuples(st.integers(0, 5), st.lists(st.integers(0, 5), max_size=4).map(tuple)),
+    )
+)
+def test_membership_in_known_items_is_pythons(case: tuple[Any, tuple[Any, ...]]) -> None:
+    """`in` and `not in` over known items are Python's `in` (for symbols: their keys in the items' keys)."""
+    item, items = case
+    assert OPERATORS[Op.IN].apply(item, items) == (item in items)
+    assert OPERATORS[Op.NOT_IN].apply(item, items) == (item not in items)
+    if isinstance(item, Symbol):
+        assert OPERATORS[Op.IN].apply(item, items) == (item.key in {v.key for v in items})
+
+
+@given(st.lists(st.sampled_from(MEMBERS), max_size=5).map(tuple), st.booleans())
+def test_unary_natives_agree(items: tuple[Symbol, ...], flag: bool) -> None:
+    """`not`, `is missing`, `is present`, `count of`, `is empty` on known values are the Python forms."""
+    assert OPERATORS[Op.NOT].apply(flag) is (not flag)
+    assert OPERATORS[Op.COUNT].apply(items) == len(items)
+    assert OPERATORS[Op.IS_EMPTY].apply(items) == (len(items) == 0)
+    assert OPERATORS[Op.IS_MISSING].apply(items) is False
+    assert OPERATORS[Op.IS_PRESENT].apply(Unknown(frozenset({"/x"}))) is False
+
+
+@given(st.one_of(st.booleans(), unknowns), st.one_of(st.booleans(), unknowns))
+def test_lazy_operators_short_circuit_only_where_the_left_is_the_answer(left: Any, right: Any) -> None:
+    """Where `decides_alone`, the answer is the left operand whatever the right; else the identity gives the right."""
+    for op in (Op.AND, Op.OR, Op.IF_MISSING):
+        definition = OPERATORS[op]
+        if decides_alone(definition, left):
+            assert definition.apply(left, right) == left
+        elif type(left) is not Unknown and definition.identity is not None:
+            assert left == definition.identity
+            assert definition.apply(left, right) == right
+        elif definition.short_circuit is ShortCircuit.WHEN_KNOWN:
+            assert definition.apply(left, right) == right
+
+
+@given(st.sampled_from([op for op in Op if OPERATORS[op].unknown is Unknowns.STRICT and OPERATORS[op].arity == 2]))
+def test_a_strict_operator_on_an_unknown_is_unknown_with_every_pointer(op: Op) -> None:
+    """`evaluate` of a strict operator is unknown when any operand is, naming every missing pointer."""
+    result = OPERATORS[op].evaluate(Unknown(frozenset({"/a"})), Unknown(frozenset({"/b"})))
+    assert result == Unknown(frozenset({"/a", "/b"}))
+
+
+def test_integers_beyond_the_bound_are_an_evaluation_error_on_every_operator() -> None:
+    """`+`, `-`, `*`, `sum of` and decimal arithmetic refuse a number past the bound instead of making it."""
+    big = 1 << MAX_INTEGER_BITS
+    for op, operands in (
+        (Op.ADD, (big, big)),
+        (Op.SUB, (-big, big)),
+        (Op.MUL, (10**1600, 10**1600)),
+        (Op.MUL, (big, 2)),
+        (Op.ADD, (big * 2, Decimal("0.5"))),
+        (Op.DIV, (big * 2, 3)),
+    ):
+        with pytest.raises(EvaluationError, match="too large"):
+            OPERATORS[op].evaluate(*operands)
+    with pytest.raises(EvaluationError, match="too large"):
+        OPERATORS[Op.SUM].evaluate((big, big))
+
+
+def test_decimal_overflow_is_an_evaluation_error_not_a_crash() -> None:
+    """A product past the decimal context's exponent bound is the clear error the rule reports."""
+    with pytest.raises(EvaluationError, match="arithmetic failed"):
+        OPERATORS[Op.MUL].evaluate(Decimal("1e999999"), Decimal("1e999999"))
+
+
+def test_division_by_zero_has_its_own_code() -> None:
+    with pytest.raises(EvaluationError) as caught:
+        OPERATORS[Op.DIV].evaluate(1, 0)
+    assert caught.value.code == "eval.division-by-zero"
+
+
+def test_the_type_rules_of_the_aggregates() -> None:
+    """Numbers sum to their own type; grades do not sum; an empty list literal sums to 0 but has no worst."""
+    assert aggregate_type(Op.SUM, INTEGER) == INTEGER
+    assert aggregate_type(Op.SUM, DECIMAL) == DECIMAL
+    assert isinstance(aggregate_type(Op.SUM, Choice((SCALE,))), Mismatch)
+    assert isinstance(aggregate_type(Op.MIN, TEXT), Mismatch)
+    assert aggregate_type(Op.SUM, ListOf(INTEGER).element) == INTEGER
+
+
+def test_worst_of_decides_once_the_worst_grade_is_known() -> None:
+    """`worst of` a list holding the scale's worst grade is that grade even when another item is unknown."""
+    worst = OPERATORS[Op.WORST]
+    assert worst.parameter is not None
+    limit = worst.parameter(Choice((SCALE,)))
+    missing = Unknown(frozenset({"/x"}))
+    assert worst.evaluate((GRADES[1], missing, GRADES[3]), limit) == GRADES[3]
+    assert worst.evaluate((GRADES[1], missing), limit) == missing
+    assert OPERATORS[Op.BEST].evaluate((GRADES[2], missing, GRADES[0]), 0) == GRADES[0]
+
+
+def test_durations_compare_only_in_the_same_unit() -> None:
+    """Months and days have no exact common measure: comparing them is an evaluation error, not a guess."""
+    assert OPERATORS[Op.LT].apply(Duration(2, "weeks"), Duration(15, "days")) is True
+    with pytest.raises(EvaluationError):
+        OPERATORS[Op.LT].apply(Duration(1, "months"), Duration(31, "days"))
+    with pytest.raises(EvaluationError):
+        OPERATORS[Op.MAX].evaluate((Duration(1, "months"), Duration(31, "days")))
+
+
+def test_date_arithmetic_outside_the_calendar_is_an_evaluation_error() -> None:
+    with pytest.raises(EvaluationError, match="years 1 to 9999"):
+        OPERATORS[Op.DATE_ADD].apply(datetime.date(9999, 12, 1), Duration(1, "years"))
