@@ -739,6 +739,9 @@ class _Builder(Transformer[Token, Any]):
     def max_of(self, meta: Any, children: list[Any]) -> nodes.Aggregate:
         return self._aggregate("max", meta, children)
 
+    def average_of(self, meta: Any, children: list[Any]) -> nodes.Aggregate:
+        return self._aggregate("average", meta, children)
+
     def sorted_op(self, meta: Any, children: list[Any]) -> nodes.Sorted:
         return nodes.Sorted(target=children[0], span=self._span(meta))
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from framework_dsl import canonical_json, nodes
 from framework_dsl.formatter import format_expression, format_rule_file, format_source, format_type
 from framework_dsl.parser import parse_expression, parse_source
+from framework_dsl.semantics.operators import AGGREGATES
 from framework_dsl.source import SourceFile, Span
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -180,9 +181,7 @@ def _extend(children: st.SearchStrategy[nodes.Expr]) -> st.SearchStrategy[nodes.
             span=here,
         ),
         st.builds(nodes.CountOf, target=children, rated=st.none() | children, span=here),
-        st.builds(
-            nodes.Aggregate, op=st.sampled_from(["worst", "best", "sum", "min", "max"]), target=children, span=here
-        ),
+        st.builds(nodes.Aggregate, op=st.sampled_from(sorted(AGGREGATES)), target=children, span=here),
         st.builds(nodes.Sorted, target=children, span=here),
         st.builds(nodes.Not, operand=children, span=here),
         binary(nodes.BoolOp, ["and", "or"]),

@@ -69,7 +69,7 @@ def test_every_operator_is_defined_with_its_arity() -> None:
 
 def test_aggregates_are_the_x_of_forms() -> None:
     """`worst of`, `best of`, `sum of`, `min of`, `max of` and `average of` are the aggregates, by their words."""
-    assert set(AGGREGATES) == {"worst", "best", "sum", "min", "max"}
+    assert set(AGGREGATES) == {"worst", "best", "sum", "min", "max", "average"}
 
 
 @given(ordered_pairs)
@@ -175,12 +175,26 @@ def test_division_by_zero_has_its_own_code() -> None:
     assert caught.value.code == "eval.division-by-zero"
 
 
+@given(st.lists(numbers, min_size=1, max_size=6))
+def test_average_is_the_exact_sum_over_the_count(values: list[Any]) -> None:
+    """`average of` is the sum divided by the number of items, in the decimal context."""
+    expected = DECIMAL_CONTEXT.divide(sum(Decimal(v) for v in values), Decimal(len(values)))
+    assert OPERATORS[Op.AVERAGE].evaluate(tuple(values)) == expected
+
+
+def test_average_of_nothing_and_of_unknown_items() -> None:
+    """`average of` an empty list is an error; a list with an unknown item is unknown."""
+    with pytest.raises(EvaluationError, match="empty list"):
+        OPERATORS[Op.AVERAGE].evaluate(())
+    assert OPERATORS[Op.AVERAGE].evaluate((1, Unknown(frozenset({"/x"})))) == Unknown(frozenset({"/x"}))
+
+
 def test_the_type_rules_of_the_aggregates() -> None:
-    """Numbers sum to their own type; grades do not sum; an empty list literal sums to 0 but has no worst."""
-    assert aggregate_type(Op.SUM, INTEGER) == INTEGER
-    assert aggregate_type(Op.SUM, DECIMAL) == DECIMAL
-    assert isinstance(aggregate_type(Op.SUM, Choice((SCALE,))), Mismatch)
-    assert isinstance(aggregate_type(Op.MIN, TEXT), Mismatch)
+    """Numbers average to a decimal; grades do not average; an empty list literal has no average."""
+    assert aggregate_type(Op.AVERAGE, INTEGER) == DECIMAL
+    assert aggregate_type(Op.AVERAGE, DECIMAL) == DECIMAL
+    assert isinstance(aggregate_type(Op.AVERAGE, Choice((SCALE,))), Mismatch)
+    assert isinstance(aggregate_type(Op.AVERAGE, TEXT), Mismatch)
     assert aggregate_type(Op.SUM, ListOf(INTEGER).element) == INTEGER
 
 

@@ -115,6 +115,7 @@ class Op(enum.StrEnum):
     SUM = "sum"
     MIN = "min"
     MAX = "max"
+    AVERAGE = "average"
 
 
 class Unknowns(enum.Enum):
@@ -554,6 +555,13 @@ def _max(value: Any) -> Any:
     return _min_or_max(value, "max")
 
 
+def _average(value: Any) -> Decimal:
+    items = _items(value)
+    if not items:
+        raise EvaluationError("`average of` an empty list has no value")
+    return _div(_sum(items), len(items))
+
+
 # ---------------------------------------------------------------- type rules of the aggregates
 
 
@@ -582,6 +590,15 @@ def _extreme_value_rule(op: Op) -> Callable[[Type], Type | Mismatch]:
         )
 
     return rule
+
+
+def _average_rule(item: Type) -> Type | Mismatch:
+    if is_numeric(item):
+        return DECIMAL
+    return Mismatch(
+        f"`average of` needs numbers, but the items are {item.display()}",
+        "for grades, use `worst of` or `best of`; to count them, `count of ... rated ...`",
+    )
 
 
 # ---------------------------------------------------------------- the table
@@ -671,6 +688,8 @@ def _define(op: Op) -> Operator:
             return Operator(op, 1, items, _min, item_rule=_extreme_value_rule(op))
         case Op.MAX:
             return Operator(op, 1, items, _max, item_rule=_extreme_value_rule(op))
+        case Op.AVERAGE:
+            return Operator(op, 1, items, _average, item_rule=_average_rule)
         case _:
             assert_never(op)
 
