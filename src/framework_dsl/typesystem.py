@@ -34,12 +34,12 @@ DURATION = Prim("duration")
 PRIMITIVES = {p.name: p for p in (BOOLEAN, INTEGER, DECIMAL, TEXT, DATE, DURATION)}
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Symbol:
     """A grade, an enumeration member or a named outcome.
 
-    Equality is by owner and name; the rank orders grades (0 is best) and members
-    (declaration order). The label is for display only.
+    Equality is by owner and name (compared as one `key`); the rank orders grades (0 is
+    best) and members (declaration order). The label is for display only.
     """
 
     owner: str
@@ -57,6 +57,16 @@ class Symbol:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "display", self.label if self.label is not None else self.name)
         object.__setattr__(self, "key", symbol_key(self.owner, self.name))
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(other) is not Symbol:
+            return NotImplemented
+        return self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 def symbol_key(owner: str, name: str) -> str:

@@ -28,6 +28,7 @@ from framework_dsl.semantics.operators import (
     ShortCircuit,
     Unknowns,
     aggregate_type,
+    count_by_rank,
     decides_alone,
 )
 from framework_dsl.typesystem import DECIMAL, INTEGER, TEXT, Choice, Duration, ListOf, Symbol, SymbolSet
@@ -123,6 +124,12 @@ def test_unary_natives_agree(items: tuple[Symbol, ...], flag: bool) -> None:
     assert OPERATORS[Op.IS_EMPTY].apply(items) == (len(items) == 0)
     assert OPERATORS[Op.IS_MISSING].apply(items) is False
     assert OPERATORS[Op.IS_PRESENT].apply(Unknown(frozenset({"/x"}))) is False
+
+
+@given(st.lists(st.sampled_from(MEMBERS), max_size=8).map(tuple), st.sampled_from(MEMBERS))
+def test_counting_by_rank_is_counting_equal_members(items: tuple[Symbol, ...], member: Symbol) -> None:
+    """For members of one set ranked 0, 1, 2, ...: the count at a member's rank is `count of items rated` it."""
+    assert count_by_rank(items, len(MEMBERS))[member.rank] == OPERATORS[Op.COUNT_RATED].apply(items, member)
 
 
 @given(st.one_of(st.booleans(), unknowns), st.one_of(st.booleans(), unknowns))

@@ -43,6 +43,7 @@ from framework_dsl.semantics.operators import (
     Operator,
     ShortCircuit,
     Unknowns,
+    count_by_rank,
     is_native_domain,
 )
 from framework_dsl.typesystem import BOOLEAN, INTEGER, TEXT, Choice, ListOf, MapOf, SetOf, Symbol, Type, element_type
@@ -215,7 +216,8 @@ _HELPERS: dict[str, Any] = {
     "settled": runtime.settled,
     "display": _h_display,
     "label": runtime.label,
-    "decided": runtime.decided,
+    "labelled": runtime.labelled,
+    "count_by_rank": count_by_rank,
     "collected": runtime.collected,
     "nothing_collected": runtime.nothing_collected,
     "undetermined": runtime.undetermined,
@@ -892,6 +894,10 @@ class _Fn:
         folded = self._fold(operator, [left, right], node.type)
         if folded is not None:
             return folded
+        if node.op is ir.Op.COUNT_RATED:
+            counted = self._count_by_rank(left, right)
+            if counted is not None:
+                return counted
         native = self._native_binary(operator, left, right)
         if operator.unknown is Unknowns.OWN:
             if native is not None and not left.unk:
@@ -905,6 +911,34 @@ class _Fn:
         if node.op in (ir.Op.AT_MOST, ir.Op.AT_LEAST):
             value.clean = left.clean
         return value
+
+    def _count_by_rank(self, items: _Val, grade: _Val) -> _Val | None:
+        """`count of items rated g` read from one count of the list by rank (`operators.count_by_rank`).
+
+        Only for known items, every one a member of the one symbol set `g` belongs to,
+        whose members rank 0, 1, 2, ...: there, the same rank is the same member. The list
+        is counted once where it dominates, and each `count ... rated` after it is a lookup.
+        """
+        symbol = grade.const
+        element = element_type(items.type)
+        if not isinstance(symbol, Symbol) or items.unk or not items.clean or items.ref is None:
+            return None
+        if not isinstance(element, Choice) or element.base is not None or len(element.sets) != 1:
+            return None
+        members = element.sets[0].members
+        ranked = [m.rank for m in members] == list(range(len(members)))
+        if not ranked or members[symbol.rank : symbol.rank + 1] != (symbol,):
+            return None
+        key = ("count_by_rank", items.ref)
+        counts: _Val | None = None
+        for layer in reversed(self.layers):
+            counts = layer.get(key)
+            if counts is not None:
+                break
+        if counts is None:
+            counts = self.assign_value(self.call("count_by_rank", items.expr(), P.const(len(members))), ListOf(INTEGER))
+            self.layers[-1][key] = counts
+        return self.assign_value(P.sub(counts.expr(), P.const(symbol.rank)), INTEGER)
 
     def _native_binary(self, operator: Operator, left: _Val, right: _Val) -> ast.expr | None:
         """The Python operator agreeing with `operator.apply` on these operands, when `semantics` says one does."""
@@ -1129,15 +1163,23 @@ class _Fn:
         self._return_decided(clause, outcome, env, item)
 
     def _return_decided(self, clause: ir.Clause, outcome: _Val, env: dict[str, _Val], item: ast.expr) -> None:
+        shown: ast.expr
+        if outcome.is_const:
+            shown = self.g.constant(runtime.label(outcome.const))
+        elif outcome.sym:
+            shown = P.attr(outcome.expr(), "display")  # known here: an unknown outcome returned above
+        else:
+            shown = self.call("label", outcome.expr())
         decided = self.call(
-            "decided",
+            "labelled",
             item,
             outcome.expr(),
+            shown,
             self._reason(clause, env),
             P.const(clause.citation),
             P.const(clause.location),
             P.name("r"),
-            P.const(clause.id),
+            P.const((clause.id,)),
             self._trace(),
         )
         self.emit(ast.Return(value=decided))

@@ -15,7 +15,7 @@ import itertools
 from typing import Any
 
 from framework_dsl.evidence import MapValue, PointedList, escape_pointer
-from framework_dsl.result import Decision, TraceEntry
+from framework_dsl.result import Decision, TraceEntry, make_record
 from framework_dsl.typesystem import Symbol
 from framework_dsl.values import EvaluationError, Unknown, first_unknown, merge_unknown
 
@@ -27,6 +27,7 @@ __all__ = [
     "failed",
     "item_pointers",
     "label",
+    "labelled",
     "nothing_collected",
     "outcome_value",
     "reads_since",
@@ -65,18 +66,26 @@ def decided(
     trace: tuple[TraceEntry, ...] = (),
 ) -> Decision:
     """A decision made by one clause. `reads` becomes the decision's own: it is not written again."""
-    return Decision(
-        status="decided",
-        item=item,
-        value=outcome,
-        label=label(outcome),
-        reason=reason,
-        cite=cite,
-        rule=rule,
-        inputs=reads,  # type: ignore[arg-type]  # a dict, sorted only when looked at
-        clause_ids=(clause_id,),
-        trace=trace,  # type: ignore[arg-type]  # raw entries, made ClauseTrace when looked at
-    )
+    return labelled(item, outcome, label(outcome), reason, cite, rule, reads, (clause_id,), trace)
+
+
+def labelled(
+    item: str | None,
+    outcome: Any,
+    shown: Any,
+    reason: str | None,
+    cite: str | None,
+    rule: str,
+    reads: dict[str, Any],
+    clause_ids: tuple[str, ...],
+    trace: tuple[TraceEntry, ...],
+) -> Decision:
+    """`decided`, with the outcome's label (`label(outcome)`) already known: what generated code calls."""
+    # The reads dict is kept as it is and sorted only when looked at (`Decision.inputs`);
+    # trace entries become ClauseTrace records only when looked at (`Decision.trace`).
+    fields = ("decided", item, outcome, shown, reason, cite, rule, reads, (), None, clause_ids, trace)
+    record: Decision = make_record(Decision, fields)
+    return record
 
 
 def collected(

@@ -443,6 +443,20 @@ def _count_rated(items: Any, grade: Any) -> int:
     return sum(1 for v in _items(items) if v == grade)
 
 
+def count_by_rank(items: Any, size: int) -> list[int]:
+    """How many of `items` have each rank from 0 to `size - 1`.
+
+    When every item is a member of one symbol set whose members rank 0 to `size - 1`,
+    ranks tell members apart, so `count of items rated g` (`COUNT_RATED`) is
+    `count_by_rank(items, size)[g.rank]` for a member `g` of that set: generated code
+    counts a list once this way and reads each count from it.
+    """
+    counts = [0] * size
+    for value in items:
+        counts[value.rank] += 1
+    return counts
+
+
 def _count_rated_in(items: Any, grades: Any) -> int:
     return sum(1 for v in _items(items) if v in grades)
 
