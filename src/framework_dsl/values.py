@@ -36,9 +36,21 @@ class EvaluationError(Exception):
 
 @attrs.frozen
 class Unknown:
-    """A value that depends on absent evidence, with the pointers of what is absent."""
+    """A value that depends on absent evidence, with the pointers of what is absent.
+
+    A count with unknown items is an unknown whole number known to lie between `low` and
+    `high` (both included; `high` None for no upper bound): comparisons and sums of counts
+    decide from those bounds when they can (`semantics.operators`, `Unknowns.BOUNDS`).
+    """
 
     missing: frozenset[str]
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def bounded(self) -> bool:
+        """Whether this is a whole number known to lie within bounds."""
+        return self.low is not None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         # Compiled code tests `type(value) is Unknown`, which a subclass would slip past.
@@ -119,7 +131,11 @@ def display_value(value: Any) -> str:
     if kind is int or kind is str:
         return str(value)
     if isinstance(value, Unknown):
-        return "unknown"
+        if value.low is None:
+            return "unknown"
+        if value.high is None:
+            return f"at least {value.low}"
+        return f"{value.low} to {value.high}"
     if isinstance(value, Symbol):
         return value.display
     if isinstance(value, bool):

@@ -45,6 +45,7 @@ from framework_dsl.semantics.operators import (
     Unknowns,
     count_by_rank,
     is_native_domain,
+    partial_count,
 )
 from framework_dsl.typesystem import BOOLEAN, INTEGER, TEXT, Choice, ListOf, MapOf, SetOf, Symbol, Type, element_type
 from framework_dsl.values import EvaluationError, Unknown, display_value, merge_unknown
@@ -218,6 +219,7 @@ _HELPERS: dict[str, Any] = {
     "label": runtime.label,
     "labelled": runtime.labelled,
     "count_by_rank": count_by_rank,
+    "partial_count": partial_count,
     "collected": runtime.collected,
     "nothing_collected": runtime.nothing_collected,
     "undetermined": runtime.undetermined,
@@ -804,10 +806,11 @@ class _Fn:
 
             iterate = self._items(source)
             if kind is ir.QuantifierKind.COUNT:
+                counted = self.call("partial_count", P.name(count), P.name(unknowns)) if value.unk else P.name(count)
                 self.emit(
                     P.assign(count, P.const(0)),
                     ast.For(target=P.store(var), iter=iterate, body=body, orelse=[]),
-                    settle(P.name(count)),
+                    P.assign(out, counted),
                 )
             else:
                 result = P.const(kind is not ir.QuantifierKind.ANY)
@@ -874,15 +877,20 @@ class _Fn:
     def _sized(self, value: _Val) -> ast.expr:
         return P.attr(value.expr(), "entries") if isinstance(value.type, MapOf) else value.expr()
 
-    def _strict(self, known: ast.expr, operands: Sequence[_Val], type_: Type) -> _Val:
-        """A strict operator: unknown (merging the pointers) when an operand is, else `known`."""
+    def _strict(self, known: ast.expr, operands: Sequence[_Val], type_: Type, *, op: ir.Op | None = None) -> _Val:
+        """A strict operator: unknown (merging the pointers) when an operand is, else `known`.
+
+        With `op` (an operator of `Unknowns.BOUNDS`), an unknown operand goes to the
+        operator's full definition, which decides from a count's bounds where it can.
+        """
         test = self.unknown_test(*operands)
         out = self.new()
         if test is None:
             self.emit(P.assign(out, known))
             return _Val(type_, ref=out)
-        merged = self.call("merge", *(v.expr() for v in operands))
-        self.emit(P.if_(test, [P.assign(out, merged)], [P.assign(out, known)]))
+        args = [v.expr() for v in operands]
+        unknown = self.call(f"eval_{op.value}", *args) if op is not None else self.call("merge", *args)
+        self.emit(P.if_(test, [P.assign(out, unknown)], [P.assign(out, known)]))
         return _Val(type_, ref=out, unk=True)
 
     def _binary(self, node: ir.Binary, env: dict[str, _Val]) -> _Val:
@@ -902,12 +910,16 @@ class _Fn:
         if operator.unknown is Unknowns.OWN:
             if native is not None and not left.unk:
                 return self.assign_value(native, node.type)
-            return self.assign_value(self.call(f"op_{node.op.value}", left.expr(), right.expr()), node.type, unk=True)
+            # Known whenever no operand, nor an item of one, may be unknown (`Unknowns.OWN`).
+            may_be_unknown = left.unk or right.unk or not (left.clean and right.clean)
+            call = self.call(f"op_{node.op.value}", left.expr(), right.expr())
+            return self.assign_value(call, node.type, unk=may_be_unknown)
         if operator.unknown is Unknowns.ITEMS and not (left.clean and right.clean):
             call = self.call(f"eval_{node.op.value}", left.expr(), right.expr())
             return self.assign_value(call, node.type, unk=True)
         known = native if native is not None else self.call(f"op_{node.op.value}", left.expr(), right.expr())
-        value = self._strict(known, [left, right], node.type)
+        by_bounds = operator.unknown is Unknowns.BOUNDS
+        value = self._strict(known, [left, right], node.type, op=node.op if by_bounds else None)
         if node.op in (ir.Op.AT_MOST, ir.Op.AT_LEAST):
             value.clean = left.clean
         return value

@@ -31,7 +31,7 @@ from framework_dsl import ir
 from framework_dsl.engine import runtime
 from framework_dsl.evidence import MISSING, MapValue, RecordValue, escape_pointer
 from framework_dsl.result import Decision, TraceEntry
-from framework_dsl.semantics.operators import OPERATORS, decides_alone
+from framework_dsl.semantics.operators import OPERATORS, decides_alone, partial_count
 from framework_dsl.typesystem import ListOf, MapOf, RecordType, SetOf, Type
 from framework_dsl.values import (
     EvaluationError,
@@ -40,7 +40,6 @@ from framework_dsl.values import (
     kleene_and,
     kleene_not,
     kleene_or,
-    merge_unknown,
 )
 
 __all__ = ["Evaluation", "is_structure"]
@@ -377,9 +376,7 @@ class Evaluation:
             case ir.QuantifierKind.COUNT:
                 values = [self.ev(node.condition, {**env, node.var: item}) for item in items]
                 unknowns = [v for v in values if type(v) is Unknown]
-                if unknowns:
-                    return merge_unknown(*unknowns)
-                return sum(1 for v in values if v is True)
+                return partial_count(sum(1 for v in values if v is True), unknowns)
             case ir.QuantifierKind.ANY:
                 result: Any = False
                 for item in items:

@@ -123,7 +123,11 @@ class Unknowns(enum.Enum):
 
     STRICT = "strict"
     ITEMS = "items"
+    # `apply` decides with unknown operands or items; with none, it gives a known value.
     OWN = "own"
+    # Strict, except that an unknown whole number with bounds (a count with unknown items)
+    # takes part by its bounds: `count >= 2` is true when at least 2 are known to count.
+    BOUNDS = "bounds"
 
 
 class Native(enum.Enum):
@@ -197,6 +201,10 @@ class Operator:
             for operand in values:
                 if type(operand) is Unknown:
                     return merge_unknown(*values)
+        elif self.unknown is Unknowns.BOUNDS:
+            for operand in values:
+                if type(operand) is Unknown:
+                    return _by_bounds(self.op, values[0], values[1])
         elif self.unknown is Unknowns.ITEMS:
             for operand in values:
                 if type(operand) is Unknown:
@@ -439,8 +447,33 @@ def _at_least(value: Any, limit: Symbol) -> Any:
     return value if value.rank <= limit.rank else limit
 
 
-def _count_rated(items: Any, grade: Any) -> int:
-    return sum(1 for v in _items(items) if v == grade)
+def partial_count(count: int, unknowns: Any) -> Any:
+    """`count` items are known to count and each of `unknowns` (Unknown values) may: the count, or its bounds."""
+    if not unknowns:
+        return count
+    merged = merge_unknown(*unknowns)
+    return Unknown(merged.missing, count, count + len(unknowns))
+
+
+def _count_among(items: Any, grades: Any, wanted: Callable[[Any], bool]) -> Any:
+    if type(items) is Unknown or type(grades) is Unknown:
+        return merge_unknown(items, grades)
+    count = 0
+    unknown = []
+    for value in _items(items):
+        if type(value) is Unknown:
+            unknown.append(value)
+        elif wanted(value):
+            count += 1
+    return partial_count(count, unknown)
+
+
+def _count_rated(items: Any, grade: Any) -> Any:
+    return _count_among(items, grade, lambda v: bool(v == grade))
+
+
+def _count_rated_in(items: Any, grades: Any) -> Any:
+    return _count_among(items, grades, lambda v: v in grades)
 
 
 def count_by_rank(items: Any, size: int) -> list[int]:
@@ -457,8 +490,53 @@ def count_by_rank(items: Any, size: int) -> list[int]:
     return counts
 
 
-def _count_rated_in(items: Any, grades: Any) -> int:
-    return sum(1 for v in _items(items) if v in grades)
+def _bounds(value: Any, known: tuple[type, ...]) -> tuple[Any, Any] | None:
+    """(low, high) of a number known exactly (of the `known` types) or by bounds; None for anything else."""
+    if type(value) is Unknown:
+        return (value.low, value.high) if value.low is not None else None
+    if type(value) in known:
+        return value, value
+    return None
+
+
+def _by_bounds(op: Op, left: Any, right: Any) -> Any:
+    """A comparison or sum with an unknown operand: decided from bounds where they settle it, else unknown.
+
+    Sums keep whole numbers whole, so they take bounds only with whole numbers; a
+    comparison may also be with a decimal.
+    """
+    known = (int,) if op in (Op.ADD, Op.SUB) else (int, Decimal)
+    a, b = _bounds(left, known), _bounds(right, known)
+    if a is None or b is None:
+        return merge_unknown(left, right)
+    (a_low, a_high), (b_low, b_high) = a, b
+    merged = merge_unknown(left, right)
+    if op is Op.ADD:
+        high = None if a_high is None or b_high is None else a_high + b_high
+        return Unknown(merged.missing, a_low + b_low, high)
+    if op is Op.SUB:
+        low = None if b_high is None else a_low - b_high
+        high = None if a_high is None else a_high - b_low
+        return merged if low is None else Unknown(merged.missing, low, high)
+    # Does the comparison hold for every pair of values the bounds allow, or for none?
+    if op in (Op.LT, Op.GE):
+        holds_always = a_high is not None and a_high < b_low
+        holds_never = b_high is not None and a_low >= b_high
+    elif op in (Op.LE, Op.GT):
+        holds_always = a_high is not None and a_high <= b_low
+        holds_never = b_high is not None and a_low > b_high
+    else:  # EQ, NE: equal only if both are the same single value; unequal if the ranges do not meet
+        holds_always = False
+        holds_never = (a_high is not None and a_high < b_low) or (b_high is not None and b_high < a_low)
+    if op in (Op.GE, Op.GT):
+        holds_always, holds_never = holds_never, holds_always
+    if op is Op.NE:
+        holds_always, holds_never = holds_never, holds_always
+    if holds_always:
+        return True
+    if holds_never:
+        return False
+    return merged
 
 
 def _and(left: Any, right: Any) -> Any:
@@ -620,7 +698,7 @@ def _average_rule(item: Type) -> Type | Mismatch:
 
 def _define(op: Op) -> Operator:
     """The definition of `op`. A `match` over every member, so mypy proves none is forgotten."""
-    strict, items, own = Unknowns.STRICT, Unknowns.ITEMS, Unknowns.OWN
+    strict, items, own, bounds = Unknowns.STRICT, Unknowns.ITEMS, Unknowns.OWN, Unknowns.BOUNDS
     match op:
         case Op.AND:
             return Operator(op, 2, own, _and, short_circuit=ShortCircuit.WHEN_FALSE, identity=True)
@@ -635,17 +713,17 @@ def _define(op: Op) -> Operator:
         case Op.IS_PRESENT:
             return Operator(op, 1, own, _is_present, Native.IS_KNOWN)
         case Op.EQ:
-            return Operator(op, 2, strict, _eq, Native.EQ)
+            return Operator(op, 2, bounds, _eq, Native.EQ)
         case Op.NE:
-            return Operator(op, 2, strict, _ne, Native.NE)
+            return Operator(op, 2, bounds, _ne, Native.NE)
         case Op.LT:
-            return Operator(op, 2, strict, _lt, Native.LT)
+            return Operator(op, 2, bounds, _lt, Native.LT)
         case Op.LE:
-            return Operator(op, 2, strict, _le, Native.LE)
+            return Operator(op, 2, bounds, _le, Native.LE)
         case Op.GT:
-            return Operator(op, 2, strict, _gt, Native.GT)
+            return Operator(op, 2, bounds, _gt, Native.GT)
         case Op.GE:
-            return Operator(op, 2, strict, _ge, Native.GE)
+            return Operator(op, 2, bounds, _ge, Native.GE)
         case Op.GRADE_LT:
             return Operator(op, 2, strict, _grade_lt, Native.LT, NativeOn.RANKS)
         case Op.GRADE_LE:
@@ -659,9 +737,9 @@ def _define(op: Op) -> Operator:
         case Op.NOT_IN:
             return Operator(op, 2, own, _not_in, Native.NOT_IN, NativeOn.ITEMS)
         case Op.ADD:
-            return Operator(op, 2, strict, _add)
+            return Operator(op, 2, bounds, _add)
         case Op.SUB:
-            return Operator(op, 2, strict, _sub)
+            return Operator(op, 2, bounds, _sub)
         case Op.MUL:
             return Operator(op, 2, strict, _mul)
         case Op.DIV:
@@ -683,9 +761,9 @@ def _define(op: Op) -> Operator:
         case Op.AT_LEAST:
             return Operator(op, 2, strict, _at_least)
         case Op.COUNT_RATED:
-            return Operator(op, 2, items, _count_rated)
+            return Operator(op, 2, own, _count_rated)
         case Op.COUNT_RATED_IN:
-            return Operator(op, 2, items, _count_rated_in)
+            return Operator(op, 2, own, _count_rated_in)
         case Op.COUNT:
             return Operator(op, 1, strict, _count, Native.LEN)
         case Op.IS_EMPTY:
