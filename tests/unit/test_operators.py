@@ -228,3 +228,41 @@ def test_durations_compare_only_in_the_same_unit() -> None:
 def test_date_arithmetic_outside_the_calendar_is_an_evaluation_error() -> None:
     with pytest.raises(EvaluationError, match="years 1 to 9999"):
         OPERATORS[Op.DATE_ADD].apply(datetime.date(9999, 12, 1), Duration(1, "years"))
+
+
+@given(st.integers(0, 6), st.integers(0, 4), st.integers(-2, 10), st.sampled_from(list(PYTHON)))
+def test_a_count_with_unknown_items_decides_exactly_when_every_value_it_may_take_agrees(
+    low: int, width: int, other: int, native: Native
+) -> None:
+    """Comparing a count known between `low` and `low + width`: decided iff every count in the range agrees."""
+    count = Unknown(frozenset({"/x"}), low, low + width)
+    op = next(op for op in (Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE) if OPERATORS[op].native is native)
+    answers = {PYTHON[native](value, other) for value in range(low, low + width + 1)}
+    result = OPERATORS[op].evaluate(count, other)
+    if len(answers) == 1:
+        assert result is next(iter(answers))
+    else:
+        assert type(result) is Unknown and result.missing == {"/x"}
+    flipped = OPERATORS[op].evaluate(other, count)
+    expected = {PYTHON[native](other, value) for value in range(low, low + width + 1)}
+    assert flipped is next(iter(expected)) if len(expected) == 1 else type(flipped) is Unknown
+
+
+@given(st.integers(0, 5), st.integers(1, 3), st.integers(0, 5), st.integers(1, 3))
+def test_sums_and_differences_of_counts_keep_exact_bounds(a: int, wa: int, b: int, wb: int) -> None:
+    """The bounds of `x + y` and `x - y` are exactly the least and greatest values they can take."""
+    x = Unknown(frozenset({"/a"}), a, a + wa)
+    y = Unknown(frozenset({"/b"}), b, b + wb)
+    total = OPERATORS[Op.ADD].evaluate(x, y)
+    assert (total.low, total.high, total.missing) == (a + b, a + wa + b + wb, {"/a", "/b"})
+    difference = OPERATORS[Op.SUB].evaluate(x, y)
+    assert (difference.low, difference.high) == (a - b - wb, a + wa - b)
+    assert OPERATORS[Op.ADD].evaluate(x, 3) == Unknown(frozenset({"/a"}), a + 3, a + wa + 3)
+
+
+def test_counting_over_unknown_items_gives_bounds() -> None:
+    """`count of xs rated g` with one unknown item is the known count to one more."""
+    missing = Unknown(frozenset({"/q/2"}))
+    counted = OPERATORS[Op.COUNT_RATED].evaluate((GRADES[3], GRADES[3], missing, GRADES[1]), GRADES[3])
+    assert counted == Unknown(frozenset({"/q/2"}), 2, 3)
+    assert OPERATORS[Op.COUNT_RATED].evaluate((GRADES[3], GRADES[1]), GRADES[3]) == 1

@@ -525,8 +525,8 @@ def _by_bounds(op: Op, left: Any, right: Any) -> Any:
     elif op in (Op.LE, Op.GT):
         holds_always = a_high is not None and a_high <= b_low
         holds_never = b_high is not None and a_low > b_high
-    else:  # EQ, NE: equal only if both are the same single value; unequal if the ranges do not meet
-        holds_always = False
+    else:  # EQ, NE: equal if both are the same single value; unequal if the ranges do not meet
+        holds_always = a_low == a_high == b_low == b_high
         holds_never = (a_high is not None and a_high < b_low) or (b_high is not None and b_high < a_low)
     if op in (Op.GE, Op.GT):
         holds_always, holds_never = holds_never, holds_always
