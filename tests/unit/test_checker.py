@@ -197,7 +197,38 @@ def test_the_deepest_allowed_chain_evaluates_on_both_paths(write_rules) -> None:
     ]
     rule_set, diagnostics = check_rules(write_rules({"chain.fw": "".join(lines)}))
     assert diagnostics == [] and rule_set is not None
-    reference = rule_set.evaluate({"framework": "demo", "n": 1}, "2021-01-01")
-    compiled = rule_set.prepare().evaluate({"framework": "demo", "n": 1}, "2021-01-01")
+    reference = rule_set.evaluate({"framework": "demo", "n": 1}, "2021-01-01", engine="reference")
+    compiled = rule_set.evaluate({"framework": "demo", "n": 1}, "2021-01-01")
     assert reference.judgements["j0"].outcome == length + 1
     assert reference.to_json() == compiled.to_json()
+
+
+def test_checking_a_judgement_costs_comparisons_in_proportion_to_its_clauses(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Finding repeated conditions is a lookup per clause: 2N clauses cost about twice the comparisons of N.
+
+    Steps, not seconds: this counts equality tests between conditions, which scanning every
+    earlier clause made quadratic (16,000 clauses took 50 s).
+    """
+    from framework_dsl import ir
+    from framework_dsl.ruleset import check_rules
+
+    compared = {"count": 0}
+    original = ir.Binary.__eq__
+
+    def counted(self: ir.Binary, other: object) -> bool:
+        compared["count"] += 1
+        return original(self, other)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(ir.Binary, "__eq__", counted)
+    costs = {}
+    for n in (300, 600, 1200):
+        clauses = "".join(f'  {i} when n = {i} because "n is {i}"\n' for i in range(n))
+        text = HEAD + "evidence:\n  n: integer\njudgement j: integer\n" + clauses + '  otherwise 0 because "other"\n'
+        compared["count"] = 0
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        (folder / "many.fw").write_text(text)
+        rule_set, diagnostics = check_rules(folder)
+        assert rule_set is not None, diagnostics
+        costs[n] = compared["count"]
+    assert costs[1200] <= 2.2 * costs[600] + 10 and costs[600] <= 2.2 * costs[300] + 10, costs

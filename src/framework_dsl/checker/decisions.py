@@ -1,0 +1,169 @@
+"""Judgements, checks and examples -> IR: typed clauses with stable ids and locations, checked expectations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from framework_dsl import ir, nodes
+from framework_dsl.checker.exhaustiveness import check_clause_order
+from framework_dsl.checker.expressions import ExpressionChecker
+from framework_dsl.checker.scope import RESULT_STATUSES, Context, DecisionEntity, Env, FileScope, expr_span, listing
+from framework_dsl.diagnostics import did_you_mean
+from framework_dsl.typesystem import BOOLEAN, ERROR, assignable, element_type
+
+
+class DecisionChecker:
+    """Checks the decisions and examples of a file, with the expressions they are made of."""
+
+    def __init__(self, ctx: Context, expressions: ExpressionChecker) -> None:
+        self.ctx = ctx
+        self.expressions = expressions
+
+    def decision(self, scope: FileScope, entity: DecisionEntity) -> ir.Judgement:
+        decl = entity.decl
+        env = Env(scope, {}, entity.key)
+        for_var = None
+        for_source = None
+        if decl.for_each is not None:
+            for_source = self.expressions.expr(decl.for_each.source, env, None)
+            item_type = element_type(for_source.type)
+            if item_type is None:
+                self.ctx.error(
+                    "types.mismatch",
+                    f"`for each` needs a list, but this is {for_source.type.display()}",
+                    expr_span(decl.for_each.source),
+                )
+                item_type = ERROR
+            for_var = decl.for_each.var.text
+            env.locals[for_var] = item_type
+            env.for_each = decl.for_each.source
+        clauses: list[ir.Clause] = []
+        for index, clause in enumerate(decl.clauses):
+            clauses.append(self._clause(env, entity, clause, index))
+        check_clause_order(self.ctx, entity, decl.clauses, clauses)
+        return ir.Judgement(
+            key=entity.key,
+            name=decl.name.text,
+            kind="check" if isinstance(decl, nodes.CheckDecl) else "judgement",
+            for_each_var=for_var,
+            for_each_source=for_source,
+            type=entity.outcome_type,
+            collect=entity.collect,
+            clauses=tuple(clauses),
+            span=decl.name.span,
+        )
+
+    def _clause(self, env: Env, entity: DecisionEntity, clause: nodes.Clause, index: int) -> ir.Clause:
+        expected = entity.outcome_type
+        outcome = self.expressions.expr(clause.outcome, env, expected, outcome_of=entity)
+        if not assignable(outcome.type, expected):
+            self.ctx.error(
+                "types.mismatch",
+                f"`{entity.decl.name.text}` gives {expected.display()}, but this outcome is {outcome.type.display()}",
+                expr_span(clause.outcome),
+            )
+        condition = None
+        if isinstance(clause, nodes.WhenClause):
+            condition = self.expressions.expr(clause.condition, env, BOOLEAN)
+            self.expressions.expect(condition, BOOLEAN, clause.condition, "a condition")
+        reason: list[str | ir.Expr] = []
+        if clause.reason is not None:
+            for part in clause.reason.parts:
+                if isinstance(part, nodes.Interpolation):
+                    reason.append(self.expressions.expr(part.expr, env, None))
+                else:
+                    reason.append(part)
+        line = clause.span.line
+        return ir.Clause(
+            id=f"{entity.key}#{index + 1}",
+            index=index,
+            outcome=outcome,
+            condition=condition,
+            reason=tuple(reason),
+            citation=clause.citation.value if clause.citation else None,
+            location=f"{clause.span.source.path}:{line}",
+            span=clause.span,
+        )
+
+    def example(self, scope: FileScope, item: nodes.ExampleDecl) -> ir.Example | None:
+        expectations: list[ir.Expectation] = []
+        env = Env(scope, {}, None)
+        for expectation in item.expectations:
+            if isinstance(expectation, nodes.ExpectStatus):
+                status = expectation.status.text
+                if status not in RESULT_STATUSES:
+                    self.ctx.error(
+                        "examples.invalid",
+                        f"`{status}` is not a result status",
+                        expectation.status.span,
+                        did_you_mean(status, RESULT_STATUSES) or listing("statuses are", RESULT_STATUSES),
+                    )
+                expectations.append(ir.Expectation(kind="status", name=status, value=None, span=expectation.span))
+                continue
+            name = expectation.name.text
+            entity = scope.decisions.get(name)
+            if not isinstance(entity, DecisionEntity):
+                decisions = list(scope.decisions)
+                self.ctx.error(
+                    "names.unknown",
+                    f"there is no judgement or check `{name}` to expect",
+                    expectation.name.span,
+                    did_you_mean(name, decisions),
+                )
+                continue
+            if isinstance(expectation, nodes.ExpectUndetermined):
+                expectations.append(ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span))
+                continue
+            value = self.expressions.expr(expectation.value, env, entity.value_type, outcome_of=entity)
+            if not assignable(value.type, entity.value_type):
+                self.ctx.error(
+                    "types.mismatch",
+                    f"`{name}` gives {entity.value_type.display()}, but this expectation is {value.type.display()}",
+                    expr_span(expectation.value),
+                )
+            expectations.append(ir.Expectation(kind="value", name=name, value=value, span=expectation.span))
+        evidence_text = None
+        evidence_path = None
+        display = f"{item.span.source.path}:{item.span.line}"
+        if isinstance(item.given, nodes.JsonLiteral):
+            evidence_text = item.given.text
+        else:
+            base = scope.file.path.parent
+            target = (base / item.given.path.value).resolve()
+            if not is_inside(target, scope.file.root):
+                self.ctx.error(
+                    "modules.outside-root",
+                    f"the example file `{item.given.path.value}` is outside the rules root",
+                    item.given.path.span,
+                    "examples may only read files inside the rules root",
+                )
+            elif not target.is_file():
+                self.ctx.error(
+                    "examples.invalid",
+                    f"there is no example file `{item.given.path.value}`",
+                    item.given.path.span,
+                    f"the path is read relative to the folder of {scope.file.source.path}",
+                )
+            else:
+                evidence_path = str(target)
+                display = item.given.path.value
+        return ir.Example(
+            title=item.title.value,
+            citation=item.citation.value if item.citation else None,
+            evidence_text=evidence_text,
+            evidence_path=evidence_path,
+            evidence_root=str(scope.file.root),
+            evidence_display=display,
+            as_of=item.as_of,
+            expectations=tuple(expectations),
+            location=f"{item.span.source.path}:{item.span.line}",
+            span=item.span,
+        )
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
