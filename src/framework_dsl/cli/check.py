@@ -255,12 +255,12 @@ def _framework_check(
     failed_on = False
     to_file = output not in (None, "-")
     terminal = _is_terminal(sys.stderr)
+    rendered, single = (rendered, False) if many_paths else _peek_single(rendered)
     progress = None
-    if terminal and not quiet and (to_file or not _is_terminal(sys.stdout)):
+    if terminal and not quiet and not single and (to_file or not _is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, total=_counted_in_background(evidence), width=_terminal_width())
     write_problem = progress.write if progress is not None else _write_stderr
     problem_display = ProblemDisplay(write_problem, ProblemLimits() if terminal and not all_problems else EVERY_PROBLEM)
-    rendered, single = (rendered, False) if many_paths else _peek_single(rendered)
     framing = SINGLE_JSON if single and output_format == "json" else FRAMINGS.get(output_format)
     collected: list[Result] = []
     tallies: dict[Tally, int] = {}
