@@ -159,7 +159,7 @@ def test_every_problem_is_shown_without_limits() -> None:
 
 
 def test_problems_are_capped_per_document_and_per_run() -> None:
-    """With limits, a document shows its first few problems and the run its first few documents; the rest are counted."""
+    """With limits, a document shows its first few problems, the run its first few documents; the rest are counted."""
     written: list[str] = []
     display = ProblemDisplay(written.append, ProblemLimits(per_document=2, documents=3))
     display.show(_problems(2, 3))
