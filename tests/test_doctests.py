@@ -10,11 +10,15 @@ import pytest
 
 import framework_dsl
 
-MODULES = sorted(
-    info.name
-    for info in pkgutil.walk_packages(framework_dsl.__path__, prefix="framework_dsl.")
-    if not info.name.endswith("__main__")
-)
+# The package itself (its docstring holds the API's first example), then every module in it.
+MODULES = [
+    "framework_dsl",
+    *sorted(
+        info.name
+        for info in pkgutil.walk_packages(framework_dsl.__path__, prefix="framework_dsl.")
+        if not info.name.endswith("__main__")
+    ),
+]
 
 
 def _has_examples(name: str) -> bool:
