@@ -10,6 +10,7 @@ import pytest
 
 import framework_dsl
 
+# The package itself (its docstring holds the API's first example), then every module in it.
 MODULES = [
     "framework_dsl",
     *sorted(

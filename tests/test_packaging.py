@@ -60,6 +60,22 @@ def test_installed_command_runs_from_another_directory(installed: Path, tmp_path
     assert result["judgements"]["coverage"]["rule"].startswith("rules/clas/clas.fw:")
 
 
+def test_installed_wheel_carries_the_licence(installed: Path, tmp_path: Path) -> None:
+    """The MIT licence the metadata names is installed with the package, word for word the repository's."""
+    code = (
+        "import importlib.metadata as m; d = m.distribution('framework-dsl'); "
+        "print(d.metadata['License-Expression']); print(d.read_text('licenses/LICENSE'), end='')"
+    )
+    done = subprocess.run(
+        [str(installed / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    expression, text = done.stdout.split("\n", 1)
+    assert expression == "MIT"
+    assert text == (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 framework-dsl developers\n")
+
+
 def test_installed_wheel_ships_grammar_and_rules(installed: Path, tmp_path: Path) -> None:
     """The wheel holds the grammar and the rule files inside the package, not beside the checkout."""
     code = "import framework_dsl.resources as r, pathlib; print(r.grammar_path()); print(r.bundled_rules_root())"

@@ -1,15 +1,18 @@
 """The examples stage: run the examples written beside the rules, and measure coverage.
 
 Each `example` gives evidence and expected outcomes. The runner evaluates the
-evidence, compares each expectation with what the engine decided, and records which
-clauses decided something, so `framework-dsl test --coverage` can list every clause
-no example exercised.
+evidence, compares each expectation with what the engine decided (and keeps both,
+whether they agree or not), and records which clauses decided something, so
+`framework-dsl test --coverage` can list every clause no example exercised.
+`report_dict` and `report_junit` write a report out for machines: JSON, and JUnit
+XML for CI servers.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import attrs
 
@@ -18,18 +21,19 @@ from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import parse_json, validate
 from framework_dsl.result import Decision, Result
 from framework_dsl.ruleset import RuleSet
-from framework_dsl.values import EvaluationError, Unknown, display_value
+from framework_dsl.values import EvaluationError, display_value
 
 
 @attrs.frozen(kw_only=True)
-class Failure:
-    """One expectation that did not hold."""
+class Checked:
+    """One expectation of an example, what the engine gave, and whether they agree."""
 
     expectation: str  # "coverage = complete"
     expected: str
     actual: str
     reason: str | None
     location: str
+    passed: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -42,8 +46,13 @@ class ExampleOutcome:
     citation: str | None
     evidence: str
     evidence_text: str | None
-    failures: tuple[Failure, ...]
+    checked: tuple[Checked, ...]  # every expectation, in the order written, and any failure of the run itself
     result: Result | None
+
+    @property
+    def failures(self) -> tuple[Checked, ...]:
+        """The expectations that did not hold."""
+        return tuple(c for c in self.checked if not c.passed)
 
     @property
     def passed(self) -> bool:
@@ -112,7 +121,7 @@ def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None) -> Exam
 
 
 def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> ExampleOutcome:
-    def outcome(failures: list[Failure], result: Result | None) -> ExampleOutcome:
+    def outcome(checked: list[Checked], result: Result | None) -> ExampleOutcome:
         return ExampleOutcome(
             framework=framework.name,
             title=example.title,
@@ -120,7 +129,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
             citation=example.citation,
             evidence=example.evidence_display,
             evidence_text=example.evidence_text,
-            failures=tuple(failures),
+            checked=tuple(checked),
             result=result,
         )
 
@@ -138,12 +147,12 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
     if problems:
         return outcome([_problem_failure(example, problems[0].message)], None)
     result = rule_set.evaluate(data, example.as_of, framework=framework.name, source=example.evidence_display)
-    failures: list[Failure] = []
+    checked: list[Checked] = []
     status_expected = [e for e in example.expectations if e.kind == "status"]
     if not status_expected and result.status != "evaluated":
         detail = "; ".join(f"{p.pointer}: {p.message}" for p in result.problems[:5]) or (result.note or "")
-        failures.append(
-            Failure(
+        checked.append(
+            Checked(
                 expectation="the evidence is evaluated",
                 expected="evaluated",
                 actual=result.status,
@@ -151,11 +160,11 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                 location=example.location,
             )
         )
-        return outcome(failures, result)
+        return outcome(checked, result)
     if result.as_of_from == "clock":
         # Its outcome would change with the day the examples run: not a test of anything.
-        failures.append(
-            Failure(
+        checked.append(
+            Checked(
                 expectation="the example fixes its date",
                 expected="`as of YYYY-MM-DD` in the example, or a date in its evidence",
                 actual=f"today's date ({result.as_of.isoformat() if result.as_of else '-'}), from the clock",
@@ -171,40 +180,48 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
     for expectation in example.expectations:
         location = f"{expectation.span.source.path}:{expectation.span.line}"
         if expectation.kind == "status":
-            if result.status != expectation.name:
-                failures.append(
-                    Failure(
-                        expectation=f"status {expectation.name}",
-                        expected=expectation.name,
-                        actual=result.status,
-                        reason=result.note,
-                        location=location,
-                    )
+            checked.append(
+                Checked(
+                    expectation=f"status {expectation.name}",
+                    expected=expectation.name,
+                    actual=result.status,
+                    reason=result.note,
+                    location=location,
+                    passed=result.status == expectation.name,
                 )
+            )
             continue
         decided = result.judgements.get(expectation.name, result.checks.get(expectation.name))
-        if decided is None:
+        if decided is None:  # the document was not evaluated (a status was expected): nothing was decided
+            checked.append(
+                Checked(
+                    expectation=f"{expectation.name} is decided",
+                    expected="a decision",
+                    actual=f"no decision: the result is {result.status.replace('_', ' ')}",
+                    reason=result.note,
+                    location=location,
+                )
+            )
             continue
         decisions = decided if isinstance(decided, tuple) else (decided,)
         if expectation.kind == "undetermined":
-            if not any(d.status == "undetermined" for d in decisions):
-                failures.append(
-                    Failure(
-                        expectation=f"{expectation.name} is undetermined",
-                        expected="undetermined",
-                        actual=_describe(decided),
-                        reason=_reasons(decisions),
-                        location=location,
-                    )
+            checked.append(
+                Checked(
+                    expectation=f"{expectation.name} is undetermined",
+                    expected="undetermined",
+                    actual=_describe(decided),
+                    reason=_reasons(decisions),
+                    location=location,
+                    passed=any(d.status == "undetermined" for d in decisions),
                 )
+            )
             continue
         assert expectation.value is not None and evaluation is not None
         try:
             wanted = evaluation.ev(expectation.value, {})
         except EvaluationError as error:
-            wanted = Unknown(frozenset())
-            failures.append(
-                Failure(
+            checked.append(
+                Checked(
                     expectation=f"{expectation.name} = ...",
                     expected="a value",
                     actual=error.message,
@@ -213,22 +230,21 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                 )
             )
             continue
-        actual = _actual(decided)
-        if actual != wanted:
-            failures.append(
-                Failure(
-                    expectation=f"{expectation.name} = {_show(wanted)}",
-                    expected=_show(wanted),
-                    actual=_describe(decided),
-                    reason=_reasons(decisions),
-                    location=location,
-                )
+        checked.append(
+            Checked(
+                expectation=f"{expectation.name} = {_show(wanted)}",
+                expected=_show(wanted),
+                actual=_describe(decided),
+                reason=_reasons(decisions),
+                location=location,
+                passed=_actual(decided) == wanted,
             )
-    return outcome(failures, result)
+        )
+    return outcome(checked, result)
 
 
-def _problem_failure(example: ir.Example, message: str) -> Failure:
-    return Failure(
+def _problem_failure(example: ir.Example, message: str) -> Checked:
+    return Checked(
         expectation="the evidence is valid JSON",
         expected="JSON",
         actual=message,
@@ -287,3 +303,120 @@ def _reasons(decisions: tuple[Decision, ...]) -> str | None:
         elif d.reason:
             reasons.append(f"{d.reason} ({d.rule})")
     return "; ".join(reasons) or None
+
+
+# ---------------------------------------------------------------- reports for machines
+
+
+def report_dict(report: ExampleReport) -> dict[str, Any]:
+    """The report as JSON data: one record per example, every expectation with what was
+    expected, what the engine gave and its reason, then clause coverage."""
+    exercised = sum(1 for c in report.coverage if c.covered)
+    return {
+        "passed": len(report.outcomes) - len(report.failed),
+        "failed": len(report.failed),
+        "examples": [
+            {
+                "framework": outcome.framework,
+                "title": outcome.title,
+                "location": outcome.location,
+                "cite": outcome.citation,
+                "evidence": outcome.evidence,
+                "passed": outcome.passed,
+                "expectations": [
+                    {
+                        "expectation": checked.expectation,
+                        "passed": checked.passed,
+                        "expected": checked.expected,
+                        "actual": checked.actual,
+                        "reason": checked.reason,
+                        "location": checked.location,
+                    }
+                    for checked in outcome.checked
+                ],
+            }
+            for outcome in report.outcomes
+        ],
+        "coverage": {
+            "percent": round(report.coverage_percent, 1),
+            "clauses": len(report.coverage),
+            "exercised": exercised,
+            "not_exercised": [
+                {"framework": c.framework, "decision": c.decision, "location": c.location}
+                for c in report.coverage
+                if not c.covered
+            ],
+        },
+    }
+
+
+def report_junit(report: ExampleReport, *, rules_digest: str | None = None) -> str:
+    """The report as JUnit XML, for CI servers: a test suite per framework, a test case
+    per example, a `failure` (expected, actual, reason, where) for each example that failed.
+
+    The layout is the common one CI servers read (`testsuites` > `testsuite` >
+    `testcase`), valid against the JUnit XSD of Jenkins' xUnit plugin, which pytest
+    also writes to. Times are not measured: every case says 0.
+    """
+    root = ElementTree.Element(
+        "testsuites",
+        name="framework-dsl test",
+        tests=str(len(report.outcomes)),
+        failures=str(len(report.failed)),
+        errors="0",
+        time="0",
+    )
+    by_framework: dict[str, list[ExampleOutcome]] = {}
+    for outcome in report.outcomes:
+        by_framework.setdefault(outcome.framework, []).append(outcome)
+    for framework, outcomes in by_framework.items():
+        suite = ElementTree.SubElement(
+            root,
+            "testsuite",
+            name=framework,
+            tests=str(len(outcomes)),
+            failures=str(sum(1 for o in outcomes if not o.passed)),
+            errors="0",
+            skipped="0",
+            time="0",
+            file=outcomes[0].location.rsplit(":", 1)[0],
+        )
+        if rules_digest is not None:
+            properties = ElementTree.SubElement(suite, "properties")
+            ElementTree.SubElement(properties, "property", name="rules_digest", value=rules_digest)
+        for outcome in outcomes:
+            case = ElementTree.SubElement(
+                suite, "testcase", name=_xml_text(outcome.title), classname=framework, time="0"
+            )
+            if outcome.passed:
+                continue
+            first = outcome.failures[0]
+            more = len(outcome.failures) - 1
+            message = f"expected {first.expectation}, got {first.actual}" + (
+                f" (and {more} more expectation{'s' if more != 1 else ''})" if more else ""
+            )
+            failure = ElementTree.SubElement(case, "failure", type="expectation", message=_xml_text(message))
+            failure.text = _xml_text(_failure_text(outcome))
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def _failure_text(outcome: ExampleOutcome) -> str:
+    lines = [f"example at {outcome.location}"]
+    for failure in outcome.failures:
+        lines.append(f"expected {failure.expectation}")
+        lines.append(f"  expected: {failure.expected}")
+        lines.append(f"  actual:   {failure.actual}")
+        if failure.reason:
+            lines.append(f"  reason:   {failure.reason}")
+        lines.append(f"  at:       {failure.location}")
+    lines.append(f"evidence: {outcome.evidence_text or outcome.evidence}")
+    return "\n".join(lines)
+
+
+def _xml_text(text: str) -> str:
+    """`text` with the characters XML 1.0 cannot hold (most control characters) replaced by U+FFFD."""
+    return "".join(
+        c if c in "\t\n\r" or "\x20" <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000" else "\ufffd"
+        for c in text
+    )

@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import attrs
 
-from framework_dsl.diagnostics import Diagnostic
+from framework_dsl.diagnostics import Diagnostic, render_text
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.report import render_problems_text, render_result_text
+from framework_dsl.report import render_result_text
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.typesystem import Symbol
@@ -66,6 +66,39 @@ def iter_sources(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceI
             yield JsonlFile(path, path_text)
         else:
             yield from _file_inputs(path, path_text)
+
+
+def count_documents(paths: tuple[str, ...]) -> int | None:
+    """About how many documents `iter_inputs` gives for `paths`, found quickly: a `.jsonl`
+    file's lines are counted, not read as JSON (so a blank line counts too). None when
+    standard input is among them: its documents are known only once it is read.
+    """
+    total = 0
+    for path_text in paths:
+        if path_text == "-":
+            return None
+        path = Path(path_text)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl") and p.is_file())
+            total += sum(_count_lines(file) if file.suffix == ".jsonl" else 1 for file in files) or 1
+        elif path.suffix == ".jsonl" and path.is_file():
+            total += _count_lines(path)
+        else:
+            total += 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    last = b"\n"
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return 1  # it gives one result: that it cannot be read
+    return lines + (last != b"\n")
 
 
 def _file_input(path: Path, shown: str) -> EvidenceInput:
@@ -146,6 +179,57 @@ def evaluate_input(
     )
 
 
+@attrs.frozen(cache_hash=True)
+class Tally:
+    """How many documents ended each way: what the end-of-run summary counts.
+
+    Each document counts once, under the first that applies: invalid evidence, not in
+    force, a rule that failed on it, something undetermined, else evaluated (every
+    judgement and check decided). `failed_on` counts, besides, the documents with an
+    outcome at or below the `--fail-on` grade.
+    """
+
+    evaluated: int = 0
+    undetermined: int = 0
+    failed: int = 0
+    not_in_force: int = 0
+    invalid: int = 0
+    failed_on: int = 0
+
+    @classmethod
+    def of(cls, result: Result, *, decided: bool, failed_on: bool = False) -> Tally:
+        """The tally of one result; `decided`: it was evaluated and everything in it decided."""
+        if decided and not failed_on:
+            return _EVALUATED  # the common case, shared
+        hit = int(failed_on)
+        if decided:
+            return cls(evaluated=1, failed_on=hit)
+        if result.status == "invalid_evidence":
+            return cls(invalid=1, failed_on=hit)
+        if result.status == "not_in_force":
+            return cls(not_in_force=1, failed_on=hit)
+        if any(decision.status == "error" for _, decision in result.all_decisions()):
+            return cls(failed=1, failed_on=hit)
+        return cls(undetermined=1, failed_on=hit)
+
+    @classmethod
+    def sum(cls, counted: dict[Tally, int]) -> Tally:
+        """The total of tallies counted as {tally: how many times}."""
+        totals = [0] * 6
+        for tally, times in counted.items():
+            for index, value in enumerate(attrs.astuple(tally)):
+                totals[index] += value * times
+        return cls(*totals)
+
+    @property
+    def documents(self) -> int:
+        """Every document counted."""
+        return self.evaluated + self.undetermined + self.failed + self.not_in_force + self.invalid
+
+
+_EVALUATED = Tally(evaluated=1)
+
+
 @attrs.frozen
 class Rendered:
     """Results already written out, of one document or a run of them: what the command
@@ -157,11 +241,14 @@ class Rendered:
     """
 
     data: bytes | None  # the output, UTF-8, documents joined by their format's separator (`Framing`)
-    problems: str  # evidence problems as diagnostics, for standard error
+    # Evidence problems for standard error: for each document with any, each problem as
+    # a diagnostic's text (the command decides how many to show).
+    problems: tuple[tuple[str, ...], ...]
     needs_attention: bool  # some document invalid, not in force, undetermined or failed: exit 1
     failed_on: bool  # some outcome at or below the --fail-on grade
     results: tuple[Result, ...] = ()  # kept for the reports built from all results at once
     count: int = 1  # how many documents
+    tally: Tally = Tally()  # how they ended, for the summary
     # Instead of `data`, for output a worker process holds (`parallel`, direct): writes it
     # into the seekable binary file given, at its position, and moves past it.
     write_into: Callable[[Any], None] | None = attrs.field(default=None, eq=False)
@@ -172,13 +259,17 @@ class Rendered:
         data: bytes | None = None
         if output_format in FRAMINGS:
             data = FRAMINGS[output_format].separator.join(part.data or b"" for part in parts if part.count)
+        counted: dict[Tally, int] = {}
+        for part in parts:
+            counted[part.tally] = counted.get(part.tally, 0) + 1
         return cls(
             data=data,
-            problems="".join(part.problems for part in parts),
+            problems=tuple(document for part in parts for document in part.problems),
             needs_attention=any(part.needs_attention for part in parts),
             failed_on=any(part.failed_on for part in parts),
             results=tuple(result for part in parts for result in part.results),
             count=sum(part.count for part in parts),
+            tally=Tally.sum(counted),
         )
 
 
@@ -210,12 +301,15 @@ def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str
         data = result.to_json_bytes(indent=None, explain=explain)
     elif output_format == "text":
         data = render_result_text(result, explain=explain).encode("utf-8")
+    failed_on = bool(ranks) and fails_on(result, ranks)
+    decided = result.status == "evaluated" and result.all_decided()
     return Rendered(
         data=data,
-        problems=render_problems_text(result) if result.problems else "",
-        needs_attention=result.status != "evaluated" or not result.all_decided(),
-        failed_on=bool(ranks) and fails_on(result, ranks),
+        problems=(tuple(render_text(p) for p in result.problems),) if result.problems else (),
+        needs_attention=not decided,
+        failed_on=failed_on,
         results=(result,) if data is None else (),
+        tally=Tally.of(result, decided=decided, failed_on=failed_on),
     )
 
 

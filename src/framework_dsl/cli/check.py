@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, cast
 
@@ -24,10 +24,12 @@ from framework_dsl.cli.common import (
     evaluate_input,
     iter_inputs,
     iter_sources,
+    version_option,
 )
+from framework_dsl.cli.progress import EVERY_PROBLEM, ProblemDisplay, ProblemLimits, Progress, summary_line
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.inputs import FRAMINGS, SINGLE_JSON, Rendered, render
+from framework_dsl.inputs import FRAMINGS, SINGLE_JSON, Rendered, Tally, count_documents, render
 from framework_dsl.report import (
     render_results_html,
     render_results_markdown,
@@ -81,6 +83,18 @@ def _grade_rank(rule_set: RuleSet, grade: str) -> dict[str, int]:
 )
 @click.option("--fail-on", "fail_on", default=None, help="Exit 3 if any outcome is this grade or worse.")
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress display and no summary line on standard error (problems are still shown).",
+)
+@click.option(
+    "--all-problems",
+    is_flag=True,
+    help=f"Show every evidence problem on a terminal too; otherwise a terminal shows at most "
+    f"{ProblemLimits().per_document} per document, for the first {ProblemLimits().documents} documents with problems.",
+)
+@click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
     default=DEFAULT_LIMITS.max_bytes,
@@ -108,6 +122,7 @@ def _grade_rank(rule_set: RuleSet, grade: str) -> dict[str, int]:
     show_default=True,
     help="Refuse an evidence text longer than this many characters.",
 )
+@version_option("framework-check")
 @click.option("--debug", is_flag=True, hidden=True)
 def framework_check(
     evidence: tuple[str, ...],
@@ -119,6 +134,8 @@ def framework_check(
     explain: bool,
     jobs: int,
     fail_on: str | None,
+    quiet: bool,
+    all_problems: bool,
     max_bytes: int,
     max_depth: int,
     max_items: int,
@@ -126,7 +143,14 @@ def framework_check(
     debug: bool,
 ) -> None:
     """Check EVIDENCE (JSON files, folders of them, .jsonl files, or - for standard input)
-    against the rules of its framework, and report graded outcomes with their reasons."""
+    against the rules of its framework, and report graded outcomes with their reasons.
+
+    A batch (more than one document) ends with a one-line summary on standard error; on
+    a terminal it also shows its progress there while it runs (when the report does not
+    go to the same terminal). Exit status: 0 every document evaluated; 1 some document
+    invalid, undetermined, not in force or failed to evaluate; 2 rule errors, wrong usage
+    or a report that cannot be written; 3 --fail-on matched; 4 an internal error.
+    """
     code = _guard(
         debug,
         lambda: _framework_check(
@@ -140,6 +164,8 @@ def framework_check(
             jobs,
             fail_on,
             Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text),
+            quiet=quiet,
+            all_problems=all_problems,
         ),
     )
     sys.exit(code)
@@ -156,6 +182,9 @@ def _framework_check(
     jobs: int,
     fail_on: str | None,
     limits: Limits,
+    *,
+    quiet: bool = False,
+    all_problems: bool = False,
 ) -> int:
     rule_set, diagnostics = check_rules(*rules)
     if rule_set is None:
@@ -224,34 +253,94 @@ def _framework_check(
         )
     exit_code = EXIT_OK
     failed_on = False
+    to_file = output not in (None, "-")
+    terminal = _is_terminal(sys.stderr)
     rendered, single = (rendered, False) if many_paths else _peek_single(rendered)
+    progress = None
+    if terminal and not quiet and not single and (to_file or not _is_terminal(sys.stdout)):
+        progress = Progress(sys.stderr, total=_counted_in_background(evidence), width=_terminal_width())
+    write_problem = progress.write if progress is not None else _write_stderr
+    problem_display = ProblemDisplay(write_problem, ProblemLimits() if terminal and not all_problems else EVERY_PROBLEM)
     framing = SINGLE_JSON if single and output_format == "json" else FRAMINGS.get(output_format)
     collected: list[Result] = []
-    with atomic_output(output) as out:
-        first = True
-        for item in rendered:  # one document's output, or (from workers) a run of documents'
-            if item.needs_attention:
-                exit_code = EXIT_INPUT
-            if item.problems:
-                click.echo(item.problems, err=True, nl=False)
-            failed_on = failed_on or item.failed_on
-            if framing is not None and item.count:
-                out.write(framing.head if first else framing.separator)
-                if item.write_into is not None:
-                    item.write_into(out)
-                else:
-                    out.write(item.data or b"")
-                first = False
-            collected.extend(item.results)
-        if framing is not None:
-            out.write(framing.empty if first else framing.tail)
-        elif output_format == "markdown":
-            out.write(render_results_markdown(collected).encode("utf-8"))
-        elif output_format == "html":
-            out.write(render_results_html(collected).encode("utf-8"))
+    tallies: dict[Tally, int] = {}
+    try:
+        with atomic_output(output) as out:
+            first = True
+            for item in rendered:  # one document's output, or (from workers) a run of documents'
+                if item.needs_attention:
+                    exit_code = EXIT_INPUT
+                if item.problems:
+                    problem_display.show(item.problems)
+                failed_on = failed_on or item.failed_on
+                tallies[item.tally] = tallies.get(item.tally, 0) + 1
+                if progress is not None:
+                    progress.advance(item.count)
+                if framing is not None and item.count:
+                    out.write(framing.head if first else framing.separator)
+                    if item.write_into is not None:
+                        item.write_into(out)
+                    else:
+                        out.write(item.data or b"")
+                    first = False
+                collected.extend(item.results)
+            if framing is not None:
+                out.write(framing.empty if first else framing.tail)
+            elif output_format == "markdown":
+                out.write(render_results_markdown(collected).encode("utf-8"))
+            elif output_format == "html":
+                out.write(render_results_html(collected).encode("utf-8"))
+    except BaseException:
+        if progress is not None:  # leave the terminal's line clean for the error that follows
+            progress.finish(None)
+        raise
+    report = output if output is not None and to_file else "standard output"
+    closing = [
+        problem_display.left_out_text(report=report, report_lists_problems=output_format != "text"),
+        None if quiet or single else summary_line(Tally.sum(tallies), report=report, fail_on=fail_on),
+    ]
+    lines = "".join(line + "\n" for line in closing if line is not None)
+    if progress is not None:
+        progress.finish(lines.removesuffix("\n") or None)
+    elif lines:
+        _write_stderr(lines)
     if exit_code == EXIT_OK and failed_on:
         return EXIT_FAIL_ON
     return exit_code
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def _write_stderr(text: str) -> None:
+    click.echo(text, err=True, nl=False)
+
+
+def _counted_in_background(evidence: tuple[str, ...]) -> Callable[[], int | None]:
+    """The number of documents, counted by a thread while the first ones are evaluated
+    (None until it is known): the progress line's total."""
+    import threading
+
+    counted: list[int | None] = []
+
+    def count() -> None:
+        try:
+            counted.append(count_documents(evidence))
+        except OSError:
+            counted.append(None)
+
+    threading.Thread(target=count, name="framework-check count", daemon=True).start()
+    return lambda: counted[0] if counted else None
 
 
 def _peek_single(results: Iterator[Rendered]) -> tuple[Iterator[Rendered], bool]:

@@ -22,7 +22,7 @@ from typing import IO
 
 import click
 
-from framework_dsl.diagnostics import Diagnostic, render_all_text
+from framework_dsl.diagnostics import Diagnostic, Severity, render_all_text
 from framework_dsl.inputs import EvidenceInput, evaluate_input, iter_inputs, iter_sources
 
 __all__ = ["EvidenceInput", "evaluate_input", "iter_inputs", "iter_sources"]
@@ -148,6 +148,51 @@ def _terminate_cleanly() -> None:
     """Turn SIGTERM into a normal exit, so an unfinished report's temporary file is removed."""
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no signals here
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def version_option(command_name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`--version`: the engine's version and the digest of the bundled rules, then exit 0.
+
+    The digest is the `rules_digest` a result carries when the bundled rules decided it,
+    so a report can be matched to the installation that wrote it.
+    """
+
+    def show(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if not value or ctx.resilient_parsing:
+            return
+        click.echo(version_text(command_name))
+        ctx.exit(EXIT_OK)
+
+    return click.option(
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=show,
+        help="Show the engine version and the digest of the bundled rules, and exit.",
+    )
+
+
+def version_text(command_name: str) -> str:
+    """What `--version` prints: `NAME VERSION`, then the bundled rules' digest and frameworks."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from framework_dsl import __version__
+    from framework_dsl.ruleset import check_rules
+
+    try:
+        engine = version("framework-dsl")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        engine = __version__
+    rule_set, diagnostics = check_rules()
+    if rule_set is None:
+        errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+        noun = "error" if errors == 1 else "errors"
+        rules = f"bundled rules: they do not check ({errors} {noun}; run `framework-dsl check`)"
+    else:
+        rules = f"bundled rules: {rule_set.digest} ({', '.join(sorted(rule_set.frameworks))})"
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return f"{command_name} {engine} (Python {python})\n{rules}"
 
 
 def _report_rule_errors(diagnostics: list[Diagnostic]) -> None:

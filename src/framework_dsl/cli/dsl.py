@@ -8,16 +8,29 @@ from typing import Any
 import click
 
 from framework_dsl import canonical_json
-from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors, version_option
 from framework_dsl.diagnostics import Diagnostic, render_all_text, render_gnu, sort_diagnostics, to_json
 from framework_dsl.ruleset import check_rules
 
 # ---------------------------------------------------------------- framework-dsl
 
+# Each command's first sentence is its summary in `framework-dsl --help`: short enough
+# to show whole (tests/cli/test_framework_dsl.py keeps it so).
+DIAGNOSTICS_FORMAT_HELP = (
+    "text: for people, with the line and a caret; json: a list of objects (code, message, "
+    "location, hint); gnu: one `file:line:col: severity[code]: message` line each, for editors and CI."
+)
+
 
 @click.group(name="framework-dsl", context_settings={"help_option_names": ["-h", "--help"]})
+@version_option("framework-dsl")
 def framework_dsl() -> None:
-    """Tools for people who write rule files."""
+    """Tools for people who write rule files.
+
+    Shell completion (bash, zsh, fish) comes from click: for bash, add
+    `eval "$(_FRAMEWORK_DSL_COMPLETE=bash_source framework-dsl)"` to ~/.bashrc
+    (see docs/cli.md for the others).
+    """
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> None:
@@ -35,10 +48,21 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> Non
 
 @framework_dsl.command("check")
 @click.argument("rules", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "gnu"]), default="text")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "gnu"]),
+    default="text",
+    show_default=True,
+    help=DIAGNOSTICS_FORMAT_HELP,
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def check_command(rules: tuple[str, ...], output_format: str, debug: bool) -> None:
-    """Parse and type-check RULES (files or folders; default: the bundled rules)."""
+    """Parse and type-check rule files.
+
+    RULES are files or folders (default: the bundled rules). Every problem is reported
+    at once. Exit status: 0 the rules check (warnings alone exit 0); 2 they have errors.
+    """
 
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
@@ -51,18 +75,38 @@ def check_command(rules: tuple[str, ...], output_format: str, debug: bool) -> No
 @framework_dsl.command("test")
 @click.argument("rules", nargs=-1, type=click.Path())
 @click.option("--framework", "frameworks", multiple=True, help="Only this framework's examples (repeatable).")
-@click.option("--coverage", is_flag=True, help="List every clause no example exercised.")
+@click.option("--coverage", is_flag=True, help="List every clause no example exercised (text format).")
 @click.option(
     "--min-coverage", type=click.FloatRange(0, 100), default=None, help="Fail below this clause coverage (percent)."
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="text: for people; json: one record per example with each expectation's expected and actual "
+    "outcome and reason, then clause coverage; junit: JUnit XML for CI servers.",
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def test_command(
-    rules: tuple[str, ...], frameworks: tuple[str, ...], coverage: bool, min_coverage: float | None, debug: bool
+    rules: tuple[str, ...],
+    frameworks: tuple[str, ...],
+    coverage: bool,
+    min_coverage: float | None,
+    output_format: str,
+    debug: bool,
 ) -> None:
-    """Run the examples written beside RULES and report failures and clause coverage."""
+    """Run the examples written beside the rules.
+
+    RULES are files or folders (default: the bundled rules). Each example's evidence is
+    evaluated and every expectation compared; a failure shows expected, actual and the
+    reason. Exit status: 0 every example passed (and coverage is at least
+    --min-coverage); 1 otherwise; 2 the rules do not check.
+    """
 
     def run() -> int:
-        from framework_dsl.examples import run_examples
+        from framework_dsl.examples import report_dict, report_junit, run_examples
 
         rule_set, diagnostics = check_rules(*rules)
         if rule_set is None:
@@ -72,6 +116,15 @@ def test_command(
         if unknown:
             raise click.BadParameter(f"no framework {', '.join(unknown)}", param_hint="--framework")
         report = run_examples(rule_set, list(frameworks) or None)
+        below = min_coverage is not None and report.coverage_percent < min_coverage
+        if output_format != "text":
+            if output_format == "json":
+                click.echo(canonical_json.dumps(report_dict(report), indent=2))
+            else:
+                click.echo(report_junit(report, rules_digest=rule_set.digest), nl=False)
+            if below:
+                click.echo(f"coverage {report.coverage_percent:.1f}% is below the required {min_coverage:g}%", err=True)
+            return 1 if report.failed or below else EXIT_OK
         for outcome in report.outcomes:
             mark = "ok  " if outcome.passed else "FAIL"
             click.echo(f"{mark} {outcome.framework}: {outcome.title}  ({outcome.location})")
@@ -103,7 +156,7 @@ def test_command(
                     click.echo(f"    {clause.location}  {clause.decision}")
         if report.failed:
             return 1
-        if min_coverage is not None and report.coverage_percent < min_coverage:
+        if below:
             click.echo(f"coverage {report.coverage_percent:.1f}% is below the required {min_coverage:g}%", err=True)
             return 1
         return EXIT_OK

@@ -22,6 +22,15 @@ from framework_dsl.ruleset import check_rules
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
 @click.option("--framework", default=None, help="Use this framework whatever the evidence says.")
 @click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: for people; json: the result JSON (docs/interfaces.md) of this one judgement, "
+    "its decision carrying `trace`.",
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def explain_command(
     evidence: str,
@@ -29,10 +38,15 @@ def explain_command(
     rules: tuple[str, ...],
     framework: str | None,
     as_of: datetime.date | None,
+    output_format: str,
     debug: bool,
 ) -> None:
-    """Show every clause of JUDGEMENT tried on EVIDENCE, the value of each condition and
-    sub-expression, and the evidence read; undetermined branches show what was missing."""
+    """Show how one judgement was decided, clause by clause.
+
+    Every clause of JUDGEMENT tried on the EVIDENCE file, the value of each condition and
+    sub-expression, and the evidence read; undetermined branches show what was missing.
+    Exit status: 0 explained; 1 the evidence is invalid or not in force; 2 wrong usage.
+    """
 
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
@@ -47,7 +61,10 @@ def explain_command(
         if result.status != "evaluated":
             for problem in result.problems:
                 click.echo(render_text(problem), err=True)
-            click.echo(render_result_text(result))
+            if output_format == "json":
+                click.echo(result.to_json(indent=2))
+            else:
+                click.echo(render_result_text(result))
             return EXIT_INPUT
         names = [*result.judgements, *result.checks]
         if judgement not in names:
@@ -69,7 +86,10 @@ def explain_command(
             judgements={judgement: result.judgements[judgement]} if judgement in result.judgements else {},
             checks={judgement: result.checks[judgement]} if judgement in result.checks else {},
         )
-        click.echo(render_result_text(only, explain=True), nl=False)
+        if output_format == "json":
+            click.echo(only.to_json(indent=2, explain=True))
+        else:
+            click.echo(render_result_text(only, explain=True), nl=False)
         return EXIT_OK
 
     sys.exit(_guard(debug, run))

@@ -6,6 +6,11 @@ writes nothing, lists the files that would change and exits 1 if there are any; 
 writes nothing and prints a unified diff of each change. A file that does not parse is
 never written: its diagnostics go to standard error and the command exits 2.
 
+`fmt -` reads one rule file from standard input and writes it, laid out, to standard
+output (for editors); with `--check` it writes nothing and only exits 0 or 1, with
+`--diff` it writes the diff. Text that does not parse gives its diagnostics on standard
+error, nothing on standard output, and exit 2.
+
 Exit codes: 0 nothing to do (or everything rewritten); 1 `--check` found files to
 change; 2 a file did not parse, could not be read, or a path does not exist; 4 an
 internal error (the formatter's own output failed its round-trip check).
@@ -80,9 +85,19 @@ def write_atomically(path: Path, text: str) -> None:
 @click.option("--diff", is_flag=True, help="Write nothing; print a unified diff of each change.")
 @click.option("--debug", is_flag=True, hidden=True)
 def fmt_command(rules: tuple[str, ...], check: bool, diff: bool, debug: bool) -> None:
-    """Lay out RULES (files or folders; default: the bundled rules) in the canonical style."""
+    """Lay out rule files in the one canonical style.
+
+    RULES are files or folders (default: the bundled rules), rewritten in place; every
+    comment is kept and the meaning never changes. `-` reads a rule file from standard
+    input and writes it to standard output. Exit status: 0 done; 1 --check found files
+    to change; 2 a file does not parse or cannot be read.
+    """
 
     def run() -> int:
+        if "-" in rules:
+            if len(rules) > 1:
+                raise click.UsageError("`-` (standard input) cannot be combined with files or folders")
+            return _format_stdin(check, diff)
         files, missing = rule_files(rules)
         status = EXIT_OK
         for text in missing:
@@ -141,3 +156,38 @@ def fmt_command(rules: tuple[str, ...], check: bool, diff: bool, debug: bool) ->
         return status
 
     sys.exit(_guard(debug, run))
+
+
+STDIN_NAME = "<stdin>"
+
+
+def _format_stdin(check: bool, diff: bool) -> int:
+    """`fmt -`: standard input laid out onto standard output (or checked, or diffed)."""
+    stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    data = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
+    try:
+        original = data.decode("utf-8")
+    except UnicodeDecodeError:
+        click.echo(f"framework-dsl fmt: {STDIN_NAME}: cannot be read (it is not UTF-8 text)", err=True)
+        return EXIT_RULES
+    try:
+        formatted, diagnostics = format_source(original, STDIN_NAME)
+    except FormatError as error:
+        click.echo(f"framework-dsl fmt: internal error, {error}; nothing was written", err=True)
+        return EXIT_INTERNAL
+    if formatted is None:
+        click.echo(render_all_text(diagnostics), err=True, nl=False)
+        return EXIT_RULES
+    if check:
+        return EXIT_WOULD_CHANGE if formatted != original else EXIT_OK
+    if diff:
+        lines = difflib.unified_diff(
+            original.splitlines(keepends=True),
+            formatted.splitlines(keepends=True),
+            f"{STDIN_NAME} (original)",
+            f"{STDIN_NAME} (formatted)",
+        )
+        click.echo("".join(lines), nl=False)
+        return EXIT_OK
+    click.echo(formatted, nl=False)
+    return EXIT_OK

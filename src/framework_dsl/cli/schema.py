@@ -19,7 +19,11 @@ from framework_dsl.ruleset import check_rules
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
 @click.option("--debug", is_flag=True, hidden=True)
 def schema_command(framework: str, rules: tuple[str, ...], debug: bool) -> None:
-    """Print the JSON Schema (draft 2020-12) of FRAMEWORK's evidence, for producers to validate against."""
+    """Print the JSON Schema of a framework's evidence.
+
+    The schema (draft 2020-12) of FRAMEWORK's evidence documents, for the systems that
+    produce evidence to validate against before sending it.
+    """
 
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
