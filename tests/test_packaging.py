@@ -85,3 +85,21 @@ def test_installed_wheel_ships_grammar_and_rules(installed: Path, tmp_path: Path
     grammar, rules = done.stdout.split()
     assert "site-packages" in grammar and Path(grammar).is_file()
     assert "site-packages" in rules and (Path(rules) / "clas" / "clas.fw").is_file()
+
+
+def test_installed_wheel_writes_html_and_markdown_reports(installed: Path, tmp_path: Path) -> None:
+    """The report templates ship inside the wheel: HTML and Markdown reports work from any directory."""
+    evidence = tmp_path / "evidence.json"
+    evidence.write_text((REPO / "examples" / "cqc" / "typical.json").read_text())
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    for output_format, marker in (("html", '<p class="leading">'), ("markdown", "**Overall: Requires improvement**")):
+        done = subprocess.run(
+            [str(installed / "framework-check"), "evidence.json", "--format", output_format],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert marker in done.stdout

@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import attrs
 
-from framework_dsl.diagnostics import Diagnostic, render_text
+from framework_dsl.diagnostics import Diagnostic
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.report import render_result_text
+from framework_dsl.reports.text import render_problem_text, render_result_text
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.typesystem import Symbol
@@ -246,7 +246,7 @@ class Rendered:
     problems: tuple[tuple[str, ...], ...]
     needs_attention: bool  # some document invalid, not in force, undetermined or failed: exit 1
     failed_on: bool  # some outcome at or below the --fail-on grade
-    results: tuple[Result, ...] = ()  # kept for the reports built from all results at once
+    results: tuple[Result, ...] = ()  # for the HTML and Markdown reports, which the command writes itself
     count: int = 1  # how many documents
     tally: Tally = Tally()  # how they ended, for the summary
     # Instead of `data`, for output a worker process holds (`parallel`, direct): writes it
@@ -283,7 +283,8 @@ class Framing:
     empty: bytes = b""
 
 
-# Formats written document by document (markdown and html are built from all results at once).
+# Formats written document by document. HTML and Markdown open with a summary of the whole
+# batch: `reports.batch.ReportWriter` puts them together, streaming through temporary files.
 FRAMINGS = {
     "json": Framing(head=b"[\n", separator=b",\n", tail=b"\n]\n", empty=b"[]\n"),  # an array
     "jsonl": Framing(head=b"", separator=b"\n", tail=b"\n"),  # one line each
@@ -305,7 +306,7 @@ def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str
     decided = result.status == "evaluated" and result.all_decided()
     return Rendered(
         data=data,
-        problems=(tuple(render_text(p) for p in result.problems),) if result.problems else (),
+        problems=(tuple(render_problem_text(p) for p in result.problems),) if result.problems else (),
         needs_attention=not decided,
         failed_on=failed_on,
         results=(result,) if data is None else (),

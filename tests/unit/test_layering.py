@@ -48,7 +48,7 @@ ORDER = [
     "formatter",
     "json_schema",
     "linter",
-    "report",
+    "reports",
     "inputs",
     "parallel",
     "cli",
@@ -89,6 +89,14 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
     return found
 
 
+def _stages() -> list[tuple[str, Path]]:
+    """(stage, module file): a top-level module is a stage; every module of a sub-package is its package's."""
+    found = [(path.stem, path) for path in sorted(PACKAGE.glob("*.py")) if path.stem not in ("__init__", "__main__")]
+    for package in sorted(p.parent for p in PACKAGE.glob("*/__init__.py")):
+        found.extend((package.name, path) for path in sorted(package.rglob("*.py")))
+    return found
+
+
 def test_no_stage_imports_a_later_stage() -> None:
     """Every module imports only modules earlier in the pipeline order (the CLI may use all)."""
     backwards = []
@@ -124,4 +132,5 @@ def test_no_module_shadows_the_standard_library() -> None:
     import sys
 
     clashes = [p.stem for p in PACKAGE.rglob("*.py") if p.stem in sys.stdlib_module_names]
+    clashes += [p.parent.name for p in PACKAGE.glob("*/__init__.py") if p.parent.name in sys.stdlib_module_names]
     assert clashes == []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import click
 
@@ -30,12 +31,10 @@ from framework_dsl.cli.progress import EVERY_PROBLEM, ProblemDisplay, ProblemLim
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.inputs import FRAMINGS, SINGLE_JSON, Rendered, Tally, count_documents, render
-from framework_dsl.report import (
-    render_results_html,
-    render_results_markdown,
-)
-from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet, check_rules
+
+if TYPE_CHECKING:
+    from framework_dsl.reports.batch import ReportWriter
 
 # ---------------------------------------------------------------- framework-check
 
@@ -262,10 +261,13 @@ def _framework_check(
     write_problem = progress.write if progress is not None else _write_stderr
     problem_display = ProblemDisplay(write_problem, ProblemLimits() if terminal and not all_problems else EVERY_PROBLEM)
     framing = SINGLE_JSON if single and output_format == "json" else FRAMINGS.get(output_format)
-    collected: list[Result] = []
     tallies: dict[Tally, int] = {}
+    # An HTML or Markdown report opens with counts known only at the end: documents go
+    # into temporary files beside the report (or in the system's temporary folder for
+    # standard output) as they come, and the report is put together at the end.
+    spool_dir = None if output in (None, "-") else str(Path(output).parent)
     try:
-        with atomic_output(output) as out:
+        with atomic_output(output) as out, _report_writer(output_format, rule_set, explain, spool_dir) as report:
             first = True
             for item in rendered:  # one document's output, or (from workers) a run of documents'
                 if item.needs_attention:
@@ -283,21 +285,21 @@ def _framework_check(
                     else:
                         out.write(item.data or b"")
                     first = False
-                collected.extend(item.results)
+                if report is not None:
+                    for result in item.results:
+                        report.add(result)
             if framing is not None:
                 out.write(framing.empty if first else framing.tail)
-            elif output_format == "markdown":
-                out.write(render_results_markdown(collected).encode("utf-8"))
-            elif output_format == "html":
-                out.write(render_results_html(collected).encode("utf-8"))
+            elif report is not None:
+                report.finish(out)
     except BaseException:
         if progress is not None:  # leave the terminal's line clean for the error that follows
             progress.finish(None)
         raise
-    report = output if output is not None and to_file else "standard output"
+    report_name = output if output is not None and to_file else "standard output"
     closing = [
-        problem_display.left_out_text(report=report, report_lists_problems=output_format != "text"),
-        None if quiet or single else summary_line(Tally.sum(tallies), report=report, fail_on=fail_on),
+        problem_display.left_out_text(report=report_name, report_lists_problems=output_format != "text"),
+        None if quiet or single else summary_line(Tally.sum(tallies), report=report_name, fail_on=fail_on),
     ]
     lines = "".join(line + "\n" for line in closing if line is not None)
     if progress is not None:
@@ -341,6 +343,21 @@ def _counted_in_background(evidence: tuple[str, ...]) -> Callable[[], int | None
 
     threading.Thread(target=count, name="framework-check count", daemon=True).start()
     return lambda: counted[0] if counted else None
+
+
+@contextlib.contextmanager
+def _report_writer(
+    output_format: str, rule_set: RuleSet | None, explain: bool, spool_dir: str | None
+) -> Iterator[ReportWriter | None]:
+    """The streaming writer of an HTML or Markdown report (None for the other formats)."""
+    from framework_dsl.reports.batch import REPORT_FORMATS, ReportWriter
+    from framework_dsl.reports.guide import guides_for
+
+    if output_format not in REPORT_FORMATS:
+        yield None
+        return
+    with ReportWriter(output_format, guides_for(rule_set), explain=explain, spool_dir=spool_dir) as writer:
+        yield writer
 
 
 def _peek_single(results: Iterator[Rendered]) -> tuple[Iterator[Rendered], bool]:

@@ -11,7 +11,7 @@ import click
 from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.diagnostics import did_you_mean, render_text
-from framework_dsl.report import render_result_text
+from framework_dsl.reports.text import render_result_text
 from framework_dsl.result import Result
 from framework_dsl.ruleset import check_rules
 

@@ -1,17 +1,18 @@
-"""Renderings of results for people: plain text, Markdown and HTML.
+"""Results as plain text: what a policy officer reads on a terminal.
 
-Text is what a policy officer reads on a terminal: one block per evidence document,
-each judgement with its grade label, the reason, the citation and the clause that
-decided it; undetermined outcomes say which evidence is missing. JSON output is not
-here: it is `Result.to_json()`.
+One block per evidence document, each judgement with its grade label, the reason, the
+citation and the clause that decided it; undetermined outcomes say which evidence is
+missing. Every line goes through `printable`, so text from evidence (a subject, a value
+quoted in a reason, a problem's "found") cannot move the cursor, clear the screen or
+retitle the window.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any
+import attrs
 
-from framework_dsl.diagnostics import render_text
+from framework_dsl.diagnostics import Diagnostic, render_text
+from framework_dsl.reports.terminal import printable, printable_lines
 from framework_dsl.result import Decision, Result
 from framework_dsl.values import display_value
 
@@ -102,96 +103,27 @@ def render_result_text(result: Result, *, explain: bool = False) -> str:
             else:
                 lines.append(f"    {name}: {_outcome_text(value)}")
                 lines.extend(_decision_lines(value, "      ", explain))
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def render_problems_text(result: Result) -> str:
-    """The evidence problems of an invalid result, as diagnostics."""
-    return "\n\n".join(render_text(p) for p in result.problems) + "\n"
+    """The evidence problems of an invalid result, as diagnostics (for standard error)."""
+    return "\n\n".join(render_problem_text(p) for p in result.problems) + "\n"
 
 
-def render_results_markdown(results: list[Result]) -> str:
-    """Results as a Markdown report: a section and a table per document."""
-    out: list[str] = []
-    for result in results:
-        out.append(f"## {result.source or 'evidence'}: {result.framework_title or result.framework or ''}")
-        out.append("")
-        out.append(f"- status: **{result.status.replace('_', ' ')}**")
-        out.append(f"- as of: {as_of_text(result)}")
-        if result.note:
-            out.append(f"- {result.note}")
-        for problem in result.problems:
-            out.append(f"- problem at `{problem.pointer or '/'}`: {problem.message}")
-        rows = _rows(result)
-        if rows:
-            out.append("")
-            out.append("| decision | item | outcome | reason | source | rule |")
-            out.append("|---|---|---|---|---|---|")
-            for row in rows:
-                out.append("| " + " | ".join(_md(cell) for cell in row) + " |")
-        out.append("")
-    return "\n".join(out)
+def render_problem_text(problem: Diagnostic) -> str:
+    """One evidence problem as a diagnostic, control characters from the evidence escaped."""
+    return printable_lines(render_text(_printable_problem(problem)))
 
 
-def render_results_html(results: list[Result]) -> str:
-    """Results as a standalone HTML page."""
-    body: list[str] = []
-    for result in results:
-        body.append(
-            f"<section><h2>{html.escape(result.source or 'evidence')}: "
-            f"{html.escape(result.framework_title or result.framework or '')}</h2>"
-        )
-        body.append(
-            f"<p>status: <strong>{html.escape(result.status.replace('_', ' '))}</strong>; as of "
-            f"{html.escape(as_of_text(result))}</p>"
-        )
-        if result.note:
-            body.append(f"<p>{html.escape(result.note)}</p>")
-        if result.problems:
-            body.append("<ul>")
-            for problem in result.problems:
-                body.append(
-                    f"<li><code>{html.escape(problem.pointer or '/')}</code>: {html.escape(problem.message)}</li>"
-                )
-            body.append("</ul>")
-        rows = _rows(result)
-        if rows:
-            body.append(
-                "<table><thead><tr><th>decision</th><th>item</th><th>outcome</th><th>reason</th>"
-                "<th>source</th><th>rule</th></tr></thead><tbody>"
-            )
-            for row in rows:
-                body.append("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>")
-            body.append("</tbody></table>")
-        body.append("</section>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>framework-check report</title>'
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}</style>"
-        "</head><body><h1>framework-check report</h1>\n" + "\n".join(body) + "\n</body></html>\n"
+def _printable_problem(problem: Diagnostic) -> Diagnostic:
+    """The problem with control characters escaped in each part, so none can add a line of its own."""
+    return attrs.evolve(
+        problem,
+        message=printable(problem.message),
+        document=None if problem.document is None else printable(problem.document),
+        pointer=None if problem.pointer is None else printable(problem.pointer),
+        hint=None if problem.hint is None else printable(problem.hint),
+        expected=None if problem.expected is None else printable(problem.expected),
+        found=None if problem.found is None else printable(problem.found),
     )
-
-
-def _rows(result: Result) -> list[list[str]]:
-    rows = []
-    for name, decision in result.all_decisions():
-        reason: Any = decision.reason
-        if decision.status == "undetermined":
-            reason = "evidence missing: " + ", ".join(decision.missing)
-        elif decision.status == "error":
-            reason = decision.error
-        rows.append(
-            [
-                name,
-                decision.item or "",
-                _outcome_text(decision),
-                "; ".join(reason) if isinstance(reason, list) else (reason or ""),
-                "; ".join(c for c in decision.cite if c) if isinstance(decision.cite, list) else (decision.cite or ""),
-                "; ".join(decision.rule) if isinstance(decision.rule, list) else (decision.rule or ""),
-            ]
-        )
-    return rows
-
-
-def _md(cell: str) -> str:
-    return cell.replace("|", "\\|").replace("\n", " ")
