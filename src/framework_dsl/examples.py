@@ -91,8 +91,8 @@ class ExampleReport:
         return 100.0 * sum(1 for c in self.coverage if c.covered) / len(self.coverage)
 
 
-def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None) -> ExampleReport:
-    """Run the examples of the named frameworks (default: all)."""
+def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None, *, engine: str = "compiled") -> ExampleReport:
+    """Run the examples of the named frameworks (default: all) on `engine` ("compiled" or "reference")."""
     names = frameworks or sorted(rule_set.frameworks)
     outcomes: list[ExampleOutcome] = []
     fired: set[str] = set()
@@ -100,7 +100,7 @@ def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None) -> Exam
     for name in names:
         framework = rule_set.frameworks[name]
         for example in framework.examples:
-            outcome = _run(rule_set, framework, example)
+            outcome = _run(rule_set, framework, example, engine)
             outcomes.append(outcome)
             if outcome.result is not None:
                 for _, decision in outcome.result.all_decisions():
@@ -120,7 +120,7 @@ def run_examples(rule_set: RuleSet, frameworks: list[str] | None = None) -> Exam
     return ExampleReport(outcomes=tuple(outcomes), coverage=tuple(coverage))
 
 
-def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> ExampleOutcome:
+def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine: str) -> ExampleOutcome:
     def outcome(checked: list[Checked], result: Result | None) -> ExampleOutcome:
         return ExampleOutcome(
             framework=framework.name,
@@ -146,7 +146,9 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
     data, problems = parse_json(text, example.evidence_display)
     if problems:
         return outcome([_problem_failure(example, problems[0].message)], None)
-    result = rule_set.evaluate(data, example.as_of, framework=framework.name, source=example.evidence_display)
+    result = rule_set.evaluate(
+        data, example.as_of, framework=framework.name, source=example.evidence_display, engine=engine
+    )
     checked: list[Checked] = []
     status_expected = [e for e in example.expectations if e.kind == "status"]
     if not status_expected and result.status != "evaluated":

@@ -45,6 +45,7 @@ ORDER = [
     "evidence_compiler",
     "ruleset",
     "examples",
+    "mutants",
     "formatter",
     "json_schema",
     "linter",

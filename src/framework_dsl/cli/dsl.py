@@ -88,6 +88,15 @@ def check_command(rules: tuple[str, ...], output_format: str, debug: bool) -> No
     help="text: for people; json: one record per example with each expectation's expected and actual "
     "outcome and reason, then clause coverage; junit: JUnit XML for CI servers.",
 )
+@click.option(
+    "--mutants",
+    is_flag=True,
+    help="Mutation testing: change the rules one small step at a time (thresholds, comparisons, clauses, "
+    "outcomes), run the examples on each change, and report the share they catch and every change they miss.",
+)
+@click.option(
+    "--min-score", type=click.FloatRange(0, 100), default=None, help="With --mutants: fail below this mutation score."
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def test_command(
     rules: tuple[str, ...],
@@ -95,6 +104,8 @@ def test_command(
     coverage: bool,
     min_coverage: float | None,
     output_format: str,
+    mutants: bool,
+    min_score: float | None,
     debug: bool,
 ) -> None:
     """Run the examples written beside the rules.
@@ -102,7 +113,8 @@ def test_command(
     RULES are files or folders (default: the bundled rules). Each example's evidence is
     evaluated and every expectation compared; a failure shows expected, actual and the
     reason. Exit status: 0 every example passed (and coverage is at least
-    --min-coverage); 1 otherwise; 2 the rules do not check.
+    --min-coverage, and with --mutants the mutation score at least --min-score);
+    1 otherwise; 2 the rules do not check.
     """
 
     def run() -> int:
@@ -116,6 +128,12 @@ def test_command(
         if unknown:
             raise click.BadParameter(f"no framework {', '.join(unknown)}", param_hint="--framework")
         report = run_examples(rule_set, list(frameworks) or None)
+        if mutants and not report.failed:
+            from framework_dsl.cli.mutate import mutation_run
+
+            return mutation_run(rule_set, list(frameworks) or None, output_format=output_format, min_score=min_score)
+        if mutants:
+            click.echo("mutation testing needs examples that pass on the rules as they are; these fail:", err=True)
         below = min_coverage is not None and report.coverage_percent < min_coverage
         if output_format != "text":
             if output_format == "json":

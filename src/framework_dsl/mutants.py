@@ -1,0 +1,367 @@
+"""Mutation testing of the examples: do they check anything?
+
+`framework-dsl test --mutants` changes the checked rules one small step at a time (a
+mutant), runs the framework's examples against each mutant, and counts a mutant
+*killed* when at least one example fails on it. A mutant that survives is a change to
+the rules that no example notices: a threshold that could be one higher, a clause
+that could be dropped, an outcome that could be another grade. The mutation score is
+killed ÷ all; the survivors, with their locations, say where to add examples.
+
+Mutants are made on the checked program (`ir`), so every mutant is well typed and
+runs on the same engine as the rules themselves. The kinds:
+
+- `comparison`: `<` ↔ `<=`, `>` ↔ `>=`, `=` ↔ `!=`, `in` ↔ `not in` (grades too);
+- `threshold`: a number compared against moves one step (a whole number by 1, a
+  decimal by one unit of its last digit: `0.5` to `0.4` and `0.6`); a grade or
+  member compared against moves to its neighbours on the scale;
+- `logic`: `and` ↔ `or`;
+- `negate`: a clause's condition becomes `not (...)`;
+- `drop`: a clause with a condition is removed;
+- `swap`: two neighbouring clauses with conditions change places;
+- `outcome`: a clause's constant outcome becomes each neighbouring grade or member.
+
+Some mutants are *equivalent*: they change the rules' text but no evidence could
+tell them apart from the original (dropping a clause that a later one repeats, say).
+No example can kill those; the report lists them among the survivors for a person
+to judge.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+
+from framework_dsl import ir
+from framework_dsl.examples import run_examples
+from framework_dsl.ruleset import RuleSet
+from framework_dsl.semantics.operators import Op
+from framework_dsl.source import Span
+from framework_dsl.typesystem import BOOLEAN, Choice, Symbol
+
+__all__ = ["KINDS", "Mutant", "MutantOutcome", "MutationReport", "mutants_of", "run_mutants"]
+
+KINDS = ("comparison", "threshold", "logic", "negate", "drop", "swap", "outcome")
+
+# A comparison and the one its mutant uses instead.
+_COMPARISON_SWAPS = {
+    Op.LT: Op.LE,
+    Op.LE: Op.LT,
+    Op.GT: Op.GE,
+    Op.GE: Op.GT,
+    Op.EQ: Op.NE,
+    Op.NE: Op.EQ,
+    Op.GRADE_LT: Op.GRADE_LE,
+    Op.GRADE_LE: Op.GRADE_LT,
+    Op.GRADE_GT: Op.GRADE_GE,
+    Op.GRADE_GE: Op.GRADE_GT,
+    Op.IN: Op.NOT_IN,
+    Op.NOT_IN: Op.IN,
+}
+_COMPARISONS = frozenset(_COMPARISON_SWAPS) | {Op.AT_MOST, Op.AT_LEAST}
+# How operators read in a mutant's description.
+_SHOWN = {
+    Op.LT: "<",
+    Op.LE: "<=",
+    Op.GT: ">",
+    Op.GE: ">=",
+    Op.EQ: "=",
+    Op.NE: "!=",
+    Op.GRADE_LT: "worse than",
+    Op.GRADE_LE: "at most",
+    Op.GRADE_GT: "better than",
+    Op.GRADE_GE: "at least",
+    Op.IN: "in",
+    Op.NOT_IN: "not in",
+    Op.AND: "and",
+    Op.OR: "or",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Mutant:
+    """One small change to one framework's checked rules."""
+
+    framework: str
+    decision: str  # the judgement, check or definition it changes
+    kind: str  # one of KINDS
+    description: str  # what changed, e.g. "`>=` became `>`"
+    location: str  # path:line:column of what changed
+    rules: ir.Framework = attrs.field(eq=False, repr=False)  # the mutated framework
+
+
+@attrs.frozen(kw_only=True)
+class MutantOutcome:
+    """A mutant and what the examples made of it."""
+
+    mutant: Mutant
+    killed_by: tuple[str, ...]  # titles of the examples that failed on the mutant
+
+    @property
+    def killed(self) -> bool:
+        """At least one example noticed the change."""
+        return bool(self.killed_by)
+
+
+@attrs.frozen(kw_only=True)
+class MutationReport:
+    """Every mutant of the frameworks tested, killed or surviving."""
+
+    outcomes: tuple[MutantOutcome, ...]
+    examples: dict[str, int]  # framework -> how many examples it has
+
+    @property
+    def survivors(self) -> tuple[MutantOutcome, ...]:
+        """Mutants no example noticed."""
+        return tuple(o for o in self.outcomes if not o.killed)
+
+    def score(self, framework: str | None = None) -> float:
+        """Killed mutants as a percentage of all (of one framework, or of all); 100 when there are none."""
+        chosen = [o for o in self.outcomes if framework is None or o.mutant.framework == framework]
+        if not chosen:
+            return 100.0
+        return 100.0 * sum(o.killed for o in chosen) / len(chosen)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON data: per framework its score and counts, then every survivor."""
+        frameworks = sorted({o.mutant.framework for o in self.outcomes} | set(self.examples))
+        return {
+            "frameworks": [
+                {
+                    "framework": name,
+                    "examples": self.examples.get(name, 0),
+                    "mutants": sum(o.mutant.framework == name for o in self.outcomes),
+                    "killed": sum(o.mutant.framework == name and o.killed for o in self.outcomes),
+                    "score": round(self.score(name), 1),
+                }
+                for name in frameworks
+            ],
+            "score": round(self.score(), 1),
+            "survivors": [
+                {
+                    "framework": o.mutant.framework,
+                    "decision": o.mutant.decision,
+                    "kind": o.mutant.kind,
+                    "change": o.mutant.description,
+                    "location": o.mutant.location,
+                }
+                for o in self.survivors
+            ],
+        }
+
+
+def run_mutants(
+    rule_set: RuleSet,
+    frameworks: list[str] | None = None,
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    progress: Callable[[int], None] | None = None,
+) -> MutationReport:
+    """Make every mutant of the named frameworks (default: all with examples) and run their examples on each.
+
+    The examples must pass on the rules as they are (a failing example would "kill"
+    every mutant); `progress`, if given, is called with the number of mutants done.
+    """
+    names = frameworks or sorted(name for name, f in rule_set.frameworks.items() if f.examples)
+    outcomes: list[MutantOutcome] = []
+    done = 0
+    for name in names:
+        for mutant in mutants_of(rule_set.frameworks[name], kinds=kinds):
+            mutated = RuleSet(
+                frameworks={**rule_set.frameworks, name: mutant.rules},
+                digest=f"{rule_set.digest}~mutant",
+                clock=rule_set.clock,
+            )
+            report = run_examples(mutated, [name], engine="reference")
+            outcomes.append(MutantOutcome(mutant=mutant, killed_by=tuple(o.title for o in report.failed)))
+            done += 1
+            if progress is not None:
+                progress(done)
+    return MutationReport(
+        outcomes=tuple(outcomes), examples={name: len(rule_set.frameworks[name].examples) for name in names}
+    )
+
+
+def mutants_of(framework: ir.Framework, *, kinds: tuple[str, ...] = KINDS) -> Iterator[Mutant]:
+    """Every mutant of `framework`, in the order of its definitions, then its judgements and checks."""
+    wanted = frozenset(kinds)
+
+    def mutant(decision: str, kind: str, description: str, span: Span, rules: ir.Framework) -> Mutant:
+        return Mutant(
+            framework=framework.name,
+            decision=decision,
+            kind=kind,
+            description=description,
+            location=span.location,
+            rules=rules,
+        )
+
+    used = _used_definitions(framework)
+    for key, definition in framework.definitions.items():
+        if key not in used:  # a definition of another framework in the same program
+            continue
+        for kind, description, span, value in _expression_mutants(definition.value):
+            if kind in wanted:
+                changed = attrs.evolve(definition, value=value)
+                rules = attrs.evolve(framework, definitions={**framework.definitions, key: changed})
+                yield mutant(definition.name, kind, description, span, rules)
+
+    for group in ("judgements", "checks"):
+        decisions: tuple[ir.Judgement, ...] = getattr(framework, group)
+        for position, judgement in enumerate(decisions):
+            for kind, description, span, clauses in _clause_mutants(judgement.clauses):
+                if kind in wanted:
+                    renumbered = tuple(attrs.evolve(c, index=i) for i, c in enumerate(clauses))
+                    replaced = (
+                        *decisions[:position],
+                        attrs.evolve(judgement, clauses=renumbered),
+                        *decisions[position + 1 :],
+                    )
+                    rules = (
+                        attrs.evolve(framework, judgements=replaced)
+                        if group == "judgements"
+                        else attrs.evolve(framework, checks=replaced)
+                    )
+                    yield mutant(judgement.name, kind, description, span, rules)
+
+
+def _clause_mutants(clauses: tuple[ir.Clause, ...]) -> Iterator[tuple[str, str, Span, tuple[ir.Clause, ...]]]:
+    """(kind, description, where, the clauses changed) for each mutant of one decision's clauses."""
+    conditional = [i for i, c in enumerate(clauses) if c.condition is not None]
+    for i, clause in enumerate(clauses):
+        others = (clauses[:i], clauses[i + 1 :])
+        if clause.condition is not None:
+            for kind, description, span, condition in _expression_mutants(clause.condition):
+                yield kind, description, span, (*others[0], attrs.evolve(clause, condition=condition), *others[1])
+            negated = ir.Unary(op=Op.NOT, operand=clause.condition, type=BOOLEAN, span=clause.condition.span)
+            yield (
+                "negate",
+                f"the condition of clause {i + 1} became `not (...)`",
+                clause.condition.span,
+                (*others[0], attrs.evolve(clause, condition=negated), *others[1]),
+            )
+            if len(clauses) > 1:
+                yield "drop", f"clause {i + 1} was dropped", clause.span, (*others[0], *others[1])
+        if isinstance(clause.outcome, ir.Const):
+            for neighbour in _neighbours(clause.outcome):
+                outcome = attrs.evolve(clause.outcome, value=neighbour.value)
+                yield (
+                    "outcome",
+                    f"the outcome of clause {i + 1} became `{_show(neighbour.value)}`",
+                    clause.outcome.span,
+                    (*others[0], attrs.evolve(clause, outcome=outcome), *others[1]),
+                )
+        elif isinstance(clause.outcome, ir.Binary | ir.Unary):
+            for kind, description, span, outcome_expr in _expression_mutants(clause.outcome):
+                yield kind, description, span, (*others[0], attrs.evolve(clause, outcome=outcome_expr), *others[1])
+    for first, second in itertools.pairwise(conditional):
+        if second == first + 1 and not _exclusive(clauses[first].condition, clauses[second].condition):
+            swapped = (*clauses[:first], clauses[second], clauses[first], *clauses[second + 1 :])
+            yield "swap", f"clauses {first + 1} and {second + 1} changed places", clauses[second].span, swapped
+
+
+def _expression_mutants(expr: ir.Expr) -> Iterator[tuple[str, str, Span, ir.Expr]]:
+    """(kind, description, where, the expression changed) for each mutant inside `expr`."""
+    match expr:
+        case ir.Binary(op=op, left=left, right=right):
+            swap = _COMPARISON_SWAPS.get(op)
+            if swap is not None:
+                yield "comparison", f"`{_SHOWN[op]}` became `{_SHOWN[swap]}`", expr.span, attrs.evolve(expr, op=swap)
+            elif op in (Op.AND, Op.OR):
+                other = Op.OR if op is Op.AND else Op.AND
+                yield "logic", f"`{_SHOWN[op]}` became `{_SHOWN[other]}`", expr.span, attrs.evolve(expr, op=other)
+            if op in _COMPARISONS:
+                for operand in (left, right):
+                    if isinstance(operand, ir.Const):
+                        for moved in _neighbours(operand):
+                            description = f"`{_show(operand.value)}` became `{_show(moved.value)}`"
+                            changed = (
+                                attrs.evolve(expr, left=moved) if operand is left else attrs.evolve(expr, right=moved)
+                            )
+                            yield "threshold", description, operand.span, changed
+            for kind, description, span, inner in _expression_mutants(left):
+                yield kind, description, span, attrs.evolve(expr, left=inner)
+            for kind, description, span, inner in _expression_mutants(right):
+                yield kind, description, span, attrs.evolve(expr, right=inner)
+        case ir.Unary(operand=operand):
+            for kind, description, span, inner in _expression_mutants(operand):
+                yield kind, description, span, attrs.evolve(expr, operand=inner)
+        case ir.Quantifier(source=source, condition=condition):
+            for kind, description, span, inner in _expression_mutants(source):
+                yield kind, description, span, attrs.evolve(expr, source=inner)
+            for kind, description, span, inner in _expression_mutants(condition):
+                yield kind, description, span, attrs.evolve(expr, condition=inner)
+        case ir.Comprehension(condition=condition) if condition is not None:
+            for kind, description, span, inner in _expression_mutants(condition):
+                yield kind, description, span, attrs.evolve(expr, condition=inner)
+        case _:
+            # Constants on their own, references and list literals: a constant is moved
+            # only where it is compared against (a threshold), above.
+            return
+
+
+def _exclusive(one: ir.Expr | None, other: ir.Expr | None) -> bool:
+    """Whether two conditions can never both hold, so that swapping their clauses changes nothing.
+
+    Only the plain case is recognised: the same expression compared equal to two
+    different constants (`b.enforcement = warning_notice`, `b.enforcement = condition`).
+    """
+    return (
+        isinstance(one, ir.Binary)
+        and isinstance(other, ir.Binary)
+        and one.op is Op.EQ
+        and other.op is Op.EQ
+        and isinstance(one.right, ir.Const)
+        and isinstance(other.right, ir.Const)
+        and one.left == other.left
+        and one.right.value != other.right.value
+    )
+
+
+def _used_definitions(framework: ir.Framework) -> set[str]:
+    """The keys of the definitions the framework's decisions use, directly or through other definitions."""
+    used: set[str] = set()
+    pending: list[Any] = [*framework.judgements, *framework.checks]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ir.DefinitionRef):
+            if node.key not in used and node.key in framework.definitions:
+                used.add(node.key)
+                pending.append(framework.definitions[node.key])
+        elif isinstance(node, tuple | list):
+            pending.extend(node)
+        elif attrs.has(type(node)) and not isinstance(node, Span):
+            pending.extend(getattr(node, f.name) for f in attrs.fields(type(node)) if f.name not in ("span", "type"))
+    return used
+
+
+def _neighbours(const: ir.Const) -> Iterator[ir.Const]:
+    """The constants one step either side of `const`.
+
+    Numbers move by one unit of their last digit, symbols to their neighbours on their scale.
+    """
+    value = const.value
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        steps: list[Any] = [value - 1, value + 1]
+    elif isinstance(value, decimal.Decimal) and value.is_finite():
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)
+        unit = decimal.Decimal(1).scaleb(min(exponent, 0))
+        steps = [value - unit, value + unit]
+    elif isinstance(value, Symbol) and isinstance(const.type, Choice):
+        members = next((s.members for s in const.type.sets if value in s.members), ())
+        at = members.index(value) if value in members else -1
+        steps = [members[j] for j in (at - 1, at + 1) if at >= 0 and 0 <= j < len(members)]
+    else:
+        return
+    for step in steps:
+        yield attrs.evolve(const, value=step)
+
+
+def _show(value: Any) -> str:
+    return value.name if isinstance(value, Symbol) else str(value)

@@ -1,0 +1,111 @@
+"""Mutation testing (`framework-dsl test --mutants`): which changes the examples catch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from syrupy.assertion import SnapshotAssertion
+
+from framework_dsl import load_rules
+from framework_dsl.cli.dsl import framework_dsl
+from framework_dsl.examples import run_examples
+from framework_dsl.mutants import mutants_of, run_mutants
+from framework_dsl.ruleset import RuleSet
+
+RULES = """framework marks "Marks" effective from 2020-01-01
+scale grade: good > poor
+evidence:
+  score: integer
+  late: boolean
+judgement result: grade
+  good when score >= 3 and not late because "score {{score}}, on time"
+  otherwise poor because "score {{score}}"
+{examples}"""
+
+EXAMPLE = """
+example "{title}"
+  given {{"framework": "marks", "score": {score}, "late": {late}}}
+  as of 2021-01-01
+  expect result = {grade}
+"""
+
+AT_THRESHOLD = EXAMPLE.format(title="at the threshold", score=3, late="false", grade="good")
+BELOW = EXAMPLE.format(title="one below", score=2, late="false", grade="poor")
+LATE = EXAMPLE.format(title="late", score=5, late="true", grade="poor")
+
+
+def _rules(tmp_path: Path, *examples: str) -> RuleSet:
+    (tmp_path / "marks.fw").write_text(RULES.format(examples="".join(examples)), encoding="utf-8")
+    return load_rules(tmp_path)
+
+
+def _survivors(rules: RuleSet) -> list[str]:
+    return [f"{o.mutant.kind}: {o.mutant.description}" for o in run_mutants(rules).survivors]
+
+
+def test_one_example_leaves_the_boundary_and_the_other_clause_unchecked(tmp_path: Path) -> None:
+    """One example at the threshold: a lower threshold, ignoring lateness, the `otherwise` outcome go unnoticed."""
+    assert _survivors(_rules(tmp_path, AT_THRESHOLD)) == [
+        "logic: `and` became `or`",
+        "threshold: `3` became `2`",
+        "outcome: the outcome of clause 2 became `good`",
+    ]
+
+
+def test_examples_on_both_sides_of_every_condition_kill_every_mutant(tmp_path: Path) -> None:
+    """At the threshold, one below and late: every mutant of this judgement fails an example."""
+    rules = _rules(tmp_path, AT_THRESHOLD, BELOW, LATE)
+    report = run_mutants(rules)
+    assert report.survivors == ()
+    assert report.score() == 100.0
+    assert len(report.outcomes) == len(list(mutants_of(rules.frameworks["marks"])))
+
+
+def test_the_kinds_of_mutant(tmp_path: Path) -> None:
+    """Each kind of change is made where it applies, located at what it changes."""
+    rules = _rules(tmp_path, AT_THRESHOLD)
+    made = [(m.kind, m.description, m.location.rsplit("/", 1)[-1]) for m in mutants_of(rules.frameworks["marks"])]
+    assert made == [
+        ("logic", "`and` became `or`", "marks.fw:7:13"),
+        ("comparison", "`>=` became `>`", "marks.fw:7:13"),
+        ("threshold", "`3` became `2`", "marks.fw:7:22"),
+        ("threshold", "`3` became `4`", "marks.fw:7:22"),
+        ("negate", "the condition of clause 1 became `not (...)`", "marks.fw:7:13"),
+        ("drop", "clause 1 was dropped", "marks.fw:7:3"),
+        ("outcome", "the outcome of clause 1 became `poor`", "marks.fw:7:3"),
+        ("outcome", "the outcome of clause 2 became `good`", "marks.fw:8:13"),
+    ]
+
+
+@pytest.mark.parametrize("framework", ["clas", "saas", "ncpi"])
+def test_both_engines_agree_on_every_mutant(framework: str) -> None:
+    """A mutant killed on the reference engine fails an example on the compiled one too, and a survivor passes there."""
+    bundled = load_rules()
+    report = run_mutants(bundled, [framework])
+    assert report.outcomes
+    for outcome in report.outcomes:
+        mutated = RuleSet(frameworks={**bundled.frameworks, framework: outcome.mutant.rules}, digest="mutant")
+        compiled = run_examples(mutated, [framework], engine="compiled")
+        assert tuple(o.title for o in compiled.failed) == outcome.killed_by, outcome.mutant
+
+
+def test_the_command_reports_scores_and_survivors(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+    """`test --mutants` prints each framework's score and every survivor with its location; --min-score fails below."""
+    _rules(tmp_path, AT_THRESHOLD, LATE)
+    runner = CliRunner()
+    shown = runner.invoke(framework_dsl, ["test", str(tmp_path), "--mutants"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.replace(str(tmp_path), "RULES") == snapshot
+    strict = runner.invoke(framework_dsl, ["test", str(tmp_path), "--mutants", "--min-score", "100"])
+    assert strict.exit_code == 1
+    assert "mutation score" in strict.output
+
+
+def test_failing_examples_stop_mutation_testing(tmp_path: Path) -> None:
+    """A mutant is killed when an example fails, so examples must pass on the rules first."""
+    _rules(tmp_path, EXAMPLE.format(title="wrong", score=3, late="false", grade="poor"))
+    shown = CliRunner().invoke(framework_dsl, ["test", str(tmp_path), "--mutants"])
+    assert shown.exit_code == 1
+    assert "needs examples that pass" in shown.output
