@@ -51,6 +51,7 @@ ORDER = [
     "linter",
     "reports",
     "inputs",
+    "regrade",
     "parallel",
     "cli",
 ]
