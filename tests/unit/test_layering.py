@@ -46,6 +46,7 @@ ORDER = [
     "ruleset",
     "examples",
     "mutants",
+    "whatif",
     "formatter",
     "json_schema",
     "linter",
