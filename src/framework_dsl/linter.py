@@ -32,6 +32,7 @@ import attrs
 
 from framework_dsl import ir, nodes
 from framework_dsl.checker import check_program
+from framework_dsl.citations import REGISTRY_FILE, RegistryError, Source, cited_parts, load_registry
 from framework_dsl.diagnostics import Diagnostic, Label, Severity, has_errors, sort_diagnostics
 from framework_dsl.loader import LoadedFile, LoadedRules, load_files
 from framework_dsl.resources import bundled_rules_root
@@ -47,6 +48,7 @@ LINTS: dict[str, str] = {
     "lint.unused-import": "an imported name or module the file never uses",
     "lint.missing-reason": "a clause without a `because` reason",
     "lint.missing-citation": "a clause without a `cite` citation",
+    "lint.unknown-citation": "a citation of a paragraph (or regulation) that its registered source does not have",
     "lint.untested-clause": "a clause that no example exercises",
     "lint.no-examples": "a framework with no examples at all",
     "lint.unproducible-grade": "a grade or member of a judgement's type that no clause can give",
@@ -61,6 +63,7 @@ SEVERITIES: dict[str, Severity] = {
     "lint.unused-import": Severity.WARNING,
     "lint.missing-reason": Severity.WARNING,
     "lint.missing-citation": Severity.WARNING,
+    "lint.unknown-citation": Severity.WARNING,
     "lint.untested-clause": Severity.WARNING,
     "lint.no-examples": Severity.WARNING,
     "lint.unproducible-grade": Severity.INFO,
@@ -497,6 +500,7 @@ class _Linter:
                 self.reachability(decision)
                 if decision.kind == "judgement":
                     self.unproducible(decision)
+        self.citations()
         self.unused_definitions()
         self.unused_imports()
         self.unread_evidence()
@@ -533,6 +537,30 @@ class _Linter:
                     f"this clause of the {what} `{decision.name}` cites no source",
                     clause.span,
                     'add `cite "..."` naming the published rule, with its paragraph or principle',
+                )
+
+    def citations(self) -> None:
+        """Citations of a registered source name parts it has (the registry: `sources.toml` in a rules root)."""
+        sources: list[Source] = []
+        for root in sorted({file.root for file in self.loaded.files}):
+            try:
+                sources.extend(load_registry(root))
+            except RegistryError as error:
+                self.add("lint.unknown-citation", f"the citation registry cannot be read: {error}", None)
+        if not sources:
+            return
+        for framework in self.frameworks:
+            for cited in cited_parts(framework, tuple(sources)):
+                if cited.known:
+                    continue
+                source = cited.source
+                self.add(
+                    "lint.unknown-citation",
+                    f"`{cited.text}` cites {source.part} {cited.part} of {source.title}, "
+                    f"which has no such {source.part}",
+                    _citation_span(cited.clause, cited.text),
+                    f"it has {source.part}s {_ranges(source.parts)}; correct the citation, or the registry "
+                    f"({REGISTRY_FILE} in the rules root)",
                 )
 
     def reachability(self, decision: ir.Judgement) -> None:
@@ -756,6 +784,20 @@ class _Linter:
                 "add an example whose evidence makes this clause decide; "
                 "`framework-dsl test --coverage` lists every such clause",
             )
+
+
+def _citation_span(clause: ir.Clause, text: str) -> Span:
+    """The words of the citation in the rule file, or the clause where they cannot be found."""
+    source = clause.span.source
+    at = source.text.find(text, clause.span.start, clause.span.end)
+    return Span(source, at, at + len(text)) if at >= 0 else clause.span
+
+
+def _ranges(parts: tuple[str, ...]) -> str:
+    """`1-21`, or the names in order: `4, 5, ..., 20A, 22` shortened where they run in sequence."""
+    if all(p.isdigit() for p in parts) and [int(p) for p in parts] == list(range(int(parts[0]), int(parts[-1]) + 1)):
+        return f"{parts[0]}-{parts[-1]}"
+    return ", ".join(parts)
 
 
 def _used_names(tree: nodes.RuleFile) -> set[str]:

@@ -47,6 +47,7 @@ ORDER = [
     "examples",
     "mutants",
     "whatif",
+    "citations",
     "formatter",
     "json_schema",
     "linter",

@@ -123,6 +123,65 @@ def test_missing_reason_and_citation(write_rules) -> None:  # type: ignore[no-un
     assert ("lint.missing-citation", _line_of(text, "otherwise inadequate")) in lines
 
 
+REGISTRY = """
+[[source]]
+key = "guide"
+title = "The Test Guide (2020)"
+cited_as = "Guide (2020)"
+part = "paragraph"
+parts = "1-12"
+"""
+
+
+def test_unknown_citation(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A citation of a paragraph the registered source lacks is reported at its words; ranges and lists are read."""
+    text = CLEAN.replace('cite "Rule 1"', 'cite "Guide (2020) paragraphs 2-4 and 12"', 1).replace(
+        'cite "Rule 2"', 'cite "Guide (2020) paragraph 13; Rule 2"', 1
+    )
+    root = write_rules({"t.fw": text, "shared/scales.fw": SCALES, "sources.toml": REGISTRY})
+    rule_set, diagnostics = lint_rules(root)
+    assert rule_set is not None
+    found = [d for d in diagnostics if d.code == "lint.unknown-citation"]
+    assert [d.message for d in found] == [
+        "`Guide (2020) paragraph 13` cites paragraph 13 of The Test Guide (2020), which has no such paragraph"
+    ]
+    span = found[0].span
+    assert span is not None and span.text == "Guide (2020) paragraph 13"
+    assert span.line == _line_of(text, "good when colour = red")
+    assert found[0].hint is not None and "paragraphs 1-12" in found[0].hint
+
+
+def test_the_citations_report(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """`framework-dsl citations`: each paragraph with the clauses citing it and the examples reaching them."""
+    text = CLEAN.replace('cite "Rule 1"', 'cite "Guide (2020) paragraphs 2-3"', 1).replace(
+        'cite "Rule 2"', 'cite "Guide (2020) paragraph 13"', 1
+    )
+    root = write_rules({"t.fw": text, "shared/scales.fw": SCALES, "sources.toml": REGISTRY})
+    shown = CliRunner().invoke(framework_dsl, ["citations", str(root)])
+    assert shown.exit_code == 1, shown.output
+    lines = shown.output.replace(str(root), "ROOT").splitlines()
+    assert lines[0] == "The Test Guide (2020) [guide]: 2 of 12 paragraphs cited"
+    assert lines[1:4] == [
+        "  paragraph 2: 1 clauses, 1 examples",
+        "    rules/t.fw:17  t.grade",
+        '    exercised by "High"',
+    ]
+    assert "  not cited: 1, 4, 5, 6, 7, 8, 9, 10, 11, 12" in lines
+    assert any("names paragraph 13, which the source does not have" in line for line in lines)
+    data = json.loads(CliRunner().invoke(framework_dsl, ["citations", str(root), "--format", "json"]).output)
+    assert data[0]["parts"][1]["examples"] == [
+        {"title": "High", "location": data[0]["parts"][1]["examples"][0]["location"]}
+    ]
+
+
+def test_a_registry_that_cannot_be_read_is_reported(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A broken sources.toml is one located-by-file lint, not a crash."""
+    root = write_rules({"t.fw": CLEAN, "shared/scales.fw": SCALES, "sources.toml": "[[source]]\nkey = 1\n"})
+    _, diagnostics = lint_rules(root)
+    (found,) = [d for d in diagnostics if d.code == "lint.unknown-citation"]
+    assert "sources.toml: source 1: `key` must be a non-empty text" in found.message
+
+
 def test_unused_definition(write_rules) -> None:  # type: ignore[no-untyped-def]
     """A definition nothing uses is reported at its name; one used only by another definition is not."""
     text = CLEAN.replace(
