@@ -306,19 +306,41 @@ def _expression_mutants(expr: ir.Expr) -> Iterator[tuple[str, str, Span, ir.Expr
 def _exclusive(one: ir.Expr | None, other: ir.Expr | None) -> bool:
     """Whether two conditions can never both hold, so that swapping their clauses changes nothing.
 
-    Only the plain case is recognised: the same expression compared equal to two
-    different constants (`b.enforcement = warning_notice`, `b.enforcement = condition`).
+    Only plain cases are recognised, between a conjunct of each: the same expression
+    compared equal to two different constants (`b.enforcement = warning_notice`,
+    `b.enforcement = condition`), or tested `is present` in one and `is missing` in the other.
     """
-    return (
-        isinstance(one, ir.Binary)
-        and isinstance(other, ir.Binary)
-        and one.op is Op.EQ
-        and other.op is Op.EQ
-        and isinstance(one.right, ir.Const)
-        and isinstance(other.right, ir.Const)
-        and one.left == other.left
-        and one.right.value != other.right.value
-    )
+    if one is None or other is None:
+        return False
+    for mine in _conjuncts(one):
+        for theirs in _conjuncts(other):
+            if (
+                isinstance(mine, ir.Binary)
+                and isinstance(theirs, ir.Binary)
+                and mine.op is Op.EQ
+                and theirs.op is Op.EQ
+                and isinstance(mine.right, ir.Const)
+                and isinstance(theirs.right, ir.Const)
+                and mine.left == theirs.left
+                and mine.right.value != theirs.right.value
+            ):
+                return True
+            if (
+                isinstance(mine, ir.Unary)
+                and isinstance(theirs, ir.Unary)
+                and {mine.op, theirs.op} == {Op.IS_PRESENT, Op.IS_MISSING}
+                and mine.operand == theirs.operand
+            ):
+                return True
+    return False
+
+
+def _conjuncts(condition: ir.Expr) -> Iterator[ir.Expr]:
+    if isinstance(condition, ir.Binary) and condition.op is Op.AND:
+        yield from _conjuncts(condition.left)
+        yield from _conjuncts(condition.right)
+    else:
+        yield condition
 
 
 def _used_definitions(framework: ir.Framework) -> set[str]:
