@@ -16,7 +16,7 @@ from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import check_rules
 
 
-@framework_dsl.command("citations")
+@framework_dsl.command("citations", short_help="Each cited paragraph: its rules and examples.")
 @click.argument("rules", nargs=-1, type=click.Path())
 @click.option(
     "--format",

@@ -20,7 +20,7 @@ from framework_dsl.whatif import WhatIf, WhatIfError, what_if
 SHOWN_PER_TARGET = 5
 
 
-@framework_dsl.command("whatif")
+@framework_dsl.command("whatif", short_help="The smallest changes that move an outcome.")
 @click.argument("evidence", type=click.Path(dir_okay=False))
 @click.argument("judgement")
 @click.option("--item", type=click.IntRange(0), default=None, help="The item of a for-each judgement (from 0).")
