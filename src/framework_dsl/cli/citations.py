@@ -16,7 +16,7 @@ from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import check_rules
 
 
-@framework_dsl.command("citations", short_help="Each cited paragraph: its rules and examples.")
+@framework_dsl.command("citations")
 @click.argument("rules", nargs=-1, type=click.Path())
 @click.option(
     "--format",
@@ -28,9 +28,10 @@ from framework_dsl.ruleset import check_rules
 )
 @click.option("--debug", is_flag=True, hidden=True)
 def citations_command(rules: tuple[str, ...], output_format: str, debug: bool) -> None:
-    """List, for each paragraph of each registered source, the rules that cite it and the examples that test them.
+    """List each cited paragraph with its rules and examples.
 
-    RULES are files or folders (default: the bundled rules); the registry is `sources.toml`
+    For each paragraph of each registered source: the rules that cite it and the examples
+    that exercise them. RULES are files or folders (default: the bundled rules); the registry is `sources.toml`
     in a rules root (docs/lints.md, `lint.unknown-citation`). Exit status: 0 every
     citation names a part its source has; 1 some does not; 2 the rules do not check or
     the registry cannot be read.

@@ -20,7 +20,7 @@ from framework_dsl.whatif import WhatIf, WhatIfError, what_if
 SHOWN_PER_TARGET = 5
 
 
-@framework_dsl.command("whatif", short_help="The smallest changes that move an outcome.")
+@framework_dsl.command("whatif")
 @click.argument("evidence", type=click.Path(dir_okay=False))
 @click.argument("judgement")
 @click.option("--item", type=click.IntRange(0), default=None, help="The item of a for-each judgement (from 0).")
@@ -52,9 +52,9 @@ def whatif_command(
     output_format: str,
     debug: bool,
 ) -> None:
-    """What would change an outcome: the smallest changes to EVIDENCE that move JUDGEMENT.
+    """Find the smallest changes that would move an outcome.
 
-    Tries every grade and member a field can take, booleans, removing optional fields and
+    The smallest changes to EVIDENCE that move JUDGEMENT up or down its scale. Tries every grade and member a field can take, booleans, removing optional fields and
     list items, adding absent ones, and numbers at the thresholds the rules compare
     against: single changes first, pairs where none will do. Each answer is a JSON Patch
     of the evidence, with the outcome and reason the rules then give. Exit status: 0 a
