@@ -54,7 +54,8 @@ def whatif_command(
 ) -> None:
     """Find the smallest changes that would move an outcome.
 
-    The smallest changes to EVIDENCE that move JUDGEMENT up or down its scale. Tries every grade and member a field can take, booleans, removing optional fields and
+    The smallest changes to EVIDENCE that move JUDGEMENT up or down its scale. Tries
+    every grade and member a field can take, booleans, removing optional fields and
     list items, adding absent ones, and numbers at the thresholds the rules compare
     against: single changes first, pairs where none will do. Each answer is a JSON Patch
     of the evidence, with the outcome and reason the rules then give. Exit status: 0 a
