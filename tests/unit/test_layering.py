@@ -51,6 +51,13 @@ ORDER = [
     "reports",
     "inputs",
     "parallel",
+    "service",
+    "service.config",
+    "service.openapi",
+    "service.state",
+    "service.decision_log",
+    "service.app",
+    "service.server",
     "cli",
 ]
 PACKAGE = Path(framework_dsl.__file__).parent

@@ -171,4 +171,4 @@ def main_dsl() -> None:
 
 # The subcommands register themselves on the group when imported; they import the
 # group from this module, which is complete by this line.
-from framework_dsl.cli import explain, fmt, lint, schema  # noqa: E402, F401
+from framework_dsl.cli import explain, fmt, lint, schema, serve  # noqa: E402, F401
