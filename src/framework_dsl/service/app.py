@@ -22,6 +22,7 @@ unforeseen is a 500 with a one-line JSON error, its traceback in the service's l
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import re
@@ -35,6 +36,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from framework_dsl import canonical_json
 from framework_dsl.diagnostics import Diagnostic, did_you_mean, to_json
@@ -69,6 +71,20 @@ class TooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.size = size
+
+
+class ReadingStreamingResponse(StreamingResponse):
+    """A streamed response whose body is produced while the request body is still being read.
+
+    Starlette's own listens for the client's disconnect by reading the request's
+    messages, which would take the batch's lines from under the reader; here the
+    reader itself sees a disconnect (`ClientDisconnect`) and ends the stream.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the head, then each piece the body iterator gives, then the end."""
+        with contextlib.suppress(OSError):  # the client went away; nothing left to tell it
+            await self.stream_response(send)
 
 
 class Service:
@@ -251,7 +267,7 @@ class Service:
             return self.error_response(served, refused)
         name = request.query_params.get("source") or "<request>"
         lines = self._batch_lines(request, served, name, as_of, framework, explain)
-        return StreamingResponse(lines, media_type=JSON_LINES_TYPES[0], headers={DIGEST_HEADER: served.digest})
+        return ReadingStreamingResponse(lines, media_type=JSON_LINES_TYPES[0], headers={DIGEST_HEADER: served.digest})
 
     async def _batch_lines(
         self,
@@ -323,8 +339,9 @@ class Service:
                     start = 0
                     while (end := chunk.find(b"\n", start)) >= 0:
                         piece = chunk[start:end]
-                        if oversize or len(pending) + len(piece) > limits.max_bytes:
-                            take(complete, oversize + len(pending) + len(piece))
+                        # A line's size counts its newline, as `framework-check` counts a .jsonl line's.
+                        if oversize or len(pending) + len(piece) + 1 > limits.max_bytes:
+                            take(complete, oversize + len(pending) + len(piece) + 1)
                             oversize = 0
                         else:
                             pending += piece
