@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,13 +35,16 @@ class ServiceProcess:
         self.port = free_port()
         self.admin_port = free_port() if admin else None
         self.log = log
+        self._stopped: tuple[int, str] | None = None
         command = [sys.executable, "-c", START, "serve", "--port", str(self.port), *options]
         if self.admin_port is not None:
             command += ["--admin-port", str(self.admin_port)]
         if log is not None:
             command += ["--decision-log", str(log)]
         env = {**os.environ, "FRAMEWORK_DSL_NO_CACHE": "1"}
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # Standard error goes to a file, so a test can read what the service said while it runs.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._stderr, env=env)
         self.url = f"http://127.0.0.1:{self.port}"
         self.client = httpx.Client(base_url=self.url, timeout=60)
         self._wait_ready()
@@ -49,7 +53,7 @@ class ServiceProcess:
         # Polled until it answers: starting means checking and compiling the rules.
         for _ in range(600):
             if self.process.poll() is not None:
-                raise RuntimeError(f"the service stopped: {self.process.communicate()[1].decode()}")
+                raise RuntimeError(f"the service stopped: {self.stderr_text()}")
             try:
                 if self.client.get("/readyz").status_code == 200:
                     return
@@ -67,17 +71,34 @@ class ServiceProcess:
         """Send `sig` to the service process."""
         self.process.send_signal(sig)
 
+    def stderr_text(self) -> str:
+        """What the service has written on standard error so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def wait_for_stderr(self, text: str) -> None:
+        """Wait until the service has said `text` on standard error."""
+        for _ in range(600):
+            if text in self.stderr_text():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the service never said {text!r}: {self.stderr_text()}")
+
     def stop(self) -> tuple[int, str]:
-        """SIGTERM, then wait: (exit status, standard error)."""
+        """SIGTERM, then wait: (exit status, standard error). Stopping again gives the same."""
+        if self._stopped is not None:
+            return self._stopped
         self.client.close()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            _, err = self.process.communicate(timeout=60)
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
-        return self.process.returncode, err.decode("utf-8", "replace")
+            self.process.wait()
+        self._stopped = (self.process.returncode, self.stderr_text())
+        self._stderr.close()
+        return self._stopped
 
 
 @pytest.fixture(scope="module")
