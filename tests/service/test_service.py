@@ -160,7 +160,6 @@ def test_a_deep_body_answers_as_framework_check_does(service: ServiceProcess, tm
 @pytest.mark.parametrize(
     ("params", "status", "error"),
     [
-        ({"framework": "cqx"}, 404, "unknown-framework"),
         ({"as_of": "yesterday"}, 400, "bad-parameter"),
         ({"as_of": "2019-02-30"}, 400, "bad-parameter"),
         ({"explain": "perhaps"}, 400, "bad-parameter"),

@@ -7,7 +7,7 @@ Status codes say what `framework-check`'s exit codes say:
 | 200 | evaluated (whatever the grades), or not in force on that date | the result |
 | 400 | the body is not JSON (empty, not UTF-8, bad syntax, nested too deeply to read) | the result |
 | 400 | a query parameter is malformed (`as_of`, `explain`) | an error |
-| 404 | `?framework=` or a schema path names no framework (the CLI's `--framework`: wrong usage) | an error |
+| 404 | a schema path names no framework (the CLI's `--framework` naming none: wrong usage) | an error |
 | 408 | the body did not arrive within `--timeout` | an error |
 | 413 | the body is above `--max-bytes` (refused before it is read) | the result (`evidence.too-large`) |
 | 415 | not `application/json` (JSON Lines for the batch) | an error |
@@ -139,10 +139,9 @@ class Service:
                 f"explain is true or false, not {explain_text!r}",
                 [_problem("explain", "explain is a boolean", "true or false", explain_text, "request.bad-parameter")],
             )
-        framework = query.get("framework")
-        if framework is not None and framework not in served.rule_set.frameworks:
-            raise _unknown_framework(served, framework)
-        return as_of, explain_text in ("true", "1"), framework
+        # No `framework` parameter: the evidence names its framework (its schema requires
+        # it), so a valid document is never refused for a parameter that contradicts it.
+        return as_of, explain_text in ("true", "1"), None
 
     @staticmethod
     def _media_type(request: Request) -> str:

@@ -41,7 +41,10 @@ _DECISION: dict[str, Any] = {
         "item": {"type": "string", "description": "the JSON pointer of a for-each item"},
         "status": {"enum": ["decided", "undetermined", "error"]},
         "outcome": {"description": "a grade, member, boolean, number, text, date or list of them; null unless decided"},
-        "label": {"type": ["string", "null"]},
+        "label": {
+            "description": "the outcome's label (a list of labels for a list outcome)",
+            "anyOf": [{"type": ["string", "null"]}, {"type": "array", "items": {"type": ["string", "null"]}}],
+        },
         "reason": {"type": ["string", "null"]},
         "cite": {"type": ["string", "null"]},
         "rule": {"type": "string"},
@@ -197,13 +200,6 @@ def openapi_document(rule_set: RuleSet, limits: Limits, *, version: str) -> dict
         "description": "Add each decision's trace: every clause tried and the values its condition read",
         "schema": {"type": "boolean"},
     }
-    framework = {
-        "name": "framework",
-        "in": "query",
-        "required": False,
-        "description": 'Use this framework whatever the evidence\'s "framework" field says (404 if unknown)',
-        "schema": {"type": "string", "enum": names},
-    }
     source = {
         "name": "source",
         "in": "query",
@@ -229,7 +225,7 @@ def openapi_document(rule_set: RuleSet, limits: Limits, *, version: str) -> dict
                 "post": {
                     "operationId": "evaluate",
                     "summary": "Evaluate one evidence document",
-                    "parameters": [as_of, explain, framework, source],
+                    "parameters": [as_of, explain, source],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": evidence_body}},
@@ -251,7 +247,6 @@ def openapi_document(rule_set: RuleSet, limits: Limits, *, version: str) -> dict
                                 }
                             },
                         },
-                        "404": _error_response("The `framework` parameter names no framework of the rules"),
                         "408": _error_response("The body did not arrive within the service's --timeout"),
                         "413": _result_response("The body is larger than the service's --max-bytes"),
                         "415": _error_response("The body is not application/json"),
@@ -264,10 +259,20 @@ def openapi_document(rule_set: RuleSet, limits: Limits, *, version: str) -> dict
                 "post": {
                     "operationId": "evaluateBatch",
                     "summary": "Evaluate JSON Lines: one evidence document per line, one result per line, streamed",
-                    "parameters": [as_of, explain, framework, source],
+                    "parameters": [as_of, explain, source],
                     "requestBody": {
                         "required": True,
-                        "content": {media: {"schema": {"type": "string"}} for media in JSON_LINES_TYPES},
+                        # JSON Lines: the array's items, one a line (the array itself is not sent).
+                        "content": {
+                            media: {
+                                "schema": {
+                                    "type": "array",
+                                    "description": "evidence documents, each written on one line",
+                                    "items": evidence_body,
+                                }
+                            }
+                            for media in JSON_LINES_TYPES
+                        },
                     },
                     "responses": {
                         "200": {
@@ -276,7 +281,6 @@ def openapi_document(rule_set: RuleSet, limits: Limits, *, version: str) -> dict
                             "content": {JSON_LINES_TYPES[0]: {"schema": {"type": "string"}}},
                         },
                         "400": _error_response("A query parameter is malformed"),
-                        "404": _error_response("The `framework` parameter names no framework of the rules"),
                         "413": _error_response("The body is larger than the service's --max-batch-bytes"),
                         "415": _error_response("The body is not JSON Lines"),
                     },
