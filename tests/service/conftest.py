@@ -31,8 +31,8 @@ def free_port() -> int:
 class ServiceProcess:
     """`framework-dsl serve` in a child process, and an HTTP client for it."""
 
-    def __init__(self, *options: str, admin: bool = False, log: Path | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, *options: str, admin: bool = False, log: Path | None = None, port: int | None = None) -> None:
+        self.port = free_port() if port is None else port
         self.admin_port = free_port() if admin else None
         self.log = log
         self._stopped: tuple[int, str] | None = None
@@ -112,11 +112,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess
 
 @pytest.fixture
 def start_service() -> Iterator[Callable[..., ServiceProcess]]:
-    """Start services of one's own (`start_service(*options, admin=, log=)`); each is stopped at the end."""
+    """Start services of one's own (`start_service(*options, admin=, log=, port=)`); each is stopped at the end."""
     started: list[ServiceProcess] = []
 
-    def start(*options: str, admin: bool = False, log: Path | None = None) -> ServiceProcess:
-        running = ServiceProcess(*options, admin=admin, log=log)
+    def start(*options: str, admin: bool = False, log: Path | None = None, port: int | None = None) -> ServiceProcess:
+        running = ServiceProcess(*options, admin=admin, log=log, port=port)
         started.append(running)
         return running
 

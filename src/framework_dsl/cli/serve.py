@@ -71,6 +71,11 @@ from framework_dsl.evidence import DEFAULT_LIMITS, Limits
     show_default=True,
     help="Refuse an evidence text longer than this many characters (422).",
 )
+@click.option(
+    "--reuse-port",
+    is_flag=True,
+    help="Listen with SO_REUSEPORT, so several `serve` processes share the port (one per core).",
+)
 @click.option("--access-log", is_flag=True, help="Log every request on standard error.")
 def serve_command(
     rules: tuple[str, ...],
@@ -84,6 +89,7 @@ def serve_command(
     max_depth: int,
     max_items: int,
     max_text: int,
+    reuse_port: bool,
     access_log: bool,
 ) -> None:
     """Serve the rules over HTTP: a decision service for other programs.
@@ -109,4 +115,6 @@ def serve_command(
         timeout=timeout,
         decision_log=decision_log,
     )
-    sys.exit(run_service(config, host=host, port=port, admin_port=admin_port, access_log=access_log))
+    sys.exit(
+        run_service(config, host=host, port=port, admin_port=admin_port, access_log=access_log, reuse_port=reuse_port)
+    )

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 
@@ -40,6 +41,18 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _reusable_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port) that other processes may open too (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
 def _reload_and_report(service: Service) -> None:
     outcome = service.holder.reload()
     if outcome.accepted:
@@ -59,8 +72,14 @@ def run_service(
     port: int = 8181,
     admin_port: int | None = None,
     access_log: bool = False,
+    reuse_port: bool = False,
 ) -> int:
-    """Serve until SIGTERM or SIGINT; the exit status (2: the rules do not check)."""
+    """Serve until SIGTERM or SIGINT; the exit status (2: the rules do not check).
+
+    With `reuse_port`, the listening socket is opened with SO_REUSEPORT, so several
+    service processes can listen on the same port and the kernel spreads connections
+    between them: the way to use more than one core.
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
     holder, diagnostics = RulesHolder.load(config.rules, config.limits)
     if holder is None:
@@ -118,7 +137,11 @@ def run_service(
         logger.info(
             "serving rules %s (%s)", holder.current.digest, ", ".join(sorted(holder.current.rule_set.frameworks))
         )
-        await asyncio.gather(*(server.serve() for server in servers))
+        main_sockets = None
+        if reuse_port:
+            main_sockets = [_reusable_socket(host, port)]
+            logger.info("listening on %s port %d with SO_REUSEPORT", host, port)
+        await asyncio.gather(servers[0].serve(sockets=main_sockets), *(server.serve() for server in servers[1:]))
 
     try:
         asyncio.run(main())

@@ -1,0 +1,74 @@
+"""Starting and stopping: a request in flight finishes on SIGTERM; several processes can share a port."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from tests.service.conftest import ServiceProcess
+
+REPO = Path(__file__).resolve().parent.parent.parent
+LINE = json.dumps(json.loads((REPO / "examples" / "cqc" / "typical.json").read_bytes())).encode() + b"\n"
+
+
+def test_sigterm_lets_a_batch_in_flight_finish_with_every_line_logged(
+    tmp_path: Path, start_service: Callable[..., ServiceProcess]
+) -> None:
+    """A batch still being sent when SIGTERM arrives is answered whole, and each of its lines has its receipt."""
+    log = tmp_path / "decisions.jsonl"
+    running = start_service(log=log)
+    sent = threading.Event()
+    documents = 20
+
+    def body() -> Iterator[bytes]:
+        for number in range(documents):
+            yield LINE
+            if number == 4:
+                sent.set()  # the service is stopped while the rest is still to come
+                time.sleep(0.5)
+
+    answer: list[httpx.Response] = []
+
+    def post() -> None:
+        answer.append(
+            running.client.post(
+                "/v1/evaluate/batch",
+                content=body(),
+                params={"as_of": "2024-06-01"},
+                headers={"content-type": "application/x-ndjson"},
+            )
+        )
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    assert sent.wait(60)
+    running.signal(signal.SIGTERM)
+    poster.join(120)
+    status, _ = running.stop()
+    assert status == 0
+    (response,) = answer
+    assert response.status_code == 200
+    results = [json.loads(line) for line in response.content.splitlines()]
+    assert [r["status"] for r in results] == ["evaluated"] * documents
+    data = log.read_bytes()
+    assert data.endswith(b"\n")
+    assert len([json.loads(line) for line in data.splitlines()]) == documents
+
+
+def test_processes_started_with_reuse_port_share_one_port(start_service: Callable[..., ServiceProcess]) -> None:
+    """With --reuse-port a second process listens on the first one's port, and the port answers while either runs."""
+    first = start_service("--reuse-port")
+    second = start_service("--reuse-port", port=first.port)
+    second.wait_for_stderr("with SO_REUSEPORT")  # its readiness was answered by either process: wait for its own
+    assert second.process.poll() is None
+    first.stop()
+    with httpx.Client(base_url=first.url, timeout=60) as client:
+        assert client.get("/readyz").status_code == 200
