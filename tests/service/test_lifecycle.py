@@ -72,3 +72,23 @@ def test_processes_started_with_reuse_port_share_one_port(start_service: Callabl
     first.stop()
     with httpx.Client(base_url=first.url, timeout=60) as client:
         assert client.get("/readyz").status_code == 200
+
+
+def test_a_body_slower_than_the_timeout_is_408_and_the_service_goes_on(
+    start_service: Callable[..., ServiceProcess],
+) -> None:
+    """A client that stops sending its body is answered 408 after --timeout, and the next request is served."""
+    running = start_service("--timeout", "0.5")
+
+    def trickle() -> Iterator[bytes]:
+        yield LINE[:10]
+        time.sleep(3)  # far past the half second the service allows
+        yield LINE[10:]
+
+    slow = running.client.post("/v1/evaluate", content=trickle(), headers={"content-type": "application/json"})
+    assert slow.status_code == 408
+    assert slow.json()["error"] == "request-timeout"
+    quick = running.client.post(
+        "/v1/evaluate", content=LINE, params={"as_of": "2024-06-01"}, headers={"content-type": "application/json"}
+    )
+    assert quick.status_code == 200
