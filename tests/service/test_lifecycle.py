@@ -92,3 +92,28 @@ def test_a_body_slower_than_the_timeout_is_408_and_the_service_goes_on(
         "/v1/evaluate", content=LINE, params={"as_of": "2024-06-01"}, headers={"content-type": "application/json"}
     )
     assert quick.status_code == 200
+
+
+def test_sighup_reopens_a_rotated_decision_log(tmp_path: Path, start_service: Callable[..., ServiceProcess]) -> None:
+    """After the log is renamed away and SIGHUP sent, receipts go to a new file of the same name; none is lost."""
+    log = tmp_path / "decisions.jsonl"
+    running = start_service(log=log)
+
+    def evaluate() -> None:
+        response = running.client.post(
+            "/v1/evaluate", content=LINE, params={"as_of": "2024-06-01"}, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 200
+
+    evaluate()
+    rotated = tmp_path / "decisions.jsonl.1"
+    log.rename(rotated)
+    evaluate()  # still the old file, under its new name
+    running.signal(signal.SIGHUP)
+    running.wait_for_stderr("reloaded the rules")
+    evaluate()
+    evaluate()
+    status, _ = running.stop()
+    assert status == 0
+    assert len(rotated.read_bytes().splitlines()) == 2
+    assert len(log.read_bytes().splitlines()) == 2

@@ -9,7 +9,8 @@ gives the same result.
 A line is written with one `write` to a file opened for appending, under a lock, and
 before the response is sent: a line is in the log whole or not at all, and a client
 never holds an answer whose receipt is missing. Stopping the service (SIGTERM) lets
-requests in flight finish, so their lines are written too.
+requests in flight finish, so their lines are written too. SIGHUP, besides reloading
+the rules, reopens the file, so a log rotated away (renamed) is followed by a new one.
 """
 
 from __future__ import annotations
@@ -93,6 +94,15 @@ class DecisionLog:
             while view:  # a regular file takes it in one write; a short write is finished, not lost
                 written = os.write(self._fd, view)
                 view = view[written:]
+
+    def reopen(self) -> None:
+        """Close the file and open `path` again (after logrotate moved it); no line is split or lost."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        with self._lock:
+            old, self._fd = self._fd, fd
+        if old is not None:
+            os.fsync(old)
+            os.close(old)
 
     def close(self) -> None:
         """Flush to disk and close; later writes fail."""

@@ -1,7 +1,8 @@
 """Running the service: uvicorn on the main port (and the admin port), signals, shutdown.
 
 - The rules are checked and compiled once, before the first request (`RuleSet.prepare`).
-- SIGHUP reloads them (as `POST /admin/reload` on the admin port does): the new rules
+- SIGHUP reopens the decision log (for log rotation) and reloads the rules (as
+  `POST /admin/reload` on the admin port does): the new rules
   are checked and compiled first, then swapped in whole; rules that fail to check are
   refused, their diagnostics logged, and the old ones keep serving.
 - SIGTERM or SIGINT stops gracefully: no new connections, requests in flight finish
@@ -54,6 +55,11 @@ def _reusable_socket(host: str, port: int) -> socket.socket:
 
 
 def _reload_and_report(service: Service) -> None:
+    if service.log is not None:
+        try:
+            service.log.reopen()
+        except OSError as error:  # the old file stays in use
+            logger.error("SIGHUP: cannot reopen the decision log %s: %s", service.log.path, error)
     outcome = service.holder.reload()
     if outcome.accepted:
         logger.info("SIGHUP: reloaded the rules: %s (was %s)", outcome.digest, outcome.previous)

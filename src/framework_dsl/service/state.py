@@ -46,8 +46,12 @@ class ServedRules:
 
     @classmethod
     def build(cls, rule_set: RuleSet, limits: Limits) -> ServedRules:
-        """Compile every framework of `rule_set` (`prepare`) and render what the service serves."""
-        rule_set.prepare()
+        """Compile every framework of `rule_set` (`prepare`) and render what the service serves.
+
+        The tracing variants are compiled too (about as long again), so an `?explain=true`
+        request pays for no compiling either.
+        """
+        rule_set.prepare(explain=True)
         names = sorted(rule_set.frameworks)
         schemas = {
             name: canonical_json.dumps_bytes(evidence_schema(rule_set.frameworks[name], limits), indent=2) + b"\n"
