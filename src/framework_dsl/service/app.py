@@ -6,7 +6,7 @@ Status codes say what `framework-check`'s exit codes say:
 |---|---|---|
 | 200 | evaluated (whatever the grades), or not in force on that date | the result |
 | 400 | the body is not JSON (empty, not UTF-8, bad syntax, nested too deeply to read) | the result |
-| 400 | a query parameter is malformed (`as_of`, `explain`) | an error |
+| 400 | a query parameter is malformed (`as_of`, `explain`, `source` too long) | an error |
 | 404 | a schema path names no framework (the CLI's `--framework` naming none: wrong usage) | an error |
 | 408 | the body did not arrive within `--timeout` | an error |
 | 413 | the body is above `--max-bytes` (refused before it is read) | the result (`evidence.too-large`) |
@@ -45,7 +45,7 @@ from framework_dsl.json_schema import DATE_PATTERN
 from framework_dsl.result import Result
 from framework_dsl.service.config import ServiceConfig
 from framework_dsl.service.decision_log import DecisionLog
-from framework_dsl.service.openapi import DIGEST_HEADER, JSON_LINES_TYPES
+from framework_dsl.service.openapi import DIGEST_HEADER, JSON_LINES_TYPES, MAX_SOURCE
 from framework_dsl.service.state import RulesHolder, ServedRules
 
 logger = logging.getLogger("framework_dsl.service")
@@ -138,6 +138,22 @@ class Service:
                 "bad-parameter",
                 f"explain is true or false, not {explain_text!r}",
                 [_problem("explain", "explain is a boolean", "true or false", explain_text, "request.bad-parameter")],
+            )
+        source = query.get("source")
+        if source is not None and len(source) > MAX_SOURCE:
+            raise Refused(
+                400,
+                "bad-parameter",
+                f"source is {len(source)} characters long, above the limit of {MAX_SOURCE}",
+                [
+                    _problem(
+                        "source",
+                        "source is too long",
+                        f"at most {MAX_SOURCE} characters",
+                        str(len(source)),
+                        "request.bad-parameter",
+                    )
+                ],
             )
         # No `framework` parameter: the evidence names its framework (its schema requires
         # it), so a valid document is never refused for a parameter that contradicts it.

@@ -21,6 +21,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # JSON Lines media types the batch endpoint accepts (the first is the one it answers with).
 JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 DIGEST_HEADER = "X-Rules-Digest"
+MAX_SOURCE = 1000  # characters of the `source` query parameter
 
 _PROBLEM: dict[str, Any] = {
     "type": "object",
@@ -205,7 +206,7 @@ def openapi_document(rule_set: RuleSet, limits: Limits, *, version: str) -> dict
         "in": "query",
         "required": False,
         "description": "Where the evidence came from, copied into the result's `source` (default: null)",
-        "schema": {"type": "string", "maxLength": 1000},
+        "schema": {"type": "string", "maxLength": MAX_SOURCE},
     }
     digest_header = {"$ref": "#/components/headers/RulesDigest"}
     plain_get = {"200": {"description": "OK", "headers": {DIGEST_HEADER: digest_header}}}
