@@ -115,7 +115,7 @@ class Service:
 
     # -- parameters
 
-    def _parameters(self, request: Request, served: ServedRules) -> tuple[datetime.date | None, bool, str | None]:
+    def _parameters(self, request: Request) -> tuple[datetime.date | None, bool]:
         query = request.query_params
         as_of = None
         as_of_text = query.get("as_of")
@@ -157,7 +157,7 @@ class Service:
             )
         # No `framework` parameter: the evidence names its framework (its schema requires
         # it), so a valid document is never refused for a parameter that contradicts it.
-        return as_of, explain_text in ("true", "1"), None
+        return as_of, explain_text in ("true", "1")
 
     @staticmethod
     def _media_type(request: Request) -> str:
@@ -192,7 +192,7 @@ class Service:
                     f"the body must be application/json, not {media or 'untyped'}",
                     [_problem("", "the body is not JSON", _JSON, media or "no Content-Type", "request.media-type")],
                 )
-            as_of, explain, framework = self._parameters(request, served)
+            as_of, explain = self._parameters(request)
             source = request.query_params.get("source")
             limits = self.config.limits
             try:
@@ -203,21 +203,17 @@ class Service:
                     408, "request-timeout", f"the body did not arrive within {self.config.timeout:g} seconds"
                 ) from None
             except TooLarge as large:
-                result = _too_large(served, source, framework, as_of, large.size, limits.max_bytes)
+                result = _too_large(served, source, as_of, large.size, limits.max_bytes)
                 return self.json_response(served, 413, result.to_json_bytes(indent=2) + b"\n")
 
             def run() -> tuple[int, bytes]:
                 data, problems = parse_json(body, source or "<evidence>", limits)
                 if problems:
                     # As the CLI reads it, so the bytes are the CLI's.
-                    result = served.rule_set.evaluate_json(
-                        body, as_of, framework=framework, source=source, explain=explain, limits=limits
-                    )
+                    result = served.rule_set.evaluate_json(body, as_of, source=source, explain=explain, limits=limits)
                     status = 400
                 else:
-                    result = served.rule_set.evaluate(
-                        data, as_of, framework=framework, source=source, explain=explain, limits=limits
-                    )
+                    result = served.rule_set.evaluate(data, as_of, source=source, explain=explain, limits=limits)
                     status = 422 if result.status == "invalid_evidence" else 200
                 if self.log is not None:
                     self.log.record(result, body)
@@ -261,7 +257,7 @@ class Service:
                         )
                     ],
                 )
-            as_of, explain, framework = self._parameters(request, served)
+            as_of, explain = self._parameters(request)
             declared = request.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.config.max_batch_bytes:
                 raise Refused(
@@ -281,7 +277,7 @@ class Service:
         except Refused as refused:
             return self.error_response(served, refused)
         name = request.query_params.get("source") or "<request>"
-        lines = self._batch_lines(request, served, name, as_of, framework, explain)
+        lines = self._batch_lines(request, served, name, as_of, explain)
         return ReadingStreamingResponse(lines, media_type=JSON_LINES_TYPES[0], headers={DIGEST_HEADER: served.digest})
 
     async def _batch_lines(
@@ -290,7 +286,6 @@ class Service:
         served: ServedRules,
         name: str,
         as_of: datetime.date | None,
-        framework: str | None,
         explain: bool,
     ) -> AsyncIterator[bytes]:
         limits = self.config.limits
@@ -305,12 +300,10 @@ class Service:
             for line_number, line in lines:
                 source = f"{name}:{line_number}"
                 if isinstance(line, int):
-                    result = _too_large(served, source, framework, as_of, line, limits.max_bytes)
+                    result = _too_large(served, source, as_of, line, limits.max_bytes)
                     evidence = b""
                 else:
-                    result = served.rule_set.evaluate_json(
-                        line, as_of, framework=framework, source=source, explain=explain, limits=limits
-                    )
+                    result = served.rule_set.evaluate_json(line, as_of, source=source, explain=explain, limits=limits)
                     evidence = line
                 if self.log is not None:
                     self.log.record(result, evidence)
@@ -460,7 +453,6 @@ def _unknown_framework(served: ServedRules, name: str) -> Refused:
 def _too_large(
     served: ServedRules,
     source: str | None,
-    framework: str | None,
     as_of: datetime.date | None,
     size: int,
     limit: int,
@@ -473,10 +465,9 @@ def _too_large(
         pointer="",
         hint="raise the limit with --max-bytes if the document is genuine",
     )
-    chosen = served.rule_set.frameworks.get(framework) if framework else None
     return Result(
-        framework=chosen.name if chosen else None,
-        framework_title=chosen.title if chosen else None,
+        framework=None,
+        framework_title=None,
         rules_digest=served.digest,
         source=source,
         subject=None,
