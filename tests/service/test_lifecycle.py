@@ -26,14 +26,15 @@ def test_sigterm_lets_a_batch_in_flight_finish_with_every_line_logged(
     log = tmp_path / "decisions.jsonl"
     running = start_service(log=log)
     sent = threading.Event()
+    terminated = threading.Event()
     documents = 20
 
     def body() -> Iterator[bytes]:
         for number in range(documents):
             yield LINE
             if number == 4:
-                sent.set()  # the service is stopped while the rest is still to come
-                time.sleep(0.5)
+                sent.set()
+                terminated.wait(60)  # the rest is sent only once the service has been told to stop
 
     answer: list[httpx.Response] = []
 
@@ -50,7 +51,12 @@ def test_sigterm_lets_a_batch_in_flight_finish_with_every_line_logged(
     poster = threading.Thread(target=post)
     poster.start()
     assert sent.wait(60)
+    for _ in range(600):  # until the service has begun on the batch: its first receipt is written
+        if log.exists() and log.stat().st_size:
+            break
+        time.sleep(0.05)
     running.signal(signal.SIGTERM)
+    terminated.set()
     poster.join(120)
     status, _ = running.stop()
     assert status == 0
