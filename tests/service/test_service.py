@@ -228,7 +228,10 @@ def test_unknown_paths_and_methods_are_json_errors(service: ServiceProcess) -> N
     assert wrong.json()["error"] == "method-not-allowed"
 
 
-def test_a_batch_streams_the_lines_framework_check_writes(service: ServiceProcess, tmp_path: Path) -> None:
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_batch_streams_the_lines_framework_check_writes(
+    service: ServiceProcess, tmp_path: Path, explain: bool
+) -> None:
     """POST /v1/evaluate/batch gives, line for line, `framework-check --format jsonl` on the same .jsonl file."""
     lines = [json.dumps(json.loads(p.read_bytes())).encode() for p in EXAMPLE_FILES[:12]]
     lines.insert(3, b"")  # blank lines are skipped, as the CLI skips them
@@ -236,11 +239,12 @@ def test_a_batch_streams_the_lines_framework_check_writes(service: ServiceProces
     lines.insert(7, b'{"framework": "cqc", "subject": {"x": "' + b"y" * (2 * 1024 * 1024) + b'"}}')  # over --max-bytes
     path = tmp_path / "batch.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    expected = framework_check(str(path), "--format", "jsonl", "--as-of", AS_OF, "--max-bytes", str(1024 * 1024))
+    options = ["--format", "jsonl", "--as-of", AS_OF, "--max-bytes", str(1024 * 1024)]
+    expected = framework_check(str(path), *options, *(["--explain"] if explain else []))
     response = service.client.post(
         "/v1/evaluate/batch",
         content=_chunks(path.read_bytes(), 4096),  # lines split across chunks
-        params={"source": str(path), "as_of": AS_OF},
+        params={"source": str(path), "as_of": AS_OF, "explain": str(explain).lower()},
         headers={"content-type": "application/x-ndjson"},
     )
     assert response.status_code == 200
