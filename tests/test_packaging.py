@@ -103,3 +103,20 @@ def test_installed_wheel_writes_html_and_markdown_reports(installed: Path, tmp_p
         )
         assert done.returncode == 0, done.stderr
         assert marker in done.stdout
+
+
+def test_serve_without_the_serve_extra_says_what_to_install(installed: Path, tmp_path: Path) -> None:
+    """The plain wheel has no web server: `framework-dsl serve` names the extra to install, without a traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    done = subprocess.run(
+        [str(installed / "framework-dsl"), "serve"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "pip install 'framework-dsl[serve]'" in done.stderr
+    assert "Traceback" not in done.stderr

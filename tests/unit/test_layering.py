@@ -55,6 +55,13 @@ ORDER = [
     "inputs",
     "regrade",
     "parallel",
+    "service",
+    "service.config",
+    "service.openapi",
+    "service.state",
+    "service.decision_log",
+    "service.app",
+    "service.server",
     "cli",
 ]
 PACKAGE = Path(framework_dsl.__file__).parent
