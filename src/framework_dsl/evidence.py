@@ -11,8 +11,10 @@ Unknown fields are problems, not silently ignored.
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import re
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -99,7 +101,8 @@ def json_type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | Decimal | float):
-        return f"the number {value}"
+        number = str(value)
+        return f"the number {number if len(number) <= 40 else number[:20] + '…' + number[-10:]}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "…"
         return f'the text "{shown}"'
@@ -153,8 +156,29 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
     def no_constant(name: str) -> Any:
         raise ValueError(f"{name} is not a JSON number")
 
+    unreadable: list[_UnreadableNumber] = []
+
+    def parse_float(number: str) -> Any:
+        try:
+            return Decimal(number)
+        except (decimal.InvalidOperation, ValueError):  # an exponent past what a decimal can hold
+            unreadable.append(_UnreadableNumber(number, "exponent"))
+            return unreadable[-1]
+
+    def parse_int(number: str) -> Any:
+        if len(number.lstrip("-")) > MAX_INTEGER_DIGITS:
+            unreadable.append(_UnreadableNumber(number, "digits"))
+            return unreadable[-1]
+        return int(number)
+
     try:
-        data = json.loads(text, parse_float=Decimal, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+        data = json.loads(
+            text,
+            parse_float=parse_float,
+            parse_int=parse_int,
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constant,
+        )
     except _DuplicateKey as error:
         return None, [
             Diagnostic(
@@ -187,6 +211,8 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
                 pointer="",
             )
         ]
+    if unreadable:
+        return None, [_number_problem(number, where, document) for number, where in _unreadable_numbers(data)]
     if _SURROGATE_ESCAPE.search(text):
         bad = _lone_surrogate(data, "")
         if bad is not None:
@@ -203,6 +229,55 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+# Python turns at most this many digits into an integer (`sys.get_int_max_str_digits`).
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
+# The largest and smallest exponent a decimal can be read with (`decimal.MAX_EMAX`, and
+# `decimal.MIN_ETINY` for the digits after the point).
+MAX_DECIMAL_EXPONENT = decimal.MAX_EMAX
+
+
+@attrs.frozen
+class _UnreadableNumber:
+    """A JSON number no Python number can hold, kept in place so its pointer can be found."""
+
+    text: str
+    why: str  # "digits" or "exponent"
+
+
+def _unreadable_numbers(value: Any) -> list[tuple[_UnreadableNumber, str]]:
+    """Every unreadable number in `value`, with its JSON pointer, in document order."""
+    found: list[tuple[_UnreadableNumber, str]] = []
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, _UnreadableNumber):
+            found.append((item, where))
+        elif isinstance(item, dict):
+            stack.extend((child, f"{where}/{escape_pointer(key)}") for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}/{index}") for index, child in reversed(list(enumerate(item))))
+    return found
+
+
+def _number_problem(number: _UnreadableNumber, pointer: str, document: str) -> Diagnostic:
+    shown = number.text if len(number.text) <= 40 else number.text[:20] + "…" + number.text[-10:]
+    if number.why == "digits":
+        digits = len(number.text.lstrip("-"))
+        message = f"this whole number has {digits} digits, above the limit of {MAX_INTEGER_DIGITS}"
+        expected = f"a whole number of at most {MAX_INTEGER_DIGITS} digits"
+    else:
+        message = f"this number's exponent is beyond what a decimal can hold (±{MAX_DECIMAL_EXPONENT:,})"
+        expected = "a number whose exponent a decimal can hold"
+    return Diagnostic(
+        code="evidence.too-large",
+        message=message,
+        document=document,
+        pointer=pointer,
+        expected=expected,
+        found=f"the number {shown}",
+        hint="no Python number holds it; check how the evidence was exported",
+    )
 
 
 def _lone_surrogate(value: Any, pointer: str) -> str | None:

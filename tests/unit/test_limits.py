@@ -219,6 +219,86 @@ def test_limits_reach_the_cli_defaults_through_evaluate_json(tmp_path: Path) -> 
     assert [p["code"] for p in data["problems"]] == ["evidence.too-large"]
 
 
+# ---------------------------------------------------------------- numbers no Python number holds
+
+HUGE_EXPONENT = "1e99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [
+        ('{"framework": "limited", "title": "t", "items": [], "x": ' + HUGE_EXPONENT + "}", "/x"),
+        ('{"framework": ' + HUGE_EXPONENT + "}", "/framework"),
+        ('{"framework": "limited", "items": [1, -' + HUGE_EXPONENT + "]}", "/items/1"),
+        ('{"framework": "limited", "items": [1e-99999999999999999999]}', "/items/0"),
+        ('{"framework": "limited", "n": ' + "9" * 4301 + "}", "/n"),
+    ],
+)
+def test_a_number_no_python_number_holds_is_a_located_problem(limited: RuleSet, text: str, pointer: str) -> None:
+    """An exponent past `decimal.MAX_EMAX` or an integer past 4,300 digits is `evidence.too-large` at its pointer.
+
+    It used to raise `decimal.InvalidOperation` (or end as an unlocated `invalid-json`).
+    """
+    for engine in ("compiled", "reference"):
+        [(where, message)] = too_large(limited.evaluate_json(text, AS_OF, engine=engine))
+        assert where == pointer
+        assert "above the limit of 4300" in message or "exponent" in message
+
+
+def test_numbers_at_the_limits_python_holds_are_read(limited: RuleSet) -> None:
+    """At the limits (exponent `MAX_EMAX`, 4,300 digits) the number is read, and is only a wrong type here."""
+    import decimal
+
+    for number in (f"1e{decimal.MAX_EMAX}", f"1e{decimal.MIN_ETINY}", "9" * 4300, "-" + "9" * 4300):
+        result = limited.evaluate_json('{"framework": "limited", "title": ' + number + ', "items": []}', AS_OF)
+        assert [(p.code, p.pointer) for p in result.problems] == [("evidence.wrong-type", "/title")]
+        assert len(result.to_json()) < 10_000  # the number is shown clipped
+
+
+def test_a_batch_with_a_huge_exponent_writes_the_report_and_exits_1(tmp_path: Path) -> None:
+    """One document with a huge exponent among good ones: every result is written to `--output`, exit 1,
+    also with `--jobs 2` and no traceback from a worker."""
+    import subprocess
+    import sys
+
+    rules = tmp_path / "cli-rules"
+    rules.mkdir()
+    (rules / "limited.fw").write_text(LIMITED_RULES, encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(limited_document()), encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"framework": "limited", "x": ' + HUGE_EXPONENT + "}", encoding="utf-8")
+    for jobs in ("1", "2"):
+        report = tmp_path / f"report-{jobs}.json"
+        command = [sys.executable, "-c", "from framework_dsl.cli.check import main_check; main_check()"]
+        run = subprocess.run(
+            [
+                *command,
+                "--rules",
+                str(rules),
+                str(good),
+                str(bad),
+                str(good),
+                "--jobs",
+                jobs,
+                "--as-of",
+                AS_OF,
+                "--output",
+                str(report),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 1, run.stderr
+        assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+        statuses = [item["status"] for item in json.loads(report.read_text(encoding="utf-8"))]
+        assert statuses == ["evaluated", "invalid_evidence", "evaluated"]
+        assert f"{bad}: /x" in run.stderr or "/x" in run.stderr
+
+
 # ---------------------------------------------------------------- output stays proportionate
 
 DECIMAL_RULES = """\
