@@ -340,6 +340,11 @@ def free_form_depth(value: Any, limit: int) -> bool:
     return True
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    """`text`, or its start and end around an ellipsis when it is longer than `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 20] + "…" + text[-19:]
+
+
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -363,9 +368,18 @@ def validate(
         return None, validator.problems
     value = validator.value(data, evidence, "", 0)
     if validator.problems:
-        return None, validator.problems
+        return None, validator.finish()
     assert isinstance(value, RecordValue)
     return value, []
+
+
+# At most this many problems are reported for one document (then one more says how many
+# were left out), and at most this many of them look for a "did you mean" among the
+# names: a document of a hundred thousand unknown keys costs a pass over its keys, not a
+# fuzzy match and a diagnostic each.
+MAX_PROBLEMS = 1000
+MAX_HINTS = 100
+MAX_HINTED_KEY = 200  # characters: longer keys are not near misses of a field's name
 
 
 class _Validator:
@@ -373,6 +387,39 @@ class _Validator:
         self.document = document
         self.limits = limits
         self.problems: list[Diagnostic] = []
+        self.left_out = 0
+        self.hints = 0
+
+    def full(self) -> bool:
+        """Whether no more problems are reported (each further one is only counted)."""
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.left_out += 1
+            return True
+        return False
+
+    def hint_for(self, key: str, names: Any) -> str | None:
+        """`did you mean` for the first `MAX_HINTS` unknown names of the document only."""
+        if self.hints >= MAX_HINTS or len(key) > MAX_HINTED_KEY:
+            return None
+        self.hints += 1
+        return did_you_mean(key, names)
+
+    def finish(self) -> list[Diagnostic]:
+        """The problems, and a last one saying how many more were left out, if any."""
+        if self.left_out:
+            self.problems.append(
+                Diagnostic(
+                    code="evidence.too-large",
+                    message=f"{self.left_out} more problems were left out: at most {MAX_PROBLEMS} are reported "
+                    "for one document",
+                    document=self.document,
+                    pointer="",
+                    expected=f"at most {MAX_PROBLEMS} problems",
+                    found=f"{MAX_PROBLEMS + self.left_out} problems",
+                    hint="fix the problems shown, then run again to see the rest",
+                )
+            )
+        return self.problems
 
     def problem(
         self,
@@ -383,6 +430,8 @@ class _Validator:
         found: str | None,
         hint: str | None = None,
     ) -> None:
+        if self.full():
+            return
         self.problems.append(
             Diagnostic(
                 code=code,
@@ -501,15 +550,20 @@ class _Validator:
         for name, info in t.fields.items():
             if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice):
                 raw = echo_set_in_order(raw, data, name, fields.get(name))
+        expected = None
         for key in data:
             if key not in t.fields and key not in t.open_fields:
+                if self.full():
+                    continue
+                if expected is None:  # once per record, not once per unknown key
+                    expected = "one of " + ", ".join(sorted(t.fields)) if t.fields else "no fields"
                 self.problem(
                     "evidence.unknown-field",
                     f"{pointer}/{escape_pointer(key)}",
-                    f"`{key}` is not a field of {t.name}",
-                    "one of " + ", ".join(sorted(t.fields)) if t.fields else "no fields",
-                    f"`{key}`",
-                    hint=did_you_mean(key, t.fields),
+                    f"`{_clip(key)}` is not a field of {t.name}",
+                    expected,
+                    f"`{_clip(key)}`",
+                    hint=self.hint_for(key, t.fields),
                 )
         return RecordValue(pointer=pointer, fields=fields, raw=raw)
 
@@ -522,13 +576,15 @@ class _Validator:
         for key, item in data.items():
             child = f"{pointer}/{escape_pointer(key)}"
             if key not in names:
+                if self.full():
+                    continue
                 self.problem(
                     "evidence.unknown-field",
                     child,
-                    f"`{key}` is not one of {t.key.display()}",
+                    f"`{_clip(key)}` is not one of {t.key.display()}",
                     "one of " + ", ".join(names),
-                    f"`{key}`",
-                    hint=did_you_mean(key, names),
+                    f"`{_clip(key)}`",
+                    hint=self.hint_for(key, names),
                 )
                 continue
             if item is None:
@@ -584,6 +640,8 @@ class _Validator:
             return None
         symbol = t.member(data)
         if symbol is None:
+            if self.full():
+                return None
             shown = ", ".join(names) if len(names) <= 16 else ", ".join(names[:16]) + ", …"
             self.problem(
                 "evidence.unknown-value",
@@ -591,7 +649,7 @@ class _Validator:
                 f'"{data[:40]}" is not one of {t.display()}',
                 f"one of {shown}",
                 json_type_name(data),
-                hint=did_you_mean(data, names),
+                hint=self.hint_for(data, names),
             )
             return None
         return symbol

@@ -455,3 +455,46 @@ def test_nested_iteration_in_the_rules_costs_the_product_of_the_lists(  # type: 
     steps = {n: counter.run(rule_set, "limited", limited_document(items=n), as_of) for n in (50, 100, 200)}
     growth = (steps[200] - steps[100]) / (steps[100] - steps[50])
     assert 3.8 <= growth <= 4.2, steps
+
+
+# ---------------------------------------------------------------- unknown fields cost a pass, not a match each
+
+
+def test_unknown_fields_cost_is_bounded_per_document(limited: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """N, 2N and 4N unknown keys: at most `MAX_HINTS` fuzzy matches and `MAX_PROBLEMS` + 1 problems, and a result
+    of bounded size. Steps, not seconds: each unknown key ran a difflib match and made a problem
+    (100,000 keys took 16 s and made 27.5 MB of JSON)."""
+    import difflib
+
+    from framework_dsl import evidence
+
+    counts = {"matches": 0, "problems": 0}
+    real_matcher = difflib.SequenceMatcher.set_seq2
+    real_problem = evidence.Diagnostic
+
+    def matcher(self: difflib.SequenceMatcher[str], b: str) -> None:
+        counts["matches"] += 1
+        real_matcher(self, b)
+
+    def problem(*args: Any, **kwargs: Any) -> Any:
+        counts["problems"] += 1
+        return real_problem(*args, **kwargs)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "set_seq2", matcher)
+    monkeypatch.setattr(evidence, "Diagnostic", problem)
+    seen = {}
+    for n in (5_000, 10_000, 20_000):
+        document = limited_document()
+        document.update({f"titel_{i}": 1 for i in range(n)})
+        document["items"][0].update({f"nme{i}": 1 for i in range(n)})
+        counts.update(matches=0, problems=0)
+        result = limited.evaluate_json(json.dumps(document), AS_OF)
+        assert result.status == "invalid_evidence"
+        [note] = [p for p in result.problems if "left out" in p.message]
+        assert note.message.startswith(f"{2 * n - evidence.MAX_PROBLEMS} more problems were left out")
+        seen[n] = (counts["matches"], counts["problems"], len(result.to_json()))
+    assert len({cost[:2] for cost in seen.values()}) == 1, seen  # the same work whatever N
+    matches, problems, _ = seen[5_000]
+    assert problems == evidence.MAX_PROBLEMS + 1
+    assert matches <= evidence.MAX_HINTS * len(limited.frameworks["limited"].evidence.fields) * 2
+    assert max(size for _, _, size in seen.values()) < 400_000
