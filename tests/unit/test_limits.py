@@ -498,3 +498,60 @@ def test_unknown_fields_cost_is_bounded_per_document(limited: RuleSet, monkeypat
     assert problems == evidence.MAX_PROBLEMS + 1
     assert matches <= evidence.MAX_HINTS * len(limited.frameworks["limited"].evidence.fields) * 2
     assert max(size for _, _, size in seen.values()) < 400_000
+
+
+# ---------------------------------------------------------------- evidence arguments that never end
+
+
+def _check_process(tmp_path: Path, *arguments: str) -> Any:
+    """`framework-check` as a process with a timeout and 2 GB of address space (it grew to 24 GB on /dev/zero)."""
+    import resource
+    import subprocess
+    import sys
+
+    rules = tmp_path / "cli-rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "limited.fw").write_text(LIMITED_RULES, encoding="utf-8")
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    command = [sys.executable, "-c", "from framework_dsl.cli.check import main_check; main_check()"]
+    return subprocess.run(
+        [*command, "--rules", str(rules), "--as-of", AS_OF, "--format", "jsonl", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=bounded,  # only sets a limit
+    )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero-device", "too-big"])
+def test_an_evidence_file_that_is_not_regular_or_too_big_is_a_result_not_a_hang(tmp_path: Path, kind: str) -> None:
+    """A named pipe (it blocked for ever), a device of our own like `/dev/zero` (it grew to 24 GB), or a file
+    over `--max-bytes`: an `invalid_evidence` result, the others still evaluated, exit 1."""
+    import os
+    import stat
+
+    target = tmp_path / "evidence.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "zero-device":
+        try:  # a node of our own in the test's folder, never the machine's /dev/zero
+            os.mknod(target, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+        except (PermissionError, AttributeError, OSError):
+            pytest.skip("device nodes cannot be made here")
+    else:
+        target.write_text(json.dumps(limited_document(title="x" * 2000)), encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(limited_document()), encoding="utf-8")
+    run = _check_process(tmp_path, str(target), str(good), "--max-bytes", "1000")
+    assert run.returncode == 1, run.stderr
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["status"] == "invalid_evidence" and second["status"] == "evaluated"
+    [problem] = first["problems"]
+    if kind == "too-big":
+        assert problem["code"] == "evidence.too-large" and "above the limit of 1000" in problem["message"]
+    else:
+        assert problem["code"] == "evidence.unreadable" and "not a regular file" in problem["message"]

@@ -229,7 +229,7 @@ def _framework_check(
 
         rendered: Iterator[Rendered] = evaluate_parallel(
             rules,
-            iter_sources(evidence, stdin),
+            iter_sources(evidence, stdin, limits.max_bytes),
             rule_set=rule_set,
             as_of=as_of,
             framework=framework,
@@ -251,7 +251,7 @@ def _framework_check(
                 explain=explain,
                 ranks=ranks,
             )
-            for item in iter_inputs(evidence, stdin)
+            for item in iter_inputs(evidence, stdin, limits.max_bytes)
         )
     exit_code = EXIT_OK
     failed_on = False
