@@ -112,12 +112,19 @@ def _count_lines(path: Path) -> int:
     return lines + (last != b"\n")
 
 
-def _file_input(path: Path, shown: str, max_bytes: int) -> EvidenceInput:
-    (only,) = _file_inputs(path, shown, max_bytes)
+def read_evidence_file(path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> EvidenceInput:
+    """One `.json` evidence file, read as a batch reads it: only a regular file, at most `max_bytes + 1` bytes."""
+    (only,) = _file_inputs(path, shown, max_bytes, lines=False)
     return only
 
 
-def _file_inputs(path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> Iterator[EvidenceInput]:
+_file_input = read_evidence_file
+
+
+def _file_inputs(
+    path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.max_bytes, *, lines: bool | None = None
+) -> Iterator[EvidenceInput]:
+    """The documents of one file: each line of a `.jsonl` file (`lines`), else the whole file as one."""
     try:
         status = path.stat()
         if stat.S_ISDIR(status.st_mode):
@@ -127,7 +134,7 @@ def _file_inputs(path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.max_byt
                 shown, None, "this is not a regular file (a device or a pipe); give - for standard input"
             )
             return
-        if path.suffix == ".jsonl":
+        if path.suffix == ".jsonl" if lines is None else lines:
             with path.open("rb") as handle:
                 yield from lines_inputs(handle, shown, 1)
             return
