@@ -319,3 +319,26 @@ def test_fmt_dash_as_a_real_process_keeps_the_bytes_of_a_tidy_file() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == original
+
+
+@pytest.mark.parametrize("entry", ["main_check", "main_dsl"])
+def test_ctrl_c_while_the_engine_is_imported_is_interrupted_not_a_traceback(entry: str) -> None:
+    """Ctrl-C in the first fraction of a second (here: while `click` is imported, made to raise
+    KeyboardInterrupt, deterministically) is "interrupted", exit 130; it printed a traceback."""
+    script = f"""
+import builtins, sys
+real = builtins.__import__
+def interrupted(name, *args, **kwargs):
+    if name == "click":
+        raise KeyboardInterrupt
+    return real(name, *args, **kwargs)
+builtins.__import__ = interrupted
+sys.argv = ["command", "--help"]
+from framework_dsl.cli import {entry}
+{entry}()
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False, env=_environment()
+    )
+    assert run.returncode == 130, run.stderr
+    assert run.stderr == "interrupted\n"
