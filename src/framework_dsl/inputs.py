@@ -72,7 +72,11 @@ def iter_sources(
             if not files:
                 yield EvidenceInput(path_text, None, "the folder holds no .json or .jsonl files")
             for file in files:
-                yield JsonlFile(file, str(file)) if file.suffix == ".jsonl" else _file_input(file, str(file), max_bytes)
+                yield (
+                    JsonlFile(file, str(file))
+                    if file.suffix == ".jsonl"
+                    else read_evidence_file(file, str(file), max_bytes)
+                )
         elif path.suffix == ".jsonl" and path.is_file():
             yield JsonlFile(path, path_text)
         else:
@@ -116,9 +120,6 @@ def read_evidence_file(path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.m
     """One `.json` evidence file, read as a batch reads it: only a regular file, at most `max_bytes + 1` bytes."""
     (only,) = _file_inputs(path, shown, max_bytes, lines=False)
     return only
-
-
-_file_input = read_evidence_file
 
 
 def _file_inputs(

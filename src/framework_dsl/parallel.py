@@ -216,7 +216,7 @@ class WorkerStopped(click.ClickException):
     exit_code = 4
 
     def __init__(self, message: str) -> None:
-        super().__init__(message + "; no report was written")
+        super().__init__(message + "; the run stopped (a report at --output is left as it was)")
 
     def format_message(self) -> str:
         return self.message
