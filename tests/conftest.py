@@ -8,6 +8,7 @@ and review the diff like code.
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from framework_dsl.diagnostics import Diagnostic
 # Tests build many throwaway rule sets; keep them out of the user's cache. The cache
 # itself is tested with a private cache folder (tests/unit/test_cache.py).
 os.environ["FRAMEWORK_DSL_NO_CACHE"] = "1"
+# The key that signs cache entries lives in the state folder: tests that switch the cache
+# on make theirs in a folder of the session's own, never in the user's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="framework-dsl-state-")
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"

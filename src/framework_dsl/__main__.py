@@ -1,5 +1,5 @@
 """`python -m framework_dsl` runs `framework-check`."""
 
-from framework_dsl.cli.check import main_check
+from framework_dsl.cli import main_check
 
 main_check()

@@ -11,8 +11,10 @@ Unknown fields are problems, not silently ignored.
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import re
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -99,7 +101,8 @@ def json_type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | Decimal | float):
-        return f"the number {value}"
+        number = str(value)
+        return f"the number {number if len(number) <= 40 else number[:20] + '…' + number[-10:]}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "…"
         return f'the text "{shown}"'
@@ -153,8 +156,29 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
     def no_constant(name: str) -> Any:
         raise ValueError(f"{name} is not a JSON number")
 
+    unreadable: list[_UnreadableNumber] = []
+
+    def parse_float(number: str) -> Any:
+        try:
+            return Decimal(number)
+        except (decimal.InvalidOperation, ValueError):  # an exponent past what a decimal can hold
+            unreadable.append(_UnreadableNumber(number, "exponent"))
+            return unreadable[-1]
+
+    def parse_int(number: str) -> Any:
+        if len(number.lstrip("-")) > MAX_INTEGER_DIGITS:
+            unreadable.append(_UnreadableNumber(number, "digits"))
+            return unreadable[-1]
+        return int(number)
+
     try:
-        data = json.loads(text, parse_float=Decimal, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+        data = json.loads(
+            text,
+            parse_float=parse_float,
+            parse_int=parse_int,
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constant,
+        )
     except _DuplicateKey as error:
         return None, [
             Diagnostic(
@@ -187,6 +211,8 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
                 pointer="",
             )
         ]
+    if unreadable:
+        return None, [_number_problem(number, where, document) for number, where in _unreadable_numbers(data)]
     if _SURROGATE_ESCAPE.search(text):
         bad = _lone_surrogate(data, "")
         if bad is not None:
@@ -203,6 +229,55 @@ def parse_json(text: str | bytes, document: str, limits: Limits = DEFAULT_LIMITS
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+# Python turns at most this many digits into an integer (`sys.get_int_max_str_digits`).
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
+# The largest and smallest exponent a decimal can be read with (`decimal.MAX_EMAX`, and
+# `decimal.MIN_ETINY` for the digits after the point).
+MAX_DECIMAL_EXPONENT = decimal.MAX_EMAX
+
+
+@attrs.frozen
+class _UnreadableNumber:
+    """A JSON number no Python number can hold, kept in place so its pointer can be found."""
+
+    text: str
+    why: str  # "digits" or "exponent"
+
+
+def _unreadable_numbers(value: Any) -> list[tuple[_UnreadableNumber, str]]:
+    """Every unreadable number in `value`, with its JSON pointer, in document order."""
+    found: list[tuple[_UnreadableNumber, str]] = []
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, _UnreadableNumber):
+            found.append((item, where))
+        elif isinstance(item, dict):
+            stack.extend((child, f"{where}/{escape_pointer(key)}") for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}/{index}") for index, child in reversed(list(enumerate(item))))
+    return found
+
+
+def _number_problem(number: _UnreadableNumber, pointer: str, document: str) -> Diagnostic:
+    shown = number.text if len(number.text) <= 40 else number.text[:20] + "…" + number.text[-10:]
+    if number.why == "digits":
+        digits = len(number.text.lstrip("-"))
+        message = f"this whole number has {digits} digits, above the limit of {MAX_INTEGER_DIGITS}"
+        expected = f"a whole number of at most {MAX_INTEGER_DIGITS} digits"
+    else:
+        message = f"this number's exponent is beyond what a decimal can hold (±{MAX_DECIMAL_EXPONENT:,})"
+        expected = "a number whose exponent a decimal can hold"
+    return Diagnostic(
+        code="evidence.too-large",
+        message=message,
+        document=document,
+        pointer=pointer,
+        expected=expected,
+        found=f"the number {shown}",
+        hint="no Python number holds it; check how the evidence was exported",
+    )
 
 
 def _lone_surrogate(value: Any, pointer: str) -> str | None:
@@ -265,6 +340,11 @@ def free_form_depth(value: Any, limit: int) -> bool:
     return True
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    """`text`, or its start and end around an ellipsis when it is longer than `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 20] + "…" + text[-19:]
+
+
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -288,9 +368,18 @@ def validate(
         return None, validator.problems
     value = validator.value(data, evidence, "", 0)
     if validator.problems:
-        return None, validator.problems
+        return None, validator.finish()
     assert isinstance(value, RecordValue)
     return value, []
+
+
+# At most this many problems are reported for one document (then one more says how many
+# were left out), and at most this many of them look for a "did you mean" among the
+# names: a document of a hundred thousand unknown keys costs a pass over its keys, not a
+# fuzzy match and a diagnostic each.
+MAX_PROBLEMS = 1000
+MAX_HINTS = 100
+MAX_HINTED_KEY = 200  # characters: longer keys are not near misses of a field's name
 
 
 class _Validator:
@@ -298,6 +387,39 @@ class _Validator:
         self.document = document
         self.limits = limits
         self.problems: list[Diagnostic] = []
+        self.left_out = 0
+        self.hints = 0
+
+    def full(self) -> bool:
+        """Whether no more problems are reported (each further one is only counted)."""
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.left_out += 1
+            return True
+        return False
+
+    def hint_for(self, key: str, names: Any) -> str | None:
+        """`did you mean` for the first `MAX_HINTS` unknown names of the document only."""
+        if self.hints >= MAX_HINTS or len(key) > MAX_HINTED_KEY:
+            return None
+        self.hints += 1
+        return did_you_mean(key, names)
+
+    def finish(self) -> list[Diagnostic]:
+        """The problems, and a last one saying how many more were left out, if any."""
+        if self.left_out:
+            self.problems.append(
+                Diagnostic(
+                    code="evidence.too-large",
+                    message=f"{self.left_out} more problems were left out: at most {MAX_PROBLEMS} are reported "
+                    "for one document",
+                    document=self.document,
+                    pointer="",
+                    expected=f"at most {MAX_PROBLEMS} problems",
+                    found=f"{MAX_PROBLEMS + self.left_out} problems",
+                    hint="fix the problems shown, then run again to see the rest",
+                )
+            )
+        return self.problems
 
     def problem(
         self,
@@ -308,6 +430,8 @@ class _Validator:
         found: str | None,
         hint: str | None = None,
     ) -> None:
+        if self.full():
+            return
         self.problems.append(
             Diagnostic(
                 code=code,
@@ -426,15 +550,20 @@ class _Validator:
         for name, info in t.fields.items():
             if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice):
                 raw = echo_set_in_order(raw, data, name, fields.get(name))
+        expected = None
         for key in data:
             if key not in t.fields and key not in t.open_fields:
+                if self.full():
+                    continue
+                if expected is None:  # once per record, not once per unknown key
+                    expected = "one of " + ", ".join(sorted(t.fields)) if t.fields else "no fields"
                 self.problem(
                     "evidence.unknown-field",
                     f"{pointer}/{escape_pointer(key)}",
-                    f"`{key}` is not a field of {t.name}",
-                    "one of " + ", ".join(sorted(t.fields)) if t.fields else "no fields",
-                    f"`{key}`",
-                    hint=did_you_mean(key, t.fields),
+                    f"`{_clip(key)}` is not a field of {t.name}",
+                    expected,
+                    f"`{_clip(key)}`",
+                    hint=self.hint_for(key, t.fields),
                 )
         return RecordValue(pointer=pointer, fields=fields, raw=raw)
 
@@ -447,13 +576,15 @@ class _Validator:
         for key, item in data.items():
             child = f"{pointer}/{escape_pointer(key)}"
             if key not in names:
+                if self.full():
+                    continue
                 self.problem(
                     "evidence.unknown-field",
                     child,
-                    f"`{key}` is not one of {t.key.display()}",
+                    f"`{_clip(key)}` is not one of {t.key.display()}",
                     "one of " + ", ".join(names),
-                    f"`{key}`",
-                    hint=did_you_mean(key, names),
+                    f"`{_clip(key)}`",
+                    hint=self.hint_for(key, names),
                 )
                 continue
             if item is None:
@@ -509,6 +640,8 @@ class _Validator:
             return None
         symbol = t.member(data)
         if symbol is None:
+            if self.full():
+                return None
             shown = ", ".join(names) if len(names) <= 16 else ", ".join(names[:16]) + ", …"
             self.problem(
                 "evidence.unknown-value",
@@ -516,7 +649,7 @@ class _Validator:
                 f'"{data[:40]}" is not one of {t.display()}',
                 f"one of {shown}",
                 json_type_name(data),
-                hint=did_you_mean(data, names),
+                hint=self.hint_for(data, names),
             )
             return None
         return symbol

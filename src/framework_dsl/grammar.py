@@ -9,10 +9,11 @@ on any shift/reduce conflict or terminal collision.
 from __future__ import annotations
 
 import functools
+import io
 
 from lark import Lark
 
-from framework_dsl.cache import grammar_cache_path
+from framework_dsl import cache
 from framework_dsl.resources import grammar_path
 
 START_RULES = ("start", "interpolation")
@@ -26,16 +27,24 @@ def grammar_text() -> str:
 @functools.cache
 def rule_parser() -> Lark:
     """The LALR parser for rule files (`start`) and reason interpolations."""
-    text = grammar_text()
-    return build_parser(strict=False, cache=grammar_cache_path(text))
+    # The tables go through the signed per-user cache (Lark's own file cache would
+    # unpickle whatever file is there); the entry's name covers the grammar and the engine.
+    name = cache.grammar_cache_name(grammar_text())
+    data = cache.load_bytes(name)
+    if data is not None:
+        try:
+            return Lark.load(io.BytesIO(data))
+        except Exception:  # a signed entry of another Lark: build afresh
+            pass
+    parser = build_parser(strict=False)
+    saved = io.BytesIO()
+    parser.save(saved)
+    cache.store_bytes(name, saved.getvalue())
+    return parser
 
 
-def build_parser(*, strict: bool, cache: str | None = None) -> Lark:
-    """A fresh parser; `strict=True` also proves the grammar free of conflicts.
-
-    `cache` names a file for Lark to keep the built tables in; Lark checks a hash of
-    the grammar and options before reusing it.
-    """
+def build_parser(*, strict: bool) -> Lark:
+    """A fresh parser; `strict=True` also proves the grammar free of conflicts."""
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -44,5 +53,4 @@ def build_parser(*, strict: bool, cache: str | None = None) -> Lark:
         maybe_placeholders=False,
         start=list(START_RULES),
         strict=strict,
-        cache=cache or False,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +31,7 @@ class EvidenceInput:
     source: str
     data: bytes | None
     error: str | None = None
+    code: str = "evidence.unreadable"  # of the problem `error` becomes
 
 
 @attrs.frozen
@@ -40,16 +42,25 @@ class JsonlFile:
     shown: str
 
 
-def iter_inputs(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceInput]:
-    """Every evidence document named by `paths`, in order, read lazily."""
-    for source in iter_sources(paths, stdin):
+def iter_inputs(
+    paths: tuple[str, ...], stdin: IO[bytes], max_bytes: int = DEFAULT_LIMITS.max_bytes
+) -> Iterator[EvidenceInput]:
+    """Every evidence document named by `paths`, in order, read lazily.
+
+    A `.json` file is read only when it is a regular file, and at most `max_bytes + 1`
+    bytes of it: a device (`/dev/zero`) or a named pipe is an unreadable input of its
+    own, never read, and a file larger than `max_bytes` is refused without being read.
+    """
+    for source in iter_sources(paths, stdin, max_bytes):
         if isinstance(source, JsonlFile):
-            yield from _file_inputs(source.path, source.shown)
+            yield from _file_inputs(source.path, source.shown, max_bytes)
         else:
             yield source
 
 
-def iter_sources(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceInput | JsonlFile]:
+def iter_sources(
+    paths: tuple[str, ...], stdin: IO[bytes], max_bytes: int = DEFAULT_LIMITS.max_bytes
+) -> Iterator[EvidenceInput | JsonlFile]:
     """Like `iter_inputs`, but a `.jsonl` file comes whole, for the caller to read (or split)."""
     for path_text in paths:
         if path_text == "-":
@@ -61,11 +72,15 @@ def iter_sources(paths: tuple[str, ...], stdin: IO[bytes]) -> Iterator[EvidenceI
             if not files:
                 yield EvidenceInput(path_text, None, "the folder holds no .json or .jsonl files")
             for file in files:
-                yield JsonlFile(file, str(file)) if file.suffix == ".jsonl" else _file_input(file, str(file))
+                yield (
+                    JsonlFile(file, str(file))
+                    if file.suffix == ".jsonl"
+                    else read_evidence_file(file, str(file), max_bytes)
+                )
         elif path.suffix == ".jsonl" and path.is_file():
             yield JsonlFile(path, path_text)
         else:
-            yield from _file_inputs(path, path_text)
+            yield from _file_inputs(path, path_text, max_bytes)
 
 
 def count_documents(paths: tuple[str, ...]) -> int | None:
@@ -101,18 +116,40 @@ def _count_lines(path: Path) -> int:
     return lines + (last != b"\n")
 
 
-def _file_input(path: Path, shown: str) -> EvidenceInput:
-    (only,) = _file_inputs(path, shown)
+def read_evidence_file(path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> EvidenceInput:
+    """One `.json` evidence file, read as a batch reads it: only a regular file, at most `max_bytes + 1` bytes."""
+    (only,) = _file_inputs(path, shown, max_bytes, lines=False)
     return only
 
 
-def _file_inputs(path: Path, shown: str) -> Iterator[EvidenceInput]:
+def _file_inputs(
+    path: Path, shown: str, max_bytes: int = DEFAULT_LIMITS.max_bytes, *, lines: bool | None = None
+) -> Iterator[EvidenceInput]:
+    """The documents of one file: each line of a `.jsonl` file (`lines`), else the whole file as one."""
     try:
-        if path.suffix == ".jsonl":
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(status.st_mode):  # checked before opening: a pipe would block, a device never end
+            yield EvidenceInput(
+                shown, None, "this is not a regular file (a device or a pipe); give - for standard input"
+            )
+            return
+        if path.suffix == ".jsonl" if lines is None else lines:
             with path.open("rb") as handle:
                 yield from lines_inputs(handle, shown, 1)
             return
-        yield EvidenceInput(shown, path.read_bytes())
+        if status.st_size > max_bytes:
+            yield EvidenceInput(
+                shown,
+                None,
+                f"the evidence is {status.st_size} bytes, above the limit of {max_bytes}",
+                "evidence.too-large",
+            )
+            return
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may have grown since
+        yield EvidenceInput(shown, data)
     except FileNotFoundError:
         yield EvidenceInput(shown, None, "there is no such file")
     except IsADirectoryError:
@@ -158,7 +195,7 @@ def evaluate_input(
     """Evaluate one input; an unreadable input gives an `invalid_evidence` result."""
     if item.data is None:
         problem = Diagnostic(
-            code="evidence.unreadable",
+            code=item.code,
             message=item.error or "the evidence cannot be read",
             document=item.source,
             pointer="",

@@ -98,7 +98,29 @@ class _Loader:
                 if file.is_file() and _inside(file, root):
                     self.load_file(file, root, path)
         else:
-            root = path.resolve().parent
+            # The root is the folder the file is named in, not its target's: a link to a
+            # file elsewhere must not make that folder the root (imports would read it).
+            root = path.absolute().parent.resolve()
+            if not _inside(path, root):
+                self.diagnostics.append(
+                    Diagnostic(
+                        code="modules.outside-root",
+                        message=f"`{path}` is a link to a file outside its folder `{path.parent}`",
+                        document=str(path),
+                        hint="give the file itself, or the folder that holds it, instead of a link to it",
+                    )
+                )
+                return
+            if not path.is_file():
+                self.diagnostics.append(
+                    Diagnostic(
+                        code="modules.unreadable",
+                        message=f"`{path}` is not a regular file",
+                        document=str(path),
+                        hint="a rule file is a .fw text file; this path is a pipe, a device or something else",
+                    )
+                )
+                return
             self.load_file(path.resolve(), root, path.parent)
 
     def load_file(self, file: Path, root: Path, shown_root: Path) -> LoadedFile | None:
@@ -228,7 +250,7 @@ class _Loader:
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, or a loop of links
         return False
     return True
 

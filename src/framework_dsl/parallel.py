@@ -22,6 +22,7 @@ input is, and results come back in input order.
 from __future__ import annotations
 
 import datetime
+import errno
 import io
 import multiprocessing
 import os
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.inputs import EvidenceInput, JsonlFile, Rendered, evaluate_input, lines_inputs, render
@@ -173,12 +175,15 @@ def evaluate_parallel(
     failed: list[BaseException] = []
     stop = threading.Event()
 
+    held: dict[int, str] = {}  # unit number -> the inputs it holds, for a worker that stops
+
     def hand_out() -> None:
         try:
             for index, unit in enumerate(_units(sources, per_unit)):
                 if stop.is_set():
                     return
-                order.put(index % jobs)
+                held[index] = _describe(unit)
+                order.put(index)
                 workers[index % jobs].tasks.send(unit)
         except BaseException as error:  # reported by the reading side, in the main thread
             failed.append(error)
@@ -189,7 +194,12 @@ def evaluate_parallel(
     feeder.start()
     try:
         while (index := order.get()) is not None:
-            yield workers[index].receive()
+            try:
+                done = workers[index % jobs].receive()
+            except WorkerStopped as error:
+                raise WorkerStopped(f"{error.message}, while it held {held.get(index, 'an unknown input')}") from None
+            held.pop(index, None)
+            yield done
         if failed:
             raise failed[0]
         for worker in workers:
@@ -198,6 +208,27 @@ def evaluate_parallel(
         stop.set()
         for worker in workers:
             worker.stop()
+
+
+class WorkerStopped(click.ClickException):
+    """A worker process died (killed, or out of memory): the run stops with exit 4 and says which input it held."""
+
+    exit_code = 4
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message + "; the run stopped (a report at --output is left as it was)")
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def _describe(unit: Unit) -> str:
+    """The inputs a unit holds, as a person finds them: `file.jsonl` lines 3-130, or the files' names."""
+    if isinstance(unit, LineRange):
+        return f"lines from {unit.first_number} of {unit.shown}"
+    names = [item.source for item in unit]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return shown or "no input"
 
 
 def _widen(connection: Any) -> None:
@@ -265,7 +296,12 @@ class _Worker:
                 raise RuntimeError("a unit of direct output must be written before the next one is asked for")
             offset = out.tell()
             try:
-                self.places.send((self.placed, out.name, offset))
+                status = os.fstat(out.fileno())
+                identity: tuple[int, int] | None = (status.st_dev, status.st_ino)
+            except (OSError, AttributeError, io.UnsupportedOperation):  # not a file of the system's
+                identity = None
+            try:
+                self.places.send((self.placed, out.name, offset, identity))
             except OSError:  # the worker has stopped: it failed on an earlier unit
                 raise self._why_stopped() from None
             self.placed += 1
@@ -295,7 +331,9 @@ class _Worker:
         except (EOFError, OSError):
             pass
         self.process.join(5)
-        return RuntimeError(f"a worker process stopped unexpectedly (exit code {self.process.exitcode})")
+        code = self.process.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return WorkerStopped(f"a worker process stopped unexpectedly ({how})")
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -379,7 +417,7 @@ def _place_all(places: Any, outbox: queue.SimpleQueue[tuple[int, bytes]], failur
     handle: int | None = None
     try:
         while (place := places.recv()) is not None:
-            number, path, offset = place
+            number, path, offset, identity = place
             held, data = outbox.get()
             if failure:
                 continue
@@ -387,7 +425,11 @@ def _place_all(places: Any, outbox: queue.SimpleQueue[tuple[int, bytes]], failur
                 if held != number:  # pragma: no cover - a unit placed out of turn is a bug
                     raise RuntimeError(f"unit {number} placed, but unit {held} is next")
                 if handle is None:
-                    handle = os.open(path, os.O_WRONLY)
+                    # Reopened by name: never through a link, and only the very file the parent holds.
+                    handle = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+                    status = os.fstat(handle)
+                    if identity is not None and (status.st_dev, status.st_ino) != identity:
+                        raise OSError(errno.ESTALE, "the temporary report was replaced while it was written", path)
                 view = memoryview(data)
                 while view:
                     written = os.pwrite(handle, view, offset)

@@ -13,6 +13,7 @@ import datetime
 import itertools
 import json
 import re
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,8 @@ _TERMINAL_NAMES = {
     "NOT_IN": "`not in`",
 }
 _DURATION_UNITS = {"DAY", "DAYS", "WEEK", "WEEKS", "MONTH", "MONTHS", "YEAR", "YEARS"}
+# Python turns at most this many digits into an integer (`sys.get_int_max_str_digits`).
+_MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 def parse_source(source: SourceFile) -> tuple[nodes.RuleFile | None, list[Diagnostic]]:
@@ -629,6 +632,17 @@ class _Builder(Transformer[Token, Any]):
 
     def json_number(self, meta: Any, children: list[Any]) -> _Json:
         text = "".join(str(c) for c in children)
+        digits = len(text.lstrip("-"))
+        if "." not in text and digits > _MAX_INTEGER_DIGITS:
+            self.problems.append(
+                Diagnostic(
+                    code="syntax.invalid-literal",
+                    message=f"this whole number has {digits} digits, above the limit of {_MAX_INTEGER_DIGITS}",
+                    span=self._span(meta),
+                    hint="evidence cannot hold it either; use a smaller number",
+                )
+            )
+            return self._json(meta, 0)
         value: Any = int(text) if "." not in text else Decimal(text)
         return self._json(meta, value)
 

@@ -382,8 +382,11 @@ def _cache_name(roots: list[Path]) -> str | None:
     parts: list[bytes | str] = []
     for root in roots:
         try:
+            if not root.exists():  # a dangling link too: the loader reports it, and nothing is walked
+                return None
             resolved = root.resolve()
-            folder = resolved if resolved.is_dir() else resolved.parent
+            # A file's root is the folder it is named in, as the loader has it (not its target's).
+            folder = resolved if resolved.is_dir() else root.absolute().parent.resolve()
             parts.append(f"root:{root}:{resolved}")
             for file in sorted(folder.rglob("*.fw")):
                 # Only regular files that really sit under the root, as the loader reads them.
@@ -391,7 +394,7 @@ def _cache_name(roots: list[Path]) -> str | None:
                     continue
                 parts.append(str(file.relative_to(folder)))
                 parts.append(file.read_bytes())
-        except OSError:
+        except (OSError, RuntimeError):  # unreadable, or a loop of links
             return None
     return f"rules-{cache.key(*parts)[:40]}.pickle"
 

@@ -248,6 +248,23 @@ def test_explain_format_json_of_invalid_evidence_lists_its_problems() -> None:
     assert "did you mean `recommendations`?" in result.stderr
 
 
+def test_explain_reads_evidence_as_a_batch_does(tmp_path: Path) -> None:
+    """A named pipe is refused unopened (it blocked for ever), and evidence problems on standard error show
+    control characters by their escapes, as `framework-check` shows them."""
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    command = [sys.executable, "-c", "import framework_dsl.cli; from framework_dsl.cli.dsl import main_dsl; main_dsl()"]
+    run = subprocess.run(
+        [*command, "explain", str(pipe), "coverage"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 2 and "not a regular file" in run.stderr, run.stderr
+    escaped = tmp_path / "escaped.json"
+    escaped.write_text(r'{"framework": "clas", "\u001b[2Jbad": 1}', encoding="utf-8")
+    result = _dsl("explain", str(escaped), "coverage")
+    assert result.exit_code == 1
+    assert r"\x1b[2Jbad" in result.stderr and "\x1b" not in result.stderr
+
+
 # ---------------------------------------------------------------- fmt -
 
 UNTIDY = 'framework x "X"\n  effective from 2020-01-01\nevidence:\n    a:   boolean  # kept\n'
@@ -302,3 +319,26 @@ def test_fmt_dash_as_a_real_process_keeps_the_bytes_of_a_tidy_file() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == original
+
+
+@pytest.mark.parametrize("entry", ["main_check", "main_dsl"])
+def test_ctrl_c_while_the_engine_is_imported_is_interrupted_not_a_traceback(entry: str) -> None:
+    """Ctrl-C in the first fraction of a second (here: while `click` is imported, made to raise
+    KeyboardInterrupt, deterministically) is "interrupted", exit 130; it printed a traceback."""
+    script = f"""
+import builtins, sys
+real = builtins.__import__
+def interrupted(name, *args, **kwargs):
+    if name == "click":
+        raise KeyboardInterrupt
+    return real(name, *args, **kwargs)
+builtins.__import__ = interrupted
+sys.argv = ["command", "--help"]
+from framework_dsl.cli import {entry}
+{entry}()
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False, env=_environment()
+    )
+    assert run.returncode == 130, run.stderr
+    assert run.stderr == "interrupted\n"

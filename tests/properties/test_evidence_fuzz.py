@@ -588,3 +588,93 @@ def test_framework_check_on_fuzzed_files_exits_1_without_a_traceback(tmp_path: P
     results = json.loads(completed.stdout)
     assert [r["source"] for r in results] == names
     assert [r["status"] for r in results] == ["evaluated"] + ["invalid_evidence"] * (len(names) - 1)
+
+
+# ---------------------------------------------------------------- numbers at and past every decimal limit
+
+# Each limit a number in evidence can meet, at it and one past it: the arithmetic context
+# (`values.DECIMAL_CONTEXT`: 34 digits, exponents ±999,999), what a decimal can be read
+# with at all (`decimal.MAX_EMAX`, `decimal.MIN_ETINY`), the integer bound of the operators
+# (10,000 bits, about 3,011 digits) and Python's integer conversion (4,300 digits).
+_E = 999_999_999_999_999_999  # decimal.MAX_EMAX on 64-bit builds
+NUMBER_LIMITS = [
+    "9" * 34,
+    "9" * 35,
+    "0." + "9" * 34,
+    "0." + "9" * 35,
+    "1e999999",
+    "1e1000000",
+    "1e-999999",
+    "1e-1000000",
+    "9.999e999999",
+    f"1e{_E}",
+    f"1e{_E + 1}",
+    f"-1e{_E}",
+    f"-1e{_E + 1}",
+    "1e-1999999999999999997",
+    "1e-1999999999999999998",
+    "1e99999999999999999999",
+    "9" * 3010,
+    "9" * 3011,
+    "9" * 3012,
+    "9" * 4300,
+    "9" * 4301,
+    "-" + "9" * 4301,
+    "9" * 4300 + ".5",
+    "9" * 100_000,
+]
+_NUMBER = "__FUZZ_NUMBER__"
+
+
+@st.composite
+def with_limit_number(draw: st.DrawFn, document: dict[str, Any]) -> str:
+    """The document's text with one value (or a new key, or `framework` itself) replaced by a limit number."""
+    containers = _containers(document, [])
+    target = draw(st.sampled_from(containers))
+    if isinstance(target, dict):
+        keys = [*target, "unexpected"]
+        target[draw(st.sampled_from(keys))] = _NUMBER
+    elif target:
+        target[draw(st.integers(0, len(target) - 1))] = _NUMBER
+    else:
+        target.append(_NUMBER)
+    return dumps(document).replace(json.dumps(_NUMBER), draw(st.sampled_from(NUMBER_LIMITS)), 1)
+
+
+@needs_bundled
+@budget(80)
+@given(st.data())
+def test_numbers_at_and_past_every_limit_give_a_result_on_both_paths(data: st.DataObject) -> None:
+    """A number at or past any decimal or integer limit, anywhere in a document: a result with a known status
+    (a located problem, or an evaluation error in a clause), never an exception; both paths give the same bytes."""
+    assert BUNDLED is not None
+    document = data.draw(ANY_FRAMEWORK_EVIDENCE)
+    text = data.draw(with_limit_number(document))
+    compiled = assert_result(BUNDLED, text)
+    reference = BUNDLED.evaluate_json(text, AS_OF, source="fuzz.json", engine="reference").to_json()
+    assert reference == compiled
+    assert len(compiled) < 200_000  # a number is shown clipped, not copied into every message
+
+
+@needs_bundled
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_framework_check_on_every_number_limit_exits_without_a_traceback(tmp_path: Path, jobs: str) -> None:
+    """One file per limit number (as `framework` and as a field) among good files: every result is written,
+    in order, exit 1, no traceback from the command or a worker."""
+    good = (REPO / "examples" / "clas" / "complete.json").read_text(encoding="utf-8")
+    names = ["good.json"]
+    (tmp_path / "good.json").write_text(good, encoding="utf-8")
+    for index, number in enumerate(NUMBER_LIMITS):
+        (tmp_path / f"n{index}.json").write_text(good.replace("{", '{"extra": ' + number + ",", 1), encoding="utf-8")
+        (tmp_path / f"f{index}.json").write_text('{"framework": ' + number + "}", encoding="utf-8")
+        names += [f"n{index}.json", f"f{index}.json"]
+    report = tmp_path / "report.json"
+    completed = _framework_check(
+        *names, "--format", "json", "--as-of", AS_OF, "--jobs", jobs, "--output", str(report), "--quiet", cwd=tmp_path
+    )
+    stderr = completed.stderr.decode("utf-8", "replace")
+    assert completed.returncode == 1, stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    results = json.loads(report.read_text(encoding="utf-8"))
+    assert [r["source"] for r in results] == names
+    assert [r["status"] for r in results] == ["evaluated"] + ["invalid_evidence"] * (len(names) - 1)

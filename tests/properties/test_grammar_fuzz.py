@@ -593,3 +593,65 @@ def test_framework_dsl_check_on_deeply_nested_rules_exits_2(tmp_path: Path) -> N
     completed = _run_check(root)
     assert "Traceback" not in completed.stderr
     assert completed.returncode == 2, completed.stderr
+
+
+# ---------------------------------------------------------------- numbers at and past every limit, in rules
+
+# Rule literals have no exponent (`\d+(\.\d+)?`), so the limits a rule's number meets are
+# its digits: the arithmetic context's 34 digits of precision, the operators' integer
+# bound (10,000 bits, about 3,011 digits), Python's integer conversion (4,300 digits), and
+# a duration's amount (dates end at year 9999). The same numbers go into an example's
+# `given` JSON, where the integer conversion limit is a located `syntax.invalid-literal`.
+RULE_NUMBERS = [
+    "9" * 34,
+    "9" * 35,
+    "0." + "9" * 35,
+    "9" * 3010,
+    "9" * 3012,
+    "9" * 4300,
+    "9" * 4301,
+    "9" * 4300 + "." + "9" * 100,
+    "9" * 20_000,
+]
+NUMBER_RULES = """\
+framework numbers "Numbers"
+  effective from 2014-01-01
+evidence:
+  i: integer "an integer"
+  x: decimal "a decimal"
+  d: date "a date"
+judgement as_integer: integer
+  otherwise i + {integer}
+judgement as_decimal: decimal
+  otherwise x * {decimal}
+judgement compared: boolean
+  otherwise i > {integer}
+judgement later: date
+  otherwise d + {integer} days
+example "numbers at the limits"
+  given {{"framework": "numbers", "i": {integer}, "x": {decimal}, "d": "2020-01-01"}}
+  as of 2020-06-30
+  expect compared = false
+"""
+
+
+@budget(40)
+@given(st.sampled_from(RULE_NUMBERS), st.sampled_from(RULE_NUMBERS))
+def test_numbers_at_and_past_every_limit_in_rules_check_evaluate_and_test(integer: str, decimal: str) -> None:
+    """Huge literals in expressions and in an example's JSON: located diagnostics or a rule set; evaluating and
+    running its examples give results on both paths (an evaluation error at worst), never an exception."""
+    from framework_dsl.examples import run_examples
+
+    whole = integer.split(".", maxsplit=1)[0]
+    text = NUMBER_RULES.format(integer=whole, decimal=decimal if "." in decimal else decimal + ".5")
+    rule_set, diagnostics = check_tree({"numbers.fw": text.encode("utf-8")}, with_shared=False)
+    if len(whole) > 4300:
+        assert "syntax.invalid-literal" in [d.code for d in diagnostics]
+        return
+    assert rule_set is not None, diagnostics
+    document = '{"framework": "numbers", "i": 1, "x": 1.5, "d": "2020-01-01"}'
+    compiled = rule_set.evaluate_json(document, "2020-06-30")
+    reference = rule_set.evaluate_json(document, "2020-06-30", engine="reference")
+    assert compiled.status == "evaluated" and compiled.to_json() == reference.to_json()
+    report = run_examples(rule_set)
+    assert len(report.outcomes) == 1

@@ -219,6 +219,86 @@ def test_limits_reach_the_cli_defaults_through_evaluate_json(tmp_path: Path) -> 
     assert [p["code"] for p in data["problems"]] == ["evidence.too-large"]
 
 
+# ---------------------------------------------------------------- numbers no Python number holds
+
+HUGE_EXPONENT = "1e99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [
+        ('{"framework": "limited", "title": "t", "items": [], "x": ' + HUGE_EXPONENT + "}", "/x"),
+        ('{"framework": ' + HUGE_EXPONENT + "}", "/framework"),
+        ('{"framework": "limited", "items": [1, -' + HUGE_EXPONENT + "]}", "/items/1"),
+        ('{"framework": "limited", "items": [1e-99999999999999999999]}', "/items/0"),
+        ('{"framework": "limited", "n": ' + "9" * 4301 + "}", "/n"),
+    ],
+)
+def test_a_number_no_python_number_holds_is_a_located_problem(limited: RuleSet, text: str, pointer: str) -> None:
+    """An exponent past `decimal.MAX_EMAX` or an integer past 4,300 digits is `evidence.too-large` at its pointer.
+
+    It used to raise `decimal.InvalidOperation` (or end as an unlocated `invalid-json`).
+    """
+    for engine in ("compiled", "reference"):
+        [(where, message)] = too_large(limited.evaluate_json(text, AS_OF, engine=engine))
+        assert where == pointer
+        assert "above the limit of 4300" in message or "exponent" in message
+
+
+def test_numbers_at_the_limits_python_holds_are_read(limited: RuleSet) -> None:
+    """At the limits (exponent `MAX_EMAX`, 4,300 digits) the number is read, and is only a wrong type here."""
+    import decimal
+
+    for number in (f"1e{decimal.MAX_EMAX}", f"1e{decimal.MIN_ETINY}", "9" * 4300, "-" + "9" * 4300):
+        result = limited.evaluate_json('{"framework": "limited", "title": ' + number + ', "items": []}', AS_OF)
+        assert [(p.code, p.pointer) for p in result.problems] == [("evidence.wrong-type", "/title")]
+        assert len(result.to_json()) < 10_000  # the number is shown clipped
+
+
+def test_a_batch_with_a_huge_exponent_writes_the_report_and_exits_1(tmp_path: Path) -> None:
+    """One document with a huge exponent among good ones: every result is written to `--output`, exit 1,
+    also with `--jobs 2` and no traceback from a worker."""
+    import subprocess
+    import sys
+
+    rules = tmp_path / "cli-rules"
+    rules.mkdir()
+    (rules / "limited.fw").write_text(LIMITED_RULES, encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(limited_document()), encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"framework": "limited", "x": ' + HUGE_EXPONENT + "}", encoding="utf-8")
+    for jobs in ("1", "2"):
+        report = tmp_path / f"report-{jobs}.json"
+        command = [sys.executable, "-c", "from framework_dsl.cli.check import main_check; main_check()"]
+        run = subprocess.run(
+            [
+                *command,
+                "--rules",
+                str(rules),
+                str(good),
+                str(bad),
+                str(good),
+                "--jobs",
+                jobs,
+                "--as-of",
+                AS_OF,
+                "--output",
+                str(report),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 1, run.stderr
+        assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+        statuses = [item["status"] for item in json.loads(report.read_text(encoding="utf-8"))]
+        assert statuses == ["evaluated", "invalid_evidence", "evaluated"]
+        assert f"{bad}: /x" in run.stderr or "/x" in run.stderr
+
+
 # ---------------------------------------------------------------- output stays proportionate
 
 DECIMAL_RULES = """\
@@ -375,3 +455,103 @@ def test_nested_iteration_in_the_rules_costs_the_product_of_the_lists(  # type: 
     steps = {n: counter.run(rule_set, "limited", limited_document(items=n), as_of) for n in (50, 100, 200)}
     growth = (steps[200] - steps[100]) / (steps[100] - steps[50])
     assert 3.8 <= growth <= 4.2, steps
+
+
+# ---------------------------------------------------------------- unknown fields cost a pass, not a match each
+
+
+def test_unknown_fields_cost_is_bounded_per_document(limited: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """N, 2N and 4N unknown keys: at most `MAX_HINTS` fuzzy matches and `MAX_PROBLEMS` + 1 problems, and a result
+    of bounded size. Steps, not seconds: each unknown key ran a difflib match and made a problem
+    (100,000 keys took 16 s and made 27.5 MB of JSON)."""
+    import difflib
+
+    from framework_dsl import evidence
+
+    counts = {"matches": 0, "problems": 0}
+    real_matcher = difflib.SequenceMatcher.set_seq2
+    real_problem = evidence.Diagnostic
+
+    def matcher(self: difflib.SequenceMatcher[str], b: str) -> None:
+        counts["matches"] += 1
+        real_matcher(self, b)
+
+    def problem(*args: Any, **kwargs: Any) -> Any:
+        counts["problems"] += 1
+        return real_problem(*args, **kwargs)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "set_seq2", matcher)
+    monkeypatch.setattr(evidence, "Diagnostic", problem)
+    seen = {}
+    for n in (5_000, 10_000, 20_000):
+        document = limited_document()
+        document.update({f"titel_{i}": 1 for i in range(n)})
+        document["items"][0].update({f"nme{i}": 1 for i in range(n)})
+        counts.update(matches=0, problems=0)
+        result = limited.evaluate_json(json.dumps(document), AS_OF)
+        assert result.status == "invalid_evidence"
+        [note] = [p for p in result.problems if "left out" in p.message]
+        assert note.message.startswith(f"{2 * n - evidence.MAX_PROBLEMS} more problems were left out")
+        seen[n] = (counts["matches"], counts["problems"], len(result.to_json()))
+    assert len({cost[:2] for cost in seen.values()}) == 1, seen  # the same work whatever N
+    matches, problems, _ = seen[5_000]
+    assert problems == evidence.MAX_PROBLEMS + 1
+    assert matches <= evidence.MAX_HINTS * len(limited.frameworks["limited"].evidence.fields) * 2
+    assert max(size for _, _, size in seen.values()) < 400_000
+
+
+# ---------------------------------------------------------------- evidence arguments that never end
+
+
+def _check_process(tmp_path: Path, *arguments: str) -> Any:
+    """`framework-check` as a process with a timeout and 2 GB of address space (it grew to 24 GB on /dev/zero)."""
+    import resource
+    import subprocess
+    import sys
+
+    rules = tmp_path / "cli-rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "limited.fw").write_text(LIMITED_RULES, encoding="utf-8")
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    command = [sys.executable, "-c", "from framework_dsl.cli.check import main_check; main_check()"]
+    return subprocess.run(
+        [*command, "--rules", str(rules), "--as-of", AS_OF, "--format", "jsonl", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=bounded,  # only sets a limit
+    )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero-device", "too-big"])
+def test_an_evidence_file_that_is_not_regular_or_too_big_is_a_result_not_a_hang(tmp_path: Path, kind: str) -> None:
+    """A named pipe (it blocked for ever), a device of our own like `/dev/zero` (it grew to 24 GB), or a file
+    over `--max-bytes`: an `invalid_evidence` result, the others still evaluated, exit 1."""
+    import os
+    import stat
+
+    target = tmp_path / "evidence.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "zero-device":
+        try:  # a node of our own in the test's folder, never the machine's /dev/zero
+            os.mknod(target, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+        except (PermissionError, AttributeError, OSError):
+            pytest.skip("device nodes cannot be made here")
+    else:
+        target.write_text(json.dumps(limited_document(title="x" * 2000)), encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(limited_document()), encoding="utf-8")
+    run = _check_process(tmp_path, str(target), str(good), "--max-bytes", "1000")
+    assert run.returncode == 1, run.stderr
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["status"] == "invalid_evidence" and second["status"] == "evaluated"
+    [problem] = first["problems"]
+    if kind == "too-big":
+        assert problem["code"] == "evidence.too-large" and "above the limit of 1000" in problem["message"]
+    else:
+        assert problem["code"] == "evidence.unreadable" and "not a regular file" in problem["message"]

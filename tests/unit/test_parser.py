@@ -133,3 +133,17 @@ def test_misspelt_keyword_gets_a_suggestion() -> None:
     """A misspelt declaration keyword is reported with the right spelling as a hint."""
     _, problems = parse_source(SourceFile("t.fw", "judgment j: r\n  otherwise a\n"))
     assert problems[0].hint == "did you mean `judgement`?"
+
+
+def test_an_example_integer_past_what_python_reads_is_a_located_literal_error() -> None:
+    """`given {"n": 9…9}` with 4,301 digits is `syntax.invalid-literal` at the number (it was an internal error)."""
+    for digits, codes in ((4300, []), (4301, ["syntax.invalid-literal"])):
+        text = (
+            'framework t "T"\n  effective from 2020-01-01\n'
+            'example "e"\n  given {"framework": "t", "n": ' + "9" * digits + "}\n  expect status evaluated\n"
+        )
+        _tree, problems = parse_source(SourceFile("t.fw", text))
+        assert [p.code for p in problems] == codes
+        if codes:
+            assert problems[0].span is not None and problems[0].span.line == 4
+            assert problems[0].span.column == len('  given {"framework": "t", "n": ') + 1

@@ -13,15 +13,46 @@ from typing import Any
 __all__ = ["EvidenceInput", "evaluate_input", "framework_check", "framework_dsl", "main_check", "main_dsl"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("framework_check", "main_check"):
+def main_check() -> None:
+    """Console entry point of `framework-check`: Ctrl-C at any moment, even while the
+    engine is still being imported, is "interrupted" and exit 130, never a traceback."""
+    try:
         from framework_dsl.cli import check
 
-        return getattr(check, name)
-    if name in ("framework_dsl", "main_dsl"):
+        check.main_check()
+    except KeyboardInterrupt:
+        _interrupted()
+
+
+def main_dsl() -> None:
+    """Console entry point of `framework-dsl`, with Ctrl-C handled as `main_check` does."""
+    try:
         from framework_dsl.cli import dsl
 
-        return getattr(dsl, name)
+        dsl.main_dsl()
+    except KeyboardInterrupt:
+        _interrupted()
+
+
+def _interrupted() -> None:
+    import sys
+
+    try:
+        sys.stderr.write("interrupted\n")
+        sys.stderr.flush()
+    finally:
+        raise SystemExit(130)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "framework_check":
+        from framework_dsl.cli import check
+
+        return check.framework_check
+    if name == "framework_dsl":
+        from framework_dsl.cli import dsl
+
+        return dsl.framework_dsl
     if name in ("EvidenceInput", "evaluate_input"):
         from framework_dsl import inputs
 

@@ -25,12 +25,14 @@ from framework_dsl.cli.common import (
     evaluate_input,
     iter_inputs,
     iter_sources,
+    refuse_output_target,
     version_option,
 )
 from framework_dsl.cli.progress import EVERY_PROBLEM, ProblemDisplay, ProblemLimits, Progress, summary_line
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.inputs import FRAMINGS, SINGLE_JSON, Rendered, Tally, count_documents, render
+from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import RuleSet, check_rules
 
 if TYPE_CHECKING:
@@ -185,6 +187,7 @@ def _framework_check(
     quiet: bool = False,
     all_problems: bool = False,
 ) -> int:
+    refuse_output_target(output, evidence, [Path(r) for r in rules] or [bundled_rules_root()])
     rule_set, diagnostics = check_rules(*rules)
     if rule_set is None:
         _report_rule_errors(diagnostics)
@@ -226,7 +229,7 @@ def _framework_check(
 
         rendered: Iterator[Rendered] = evaluate_parallel(
             rules,
-            iter_sources(evidence, stdin),
+            iter_sources(evidence, stdin, limits.max_bytes),
             rule_set=rule_set,
             as_of=as_of,
             framework=framework,
@@ -248,7 +251,7 @@ def _framework_check(
                 explain=explain,
                 ranks=ranks,
             )
-            for item in iter_inputs(evidence, stdin)
+            for item in iter_inputs(evidence, stdin, limits.max_bytes)
         )
     exit_code = EXIT_OK
     failed_on = False

@@ -13,10 +13,11 @@ import datetime
 import errno
 import os
 import signal
+import stat
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -69,6 +70,7 @@ def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, _report_mode(target))
+        _still_replaceable(target)
         os.replace(handle.name, target)
     except BaseException as error:
         with contextlib.suppress(OSError):
@@ -78,6 +80,56 @@ def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
         if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
             raise ReportNotWritten(target, error) from error
         raise
+
+
+def refuse_output_target(output: str | None, inputs: Iterable[str], rule_roots: Iterable[Path]) -> None:
+    """Refuse an `--output` that names anything but a regular file or a new path, or an input.
+
+    Checked before any work, so nothing is evaluated for a report that could not be put
+    there: a device (`/dev/null`), a named pipe, a folder or a symbolic link is never
+    replaced, and neither is an evidence file (or a `.json`/`.jsonl` file in an evidence
+    folder) or a rule file.
+    """
+    if output is None or output == "-":
+        return
+    target = Path(output)
+    try:
+        status = target.lstat()
+    except FileNotFoundError:
+        return  # a new path
+    except OSError as error:
+        raise ReportNotWritten(target, error) from error
+    if stat.S_ISLNK(status.st_mode):
+        raise ReportRefused(target, "it is a symbolic link; name the file itself")
+    if not stat.S_ISREG(status.st_mode):
+        raise ReportRefused(
+            target, "it is not a regular file (a device, a pipe or a folder); write to `-` and redirect instead"
+        )
+    resolved = target.resolve()
+    for text in inputs:
+        if text == "-":
+            continue
+        path = Path(text)
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                if resolved.is_relative_to(path.resolve()) and resolved.suffix in (".json", ".jsonl"):
+                    raise ReportRefused(target, f"it is evidence in the folder `{text}`, an input of this run")
+            elif path.exists() and path.samefile(target):
+                raise ReportRefused(target, "it is evidence this run reads")
+    for root in rule_roots:
+        with contextlib.suppress(OSError):
+            folder = root.resolve() if root.is_dir() else root.absolute().parent.resolve()
+            if resolved.suffix == ".fw" and resolved.is_relative_to(folder):
+                raise ReportRefused(target, "it is a rule file this run reads")
+
+
+class ReportRefused(click.ClickException):
+    """`--output` names something a report must never replace; nothing was written or evaluated."""
+
+    exit_code = 2
+
+    def __init__(self, target: Path, why: str) -> None:
+        super().__init__(f"will not write the report to `{target}`: {why} (nothing was changed)")
 
 
 class ReportNotWritten(click.ClickException):
@@ -100,6 +152,16 @@ class ReportNotWritten(click.ClickException):
             + (f"; {hint}" if hint else "")
             + " (any report already there is unchanged)"
         )
+
+
+def _still_replaceable(target: Path) -> None:
+    """Refuse, at the last moment, a target that has become something other than a regular file."""
+    try:
+        status = target.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(status.st_mode):
+        raise ReportRefused(target, "it is no longer a regular file (it changed while the report was written)")
 
 
 class _StandardOutput:

@@ -10,8 +10,9 @@ import click
 
 from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
-from framework_dsl.diagnostics import did_you_mean, render_text
-from framework_dsl.reports.text import render_result_text
+from framework_dsl.diagnostics import did_you_mean
+from framework_dsl.inputs import evaluate_input, read_evidence_file
+from framework_dsl.reports.text import render_problem_text, render_result_text
 from framework_dsl.result import Result
 from framework_dsl.ruleset import check_rules
 
@@ -53,14 +54,13 @@ def explain_command(
         if rule_set is None:
             _report_rule_errors(diagnostics)
             return EXIT_RULES
-        try:
-            data = Path(evidence).read_bytes()
-        except OSError as error:
-            raise click.BadParameter(f"cannot read {evidence}: {error.strerror}", param_hint="EVIDENCE") from None
-        result = rule_set.evaluate_json(data, as_of, framework=framework, source=evidence, explain=True)
+        item = read_evidence_file(Path(evidence), evidence)  # a regular file only, never past the size limit
+        if item.data is None and item.code != "evidence.too-large":
+            raise click.BadParameter(f"cannot read {evidence}: {item.error}", param_hint="EVIDENCE")
+        result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=True)
         if result.status != "evaluated":
             for problem in result.problems:
-                click.echo(render_text(problem), err=True)
+                click.echo(render_problem_text(problem), err=True)  # evidence text, control characters escaped
             if output_format == "json":
                 click.echo(result.to_json(indent=2))
             else:

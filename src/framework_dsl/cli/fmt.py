@@ -37,17 +37,35 @@ from framework_dsl.resources import bundled_rules_root
 EXIT_WOULD_CHANGE = 1
 
 
-def rule_files(paths: tuple[str, ...]) -> tuple[list[Path], list[str]]:
-    """The `.fw` files named by `paths` (folders searched recursively, sorted), and the
-    paths that do not exist."""
+def rule_files(paths: tuple[str, ...]) -> tuple[list[Path], list[str], list[tuple[str, bool]]]:
+    """The `.fw` files named by `paths` (folders searched recursively, sorted), the paths
+    that do not exist, and the paths skipped because they are not regular files inside
+    their folder (each with whether it was named itself, which makes the command fail).
+
+    As the loader does, each folder (or a named file's own folder) is a root: a file, or
+    a symbolic link, that resolves outside it is never read, so its contents cannot reach
+    a diagnostic or a rewritten file. A link inside the root is formatted through: its
+    target is rewritten, the link stays a link.
+    """
     files: list[Path] = []
     missing: list[str] = []
+    skipped: list[tuple[str, bool]] = []
     for text in paths or (str(bundled_rules_root()),):
         path = Path(text)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.fw") if p.is_file()))
+            root = path.resolve()
+            for found in sorted(path.rglob("*.fw")):
+                if not _inside(found, root):
+                    skipped.append((f"{found}: skipped, it leads outside the folder `{path}`", False))
+                elif found.is_file():
+                    files.append(found)
         elif path.is_file():
-            files.append(path)
+            if _inside(path, path.absolute().parent.resolve()):
+                files.append(path)
+            else:
+                skipped.append((f"{path}: not formatted, it is a link to a file outside its folder", True))
+        elif path.exists() or path.is_symlink():
+            skipped.append((f"{path}: not formatted, it is not a regular file", True))
         else:
             missing.append(text)
     seen: set[Path] = set()
@@ -57,7 +75,14 @@ def rule_files(paths: tuple[str, ...]) -> tuple[list[Path], list[str]]:
         if resolved not in seen:
             seen.add(resolved)
             unique.append(file)
-    return unique, missing
+    return unique, missing, skipped
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        return False
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -98,11 +123,15 @@ def fmt_command(rules: tuple[str, ...], check: bool, diff: bool, debug: bool) ->
             if len(rules) > 1:
                 raise click.UsageError("`-` (standard input) cannot be combined with files or folders")
             return _format_stdin(check, diff)
-        files, missing = rule_files(rules)
+        files, missing, skipped = rule_files(rules)
         status = EXIT_OK
         for text in missing:
             click.echo(f"framework-dsl fmt: {text}: there is no such file or folder", err=True)
             status = EXIT_RULES
+        for problem, named in skipped:
+            click.echo(f"framework-dsl fmt: {problem}", err=True)
+            if named:
+                status = EXIT_RULES
         changed = failed = 0
         for path in files:
             try:
@@ -143,7 +172,7 @@ def fmt_command(rules: tuple[str, ...], check: bool, diff: bool, debug: bool) ->
             if check:
                 click.echo(f"would reformat {path}")
             elif not diff:
-                write_atomically(path, formatted)
+                write_atomically(path.resolve(), formatted)  # through a link inside the root: the link stays
                 click.echo(f"reformatted {path}")
         if status == EXIT_OK and check and changed:
             status = EXIT_WOULD_CHANGE
