@@ -11,9 +11,10 @@ import click
 from framework_dsl import canonical_json
 from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
-from framework_dsl.diagnostics import render_text
 from framework_dsl.evidence import parse_json
+from framework_dsl.inputs import read_evidence_file
 from framework_dsl.reports.terminal import printable
+from framework_dsl.reports.text import render_problem_text
 from framework_dsl.ruleset import check_rules
 from framework_dsl.whatif import WhatIf, WhatIfError, what_if
 
@@ -68,14 +69,13 @@ def whatif_command(
         if rule_set is None:
             _report_rule_errors(diagnostics)
             return EXIT_RULES
-        try:
-            text = Path(evidence).read_bytes()
-        except OSError as error:
-            raise click.BadParameter(f"cannot read {evidence}: {error.strerror}", param_hint="EVIDENCE") from None
-        data, problems = parse_json(text, evidence)
+        read = read_evidence_file(Path(evidence), evidence)  # a regular file only, never past the size limit
+        if read.data is None:
+            raise click.BadParameter(f"cannot read {evidence}: {read.error}", param_hint="EVIDENCE")
+        data, problems = parse_json(read.data, evidence)
         if problems or not isinstance(data, dict):
             for problem in problems:
-                click.echo(render_text(problem), err=True)
+                click.echo(render_problem_text(problem), err=True)  # evidence text, control characters escaped
             if not problems:
                 click.echo(f"{evidence}: the evidence must be a JSON object", err=True)
             return EXIT_INPUT
