@@ -21,6 +21,7 @@ from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import parse_json, validate
 from framework_dsl.result import Decision, Result
 from framework_dsl.ruleset import RuleSet
+from framework_dsl.source import Span
 from framework_dsl.values import EvaluationError, display_value
 
 
@@ -34,6 +35,7 @@ class Checked:
     reason: str | None
     location: str
     passed: bool = False
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)  # where, for editors
 
 
 @attrs.frozen(kw_only=True)
@@ -48,6 +50,7 @@ class ExampleOutcome:
     evidence_text: str | None
     checked: tuple[Checked, ...]  # every expectation, in the order written, and any failure of the run itself
     result: Result | None
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)  # the example, for editors
 
     @property
     def failures(self) -> tuple[Checked, ...]:
@@ -126,6 +129,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
             framework=framework.name,
             title=example.title,
             location=example.location,
+            span=example.span,
             citation=example.citation,
             evidence=example.evidence_display,
             evidence_text=example.evidence_text,
@@ -158,6 +162,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                 actual=result.status,
                 reason=detail or None,
                 location=example.location,
+                span=example.span,
             )
         )
         return outcome(checked, result)
@@ -170,6 +175,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                 actual=f"today's date ({result.as_of.isoformat() if result.as_of else '-'}), from the clock",
                 reason="neither the example nor its evidence gives a date, so its outcome depends on the day it is run",
                 location=example.location,
+                span=example.span,
             )
         )
     evaluation = None
@@ -187,6 +193,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                     actual=result.status,
                     reason=result.note,
                     location=location,
+                    span=expectation.span,
                     passed=result.status == expectation.name,
                 )
             )
@@ -200,6 +207,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                     actual=f"no decision: the result is {result.status.replace('_', ' ')}",
                     reason=result.note,
                     location=location,
+                    span=expectation.span,
                 )
             )
             continue
@@ -212,6 +220,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                     actual=_describe(decided),
                     reason=_reasons(decisions),
                     location=location,
+                    span=expectation.span,
                     passed=any(d.status == "undetermined" for d in decisions),
                 )
             )
@@ -227,6 +236,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                     actual=error.message,
                     reason=None,
                     location=location,
+                    span=expectation.span,
                 )
             )
             continue
@@ -237,6 +247,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example) -> Exa
                 actual=_describe(decided),
                 reason=_reasons(decisions),
                 location=location,
+                span=expectation.span,
                 passed=_actual(decided) == wanted,
             )
         )
@@ -250,6 +261,7 @@ def _problem_failure(example: ir.Example, message: str) -> Checked:
         actual=message,
         reason=None,
         location=example.location,
+        span=example.span,
     )
 
 

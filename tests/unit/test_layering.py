@@ -33,6 +33,7 @@ ORDER = [
     "checker.decisions",
     "checker.declarations",
     "checker.program",
+    "checker.symbols",
     "evidence",
     "result",
     "engine",

@@ -162,6 +162,7 @@ class TypeResolver:
         entity = scope.names.get(parts[0]) if len(parts) == 2 else scope.types.get(parts[0])
         if len(parts) == 2:
             if isinstance(entity, ModuleEntity):
+                self.ctx.refer(qualified.parts[0].span, entity)
                 entity = entity.scope.type_exports.get(parts[1])
                 if entity is None:
                     self.ctx.error(
@@ -178,6 +179,8 @@ class TypeResolver:
                     qualified.span,
                 )
                 return ERROR
+        if isinstance(entity, SymbolSetEntity | RecordEntity):
+            self.ctx.refer(qualified.parts[-1].span, entity)
         if isinstance(entity, SymbolSetEntity):
             return entity.symbol_set
         if isinstance(entity, RecordEntity):
