@@ -9,8 +9,10 @@ on any shift/reduce conflict or terminal collision.
 from __future__ import annotations
 
 import functools
+import re
 
 from lark import Lark
+from lark.lexer import PatternStr
 
 from framework_dsl.cache import grammar_cache_path
 from framework_dsl.resources import grammar_path
@@ -46,3 +48,18 @@ def build_parser(*, strict: bool, cache: str | None = None) -> Lark:
         strict=strict,
         cache=cache or False,
     )
+
+
+@functools.cache
+def keywords() -> tuple[str, ...]:
+    """Every word the grammar spells out (`judgement`, `when`, `at`, `most`, ...), sorted.
+
+    Editors highlight and complete these; the TextMate grammar in `editors/` lists
+    the same words, and a test keeps the two in step.
+    """
+    words = {
+        terminal.pattern.value
+        for terminal in rule_parser().terminals
+        if isinstance(terminal.pattern, PatternStr) and re.fullmatch("[a-z]+", terminal.pattern.value)
+    }
+    return tuple(sorted(words))

@@ -52,6 +52,11 @@ ORDER = [
     "reports",
     "inputs",
     "parallel",
+    "lsp",
+    "lsp.positions",
+    "lsp.analysis",
+    "lsp.features",
+    "lsp.server",
     "cli",
 ]
 PACKAGE = Path(framework_dsl.__file__).parent
