@@ -17,6 +17,7 @@ from framework_dsl.checker.scope import (
     FileScope,
     ModuleEntity,
     RecordEntity,
+    RecordField,
     SymbolSetEntity,
     type_names,
 )
@@ -254,6 +255,7 @@ class TypeResolver:
                     did_you_mean(name.text, record.fields),
                 )
                 return
+            self.ctx.refer(name.span, RecordField(record, info))
             record = info.type
         if record != DATE and not isinstance(record, AnyType):
             self.ctx.error(
