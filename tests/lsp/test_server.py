@@ -266,3 +266,25 @@ async def test_examples_fail_on_save_at_the_expectation(client: LanguageClient, 
     assert "expected coverage = complete" in failed[0].message
     assert "actual:   incomplete" in failed[0].message
     assert passed and all(d.severity == types.DiagnosticSeverity.Hint for d in passed)
+
+
+@pytest.mark.asyncio
+async def test_an_open_imported_module_is_read_from_its_buffer(client: LanguageClient) -> None:
+    """With scales.fw open and its `rating` scale renamed (unsaved), cqc.fw, which imports `rating` from it,
+    reports that the module has no `rating` and, at the import, that the module has errors of its own."""
+    scales = SCALES.read_text(encoding="utf-8")
+    renamed = scales.replace('scale rating "Four-point rating"', 'scale ratin "Four-point rating"')
+    renamed += "\nscale twice: high > high\n"  # an error of the module's own
+    assert renamed != scales
+    await open_and_wait(client, SCALES, renamed)
+    text = CQC.read_text(encoding="utf-8")
+    found = await open_and_wait(client, CQC, text)
+    unknown = [d for d in found if d.code == "names.unknown" and "has no `rating`" in d.message]
+    assert unknown, found
+    assert unknown[0].range.start == position(text, "import rating,", len("import "))
+    assert "did you mean `ratin`?" in unknown[0].message
+    [summary] = [d for d in found if d.code == "editor.imported-errors"]
+    assert summary.range.start == position(text, "from shared.scales", len("from "))
+    assert "the module `shared.scales` has 1 error" in summary.message
+    assert summary.related_information is not None
+    assert summary.related_information[0].location.uri == SCALES.as_uri()
