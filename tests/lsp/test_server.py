@@ -15,6 +15,7 @@ from pytest_lsp import LanguageClient
 REPO = Path(__file__).resolve().parents[2]
 CQC = REPO / "rules" / "cqc" / "cqc.fw"
 SCALES = REPO / "rules" / "shared" / "scales.fw"
+OTHER_FRAMEWORKS = ("clas", "ilacs", "jtai", "ncpi", "peel", "saas")
 # Far beyond any real answer on a loaded machine: only a server that never answers reaches it.
 STUCK = 120
 
@@ -191,6 +192,13 @@ async def test_completion_offers_grades_members_fields_and_keywords(client: Lang
     assert anywhere["rating"] == types.CompletionItemKind.Enum
     members = await labels(position(text, "[key_question.safe for", len("[key_question.")))
     assert set(members) == {"safe", "effective", "caring", "responsive", "well_led"}
+    modules = await labels(position(text, "from shared.scales", len("from shared.")))
+    assert set(modules) == {"shared.scales", "shared.cqc_standards", *(f"{m}.{m}" for m in OTHER_FRAMEWORKS)}
+    expected = await labels(position(text, "  expect ", len("  expect ")))
+    assert "status" in expected and "special_measures" in expected
+    assert all(
+        kind in (types.CompletionItemKind.Function, types.CompletionItemKind.Keyword) for kind in expected.values()
+    )
 
     line_end = text.index("\n", text.index("define n_rated"))
     typed = text[:line_end] + " + inspection." + text[line_end:]

@@ -119,7 +119,7 @@ class SymbolIndex:
         if scope is None:
             return []
         found: dict[tuple[str, str], SymbolInfo] = {}
-        for name, entity in [*scope.names.items(), *scope.types.items()]:
+        for name, entity in [*scope.names.items(), *scope.types.items(), *scope.decisions.items()]:
             if name.startswith("__"):
                 continue
             info = self.describe(entity, name)

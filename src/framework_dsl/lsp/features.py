@@ -22,6 +22,7 @@ from framework_dsl.diagnostics import Diagnostic, Severity
 from framework_dsl.examples import run_examples
 from framework_dsl.formatter import FormatError, format_source
 from framework_dsl.grammar import keywords
+from framework_dsl.loader import RULE_SUFFIX, module_name
 from framework_dsl.lsp.analysis import Analysis
 from framework_dsl.lsp.positions import end_of, offset_of, position_of, range_of
 from framework_dsl.ruleset import RuleSet
@@ -50,6 +51,10 @@ _COMPLETION_KIND = {
     "variable": types.CompletionItemKind.Variable,
 }
 
+# A module name being written: `import shared.sc`, `import rating from sh`.
+_MODULE_NAME = re.compile(r"(?:^\s*import|\bfrom)\s+[A-Za-z0-9_.]*$")
+# The judgement or check an example expects: `expect ov`.
+_EXPECTED = re.compile(r"\bexpect\s+[A-Za-z0-9_]*$")
 # `a.b.` (and what is typed after the last dot) just before the cursor.
 _MEMBER_CHAIN = re.compile(r"((?:[A-Za-z_][A-Za-z0-9_]*\.)+)([A-Za-z0-9_]*)$")
 
@@ -189,13 +194,28 @@ def definition(analysis: Analysis, position: types.Position) -> types.Location |
 def completion(analysis: Analysis, text: str, position: types.Position) -> types.CompletionList:
     """What may be written at the cursor.
 
-    After `a.b.`: what `a.b` holds (from `analysis`, which may be an earlier version of
-    the text that still parsed: a half-written `inspection.` does not). Elsewhere:
-    the keywords, every name in scope, and every grade and member in sight.
+    After `import` or `from`: the modules under the rules root. After `expect`: the
+    judgements and checks (and `status`). After `a.b.`: what `a.b` holds (from
+    `analysis`, which may be an earlier version of the text that still parsed: a
+    half-written `inspection.` does not). Elsewhere: the keywords, every name in
+    scope, and every grade and member in sight.
     """
     offset = offset_of(text, position)
     line_start = text.rfind("\n", 0, offset) + 1
     before = text[line_start:offset]
+    if _MODULE_NAME.search(before):
+        modules = sorted(
+            module_name(found, analysis.root)
+            for found in analysis.root.rglob("*" + RULE_SUFFIX)
+            if found.resolve() != analysis.path
+        )
+        items = [types.CompletionItem(label=m, kind=types.CompletionItemKind.Module) for m in modules]
+        return types.CompletionList(is_incomplete=False, items=items)
+    if _EXPECTED.search(before):
+        decisions = [s for s in analysis.index.visible(analysis.path) if s.kind in ("judgement", "check")]
+        items = [_item(s) for s in decisions]
+        items.append(types.CompletionItem(label="status", kind=types.CompletionItemKind.Keyword))
+        return types.CompletionList(is_incomplete=False, items=items)
     chain = _MEMBER_CHAIN.search(before)
     if chain is not None:
         names = chain.group(1).rstrip(".").split(".")
