@@ -21,6 +21,7 @@ from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import parse_json, validate
 from framework_dsl.result import Decision, Result
 from framework_dsl.ruleset import RuleSet
+from framework_dsl.source import Span
 from framework_dsl.values import EvaluationError, display_value
 
 
@@ -34,6 +35,7 @@ class Checked:
     reason: str | None
     location: str
     passed: bool = False
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)  # where, for editors
 
 
 @attrs.frozen(kw_only=True)
@@ -48,6 +50,7 @@ class ExampleOutcome:
     evidence_text: str | None
     checked: tuple[Checked, ...]  # every expectation, in the order written, and any failure of the run itself
     result: Result | None
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)  # the example, for editors
 
     @property
     def failures(self) -> tuple[Checked, ...]:
@@ -126,6 +129,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
             framework=framework.name,
             title=example.title,
             location=example.location,
+            span=example.span,
             citation=example.citation,
             evidence=example.evidence_display,
             evidence_text=example.evidence_text,
@@ -160,6 +164,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                 actual=result.status,
                 reason=detail or None,
                 location=example.location,
+                span=example.span,
             )
         )
         return outcome(checked, result)
@@ -172,6 +177,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                 actual=f"today's date ({result.as_of.isoformat() if result.as_of else '-'}), from the clock",
                 reason="neither the example nor its evidence gives a date, so its outcome depends on the day it is run",
                 location=example.location,
+                span=example.span,
             )
         )
     evaluation = None
@@ -189,6 +195,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                     actual=result.status,
                     reason=result.note,
                     location=location,
+                    span=expectation.span,
                     passed=result.status == expectation.name,
                 )
             )
@@ -202,6 +209,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                     actual=f"no decision: the result is {result.status.replace('_', ' ')}",
                     reason=result.note,
                     location=location,
+                    span=expectation.span,
                 )
             )
             continue
@@ -214,6 +222,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                     actual=_describe(decided),
                     reason=_reasons(decisions),
                     location=location,
+                    span=expectation.span,
                     passed=any(d.status == "undetermined" for d in decisions),
                 )
             )
@@ -229,6 +238,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                     actual=error.message,
                     reason=None,
                     location=location,
+                    span=expectation.span,
                 )
             )
             continue
@@ -239,6 +249,7 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                 actual=_describe(decided),
                 reason=_reasons(decisions),
                 location=location,
+                span=expectation.span,
                 passed=_actual(decided) == wanted,
             )
         )
@@ -252,6 +263,7 @@ def _problem_failure(example: ir.Example, message: str) -> Checked:
         actual=message,
         reason=None,
         location=example.location,
+        span=example.span,
     )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 
 from lark import Lark
+from lark.lexer import PatternStr
 
 from framework_dsl import cache
 from framework_dsl.resources import grammar_path
@@ -54,3 +56,18 @@ def build_parser(*, strict: bool) -> Lark:
         start=list(START_RULES),
         strict=strict,
     )
+
+
+@functools.cache
+def keywords() -> tuple[str, ...]:
+    """Every word the grammar spells out (`judgement`, `when`, `at`, `most`, ...), sorted.
+
+    Editors highlight and complete these; the TextMate grammar in `editors/` lists
+    the same words, and a test keeps the two in step.
+    """
+    words = {
+        terminal.pattern.value
+        for terminal in rule_parser().terminals
+        if isinstance(terminal.pattern, PatternStr) and re.fullmatch("[a-z]+", terminal.pattern.value)
+    }
+    return tuple(sorted(words))

@@ -5,12 +5,16 @@ it is parsed; `import shared.scales` names the file `shared/scales.fw` under the
 root. An import that does not exist, that leaves the root (through a symbolic link;
 the syntax has no `..`), or that closes a cycle is a diagnostic at the import line.
 The digest of every loaded file's bytes identifies the exact rules a result used.
+
+For editors, `load_module` loads one file and what it imports, reading the text of
+files open in the editor from `overrides` rather than from disk, and
+`find_rules_root` finds the folder that a file's imports are written against.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -50,13 +54,70 @@ class LoadedRules:
     files: tuple[LoadedFile, ...]
     digest: str
     diagnostics: tuple[Diagnostic, ...]
+    # display path (as diagnostics show it) -> the file read, for every file read,
+    # whether it parsed or not: how an editor finds the file a diagnostic is in.
+    paths: Mapping[str, Path] = attrs.field(factory=dict)
 
 
-def load_files(paths: Sequence[Path]) -> LoadedRules:
-    """Load rule files from files or folders; each folder is a rules root."""
-    loader = _Loader()
+def load_files(paths: Sequence[Path], *, overrides: Mapping[Path, str] | None = None) -> LoadedRules:
+    """Load rule files from files or folders; each folder is a rules root.
+
+    `overrides` maps a file's resolved path to text to read instead of the file's bytes
+    (an editor's unsaved buffer).
+    """
+    loader = _Loader(overrides)
     for path in paths:
         loader.load_root(Path(path))
+    return _finish(loader)
+
+
+def load_module(file: Path, root: Path, *, overrides: Mapping[Path, str] | None = None) -> LoadedRules:
+    """Load one rule file under `root` and every file it imports, and nothing else.
+
+    An editor checks the file being edited this way: imports resolve against `root`
+    (see `find_rules_root`), and the text of open files comes from `overrides`
+    (resolved path -> text), so unsaved edits are what is checked.
+    """
+    loader = _Loader(overrides)
+    resolved_root = root.resolve()
+    loader.load_file(file.resolve(), resolved_root, root)
+    return _finish(loader)
+
+
+def find_rules_root(file: Path, imports: Sequence[str], *, overrides: Mapping[Path, str] | None = None) -> Path:
+    """The folder a rule file's imports are written against.
+
+    `import shared.scales` in `rules/cqc/cqc.fw` reads `rules/shared/scales.fw`, so the
+    root is the nearest folder above the file under which the most of `imports`
+    (dotted module names) exist, on disk or in `overrides`; the file's own folder
+    when it imports nothing, or nothing it imports exists anywhere above it.
+    """
+    folder = file.resolve().parent
+    pending = {path.resolve() for path in (overrides or {})}
+    best, best_found = folder, 0
+    for candidate in (folder, *folder.parents):
+        found = 0
+        for dotted in imports:
+            target = candidate.joinpath(*dotted.split(".")).with_suffix(RULE_SUFFIX)
+            if target in pending or target.is_file():
+                found += 1
+        if found > best_found:
+            best, best_found = candidate, found
+        if imports and found == len(imports):
+            break
+    return best
+
+
+def imported_modules(tree: nodes.RuleFile) -> list[str]:
+    """The dotted module names a parsed file imports, in order."""
+    return [
+        ".".join(part.text for part in item.path)
+        for item in tree.items
+        if isinstance(item, nodes.ImportModule | nodes.ImportNames)
+    ]
+
+
+def _finish(loader: _Loader) -> LoadedRules:
     digest = hashlib.sha256()
     for key in sorted(loader.files):
         loaded = loader.files[key]
@@ -67,6 +128,7 @@ def load_files(paths: Sequence[Path]) -> LoadedRules:
         files=tuple(loader.files[key] for key in sorted(loader.files)),
         digest="sha256:" + digest.hexdigest(),
         diagnostics=tuple(loader.diagnostics),
+        paths=dict(loader.paths),
     )
 
 
@@ -77,9 +139,11 @@ def module_name(path: Path, root: Path) -> str:
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, overrides: Mapping[Path, str] | None = None) -> None:
         self.files: dict[tuple[str, str], LoadedFile] = {}
         self.diagnostics: list[Diagnostic] = []
+        self.paths: dict[str, Path] = {}
+        self.overrides = {path.resolve(): text for path, text in (overrides or {}).items()}
 
     def load_root(self, path: Path) -> None:
         if not path.exists():
@@ -129,8 +193,10 @@ class _Loader:
         if key in self.files:
             return self.files[key]
         display = _display_path(file, root, shown_root)
+        self.paths[display] = file
         try:
-            text = file.read_bytes().decode("utf-8")
+            override = self.overrides.get(file)
+            text = override if override is not None else file.read_bytes().decode("utf-8")
         except UnicodeDecodeError as error:
             self.diagnostics.append(
                 Diagnostic(
@@ -168,7 +234,7 @@ class _Loader:
         dotted = ".".join(part.text for part in item.path)
         span = item.path[0].span.cover(item.path[-1].span)
         target = loaded.root.joinpath(*(part.text for part in item.path)).with_suffix(RULE_SUFFIX)
-        if not target.exists():
+        if not target.exists() and target.resolve() not in self.overrides:
             known = [module_name(p, loaded.root) for p in loaded.root.rglob("*" + RULE_SUFFIX)]
             self.diagnostics.append(
                 Diagnostic(
@@ -192,7 +258,7 @@ class _Loader:
                 )
             )
             return
-        if not target.is_file():
+        if not target.is_file() and target.resolve() not in self.overrides:
             self.diagnostics.append(
                 Diagnostic(
                     code="modules.unreadable",

@@ -33,6 +33,7 @@ ORDER = [
     "checker.decisions",
     "checker.declarations",
     "checker.program",
+    "checker.symbols",
     "evidence",
     "result",
     "engine",
@@ -62,6 +63,11 @@ ORDER = [
     "service.decision_log",
     "service.app",
     "service.server",
+    "lsp",
+    "lsp.positions",
+    "lsp.analysis",
+    "lsp.features",
+    "lsp.server",
     "cli",
 ]
 PACKAGE = Path(framework_dsl.__file__).parent

@@ -7,7 +7,16 @@ from pathlib import Path
 from framework_dsl import ir, nodes
 from framework_dsl.checker.exhaustiveness import check_clause_order
 from framework_dsl.checker.expressions import ExpressionChecker
-from framework_dsl.checker.scope import RESULT_STATUSES, Context, DecisionEntity, Env, FileScope, expr_span, listing
+from framework_dsl.checker.scope import (
+    RESULT_STATUSES,
+    Context,
+    DecisionEntity,
+    Env,
+    FileScope,
+    LocalName,
+    expr_span,
+    listing,
+)
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.typesystem import BOOLEAN, ERROR, assignable, element_type
 
@@ -36,6 +45,8 @@ class DecisionChecker:
                 item_type = ERROR
             for_var = decl.for_each.var.text
             env.locals[for_var] = item_type
+            env.local_spans[for_var] = decl.for_each.var.span
+            self.ctx.refer(decl.for_each.var.span, LocalName(for_var, item_type, decl.for_each.var.span))
             env.for_each = decl.for_each.source
         clauses: list[ir.Clause] = []
         for index, clause in enumerate(decl.clauses):
@@ -111,6 +122,7 @@ class DecisionChecker:
                     did_you_mean(name, decisions),
                 )
                 continue
+            self.ctx.refer(expectation.name.span, entity)
             if isinstance(expectation, nodes.ExpectUndetermined):
                 expectations.append(ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span))
                 continue

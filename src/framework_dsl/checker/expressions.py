@@ -16,8 +16,10 @@ from framework_dsl.checker.scope import (
     DefineEntity,
     Env,
     FieldEntity,
+    LocalName,
     ModuleEntity,
     RecordEntity,
+    RecordField,
     SymbolSetEntity,
     expr_span,
     listing,
@@ -125,6 +127,7 @@ class ExpressionChecker:
             inner = Env(
                 env.scope, {**env.locals, node.var.text: element_type(source.type) or ERROR}, env.owner, env.for_each
             )
+            self._declare_local(node.var, inner, env)
             condition = None
             if node.condition is not None:
                 condition = self.expr(node.condition, inner, BOOLEAN)
@@ -144,6 +147,7 @@ class ExpressionChecker:
             inner = Env(
                 env.scope, {**env.locals, node.var.text: element_type(source.type) or ERROR}, env.owner, env.for_each
             )
+            self._declare_local(node.var, inner, env)
             condition = self.expr(node.condition, inner, BOOLEAN)
             self.expect(condition, BOOLEAN, node.condition, "the condition after `where`")
             return ir.Quantifier(
@@ -256,19 +260,23 @@ class ExpressionChecker:
         name = node.name
         span = node.span
         if name in env.locals:
+            self.ctx.refer(span, LocalName(name, env.locals[name], env.local_spans.get(name)))
             return ir.Local(name=name, type=env.locals[name], span=span)
         if isinstance(expected, Choice):
             symbol = expected.member(name)
             if symbol is not None:
+                self.ctx.refer(span, symbol)
                 return ir.Const(value=symbol, type=expected, span=span)
         if isinstance(expected, ListOf | SetOf) and isinstance(expected.element, Choice):
             symbol = expected.element.member(name)
             if symbol is not None and name not in env.scope.names:
+                self.ctx.refer(span, symbol)
                 return ir.Const(value=symbol, type=expected.element, span=span)
         entity = env.scope.names.get(name)
         if entity is None:
             entity = env.scope.types.get(name)  # a type used as a value: reported below
         if entity is not None and not isinstance(entity, RecordType):
+            self.ctx.refer(span, entity)
             return self._entity_value(entity, name, env, span)
         matches = [
             (symbol_set, symbol)
@@ -278,6 +286,7 @@ class ExpressionChecker:
         ]
         if len(matches) == 1:
             symbol_set, symbol = matches[0]
+            self.ctx.refer(span, symbol)
             return ir.Const(value=symbol, type=Choice((symbol_set,)), span=span)
         if len(matches) > 1:
             self.ctx.error(
@@ -343,6 +352,20 @@ class ExpressionChecker:
         self.ctx.error("types.mismatch", f"`{name}` is {kind}, not a value", span, hint)
         return ir.Const(value=None, type=ERROR, span=span)
 
+    def _declare_local(self, var: nodes.Name, inner: Env, outer: Env) -> None:
+        inner.local_spans = {**outer.local_spans, var.text: var.span}
+        self.ctx.refer(var.span, LocalName(var.text, inner.locals[var.text], var.span))
+
+    def _refer_type_path(self, node: nodes.Expr, env: Env) -> None:
+        """Record what `rating` or `scales.rating` (before `.grade`) names."""
+        if isinstance(node, nodes.Ref):
+            self.ctx.refer(node.span, env.scope.types.get(node.name))
+        elif isinstance(node, nodes.FieldAccess) and isinstance(node.target, nodes.Ref):
+            module = env.scope.names.get(node.target.name)
+            if isinstance(module, ModuleEntity):
+                self.ctx.refer(node.target.span, module)
+                self.ctx.refer(node.field.span, module.scope.type_exports.get(node.field.text))
+
     def _symbol_set_of(self, node: nodes.Expr, env: Env) -> SymbolSet | None:
         """The scale/enum that `node` names (`rating`, `scales.rating`), if it names one."""
         if isinstance(node, nodes.Ref) and node.name not in env.locals:
@@ -366,6 +389,7 @@ class ExpressionChecker:
         span = node.span
         symbol_set = self._symbol_set_of(node.target, env)
         if symbol_set is not None:
+            self._refer_type_path(node.target, env)
             symbol = symbol_set.member(node.field.text)
             if symbol is None:
                 what = "grade" if symbol_set.kind == "scale" else "member"
@@ -376,10 +400,12 @@ class ExpressionChecker:
                     did_you_mean(node.field.text, [m.name for m in symbol_set.members]),
                 )
                 return ir.Const(value=None, type=ERROR, span=span)
+            self.ctx.refer(node.field.span, symbol)
             return ir.Const(value=symbol, type=Choice((symbol_set,)), span=span)
         if isinstance(node.target, nodes.Ref) and node.target.name not in env.locals:
             module = env.scope.names.get(node.target.name)
             if isinstance(module, ModuleEntity):
+                self.ctx.refer(node.target.span, module)
                 entity = module.scope.exports.get(node.field.text) or module.scope.type_exports.get(node.field.text)
                 if entity is None:
                     self.ctx.error(
@@ -389,6 +415,7 @@ class ExpressionChecker:
                         did_you_mean(node.field.text, [*module.scope.exports, *module.scope.type_exports]),
                     )
                     return ir.Const(value=None, type=ERROR, span=span)
+                self.ctx.refer(node.field.span, entity)
                 return self._entity_value(entity, node.field.text, env, span)
         target = self.expr(node.target, env, None)
         target_type = target.type
@@ -405,9 +432,13 @@ class ExpressionChecker:
                     did_you_mean(name, target_type.fields) or listing("its fields are", target_type.fields),
                 )
                 return ir.Const(value=None, type=ERROR, span=span)
+            self.ctx.refer(node.field.span, RecordField(target_type, info))
             return ir.GetField(target=target, name=name, type=info.type, optional=info.optional, span=span)
         if isinstance(target_type, MapOf):
-            if target_type.key.member(name) is None:
+            key = target_type.key.member(name)
+            if key is not None:
+                self.ctx.refer(node.field.span, key)
+            if key is None:
                 members = [m.name for m in target_type.key.members]
                 self.ctx.error(
                     "names.unknown",

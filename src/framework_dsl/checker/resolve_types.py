@@ -17,6 +17,7 @@ from framework_dsl.checker.scope import (
     FileScope,
     ModuleEntity,
     RecordEntity,
+    RecordField,
     SymbolSetEntity,
     type_names,
 )
@@ -162,6 +163,7 @@ class TypeResolver:
         entity = scope.names.get(parts[0]) if len(parts) == 2 else scope.types.get(parts[0])
         if len(parts) == 2:
             if isinstance(entity, ModuleEntity):
+                self.ctx.refer(qualified.parts[0].span, entity)
                 entity = entity.scope.type_exports.get(parts[1])
                 if entity is None:
                     self.ctx.error(
@@ -178,6 +180,8 @@ class TypeResolver:
                     qualified.span,
                 )
                 return ERROR
+        if isinstance(entity, SymbolSetEntity | RecordEntity):
+            self.ctx.refer(qualified.parts[-1].span, entity)
         if isinstance(entity, SymbolSetEntity):
             return entity.symbol_set
         if isinstance(entity, RecordEntity):
@@ -251,6 +255,7 @@ class TypeResolver:
                     did_you_mean(name.text, record.fields),
                 )
                 return
+            self.ctx.refer(name.span, RecordField(record, info))
             record = info.type
         if record != DATE and not isinstance(record, AnyType):
             self.ctx.error(

@@ -17,7 +17,7 @@ from framework_dsl import ir, nodes
 from framework_dsl.diagnostics import Diagnostic
 from framework_dsl.loader import LoadedFile, LoadedRules
 from framework_dsl.source import Span
-from framework_dsl.typesystem import ERROR, FieldInfo, ListOf, RecordType, SymbolSet, Type
+from framework_dsl.typesystem import ERROR, FieldInfo, ListOf, RecordType, Symbol, SymbolSet, Type
 
 RESULT_STATUSES = ("evaluated", "invalid_evidence", "not_in_force")
 # Far beyond any published framework's chain of reasoning, and shallow enough that
@@ -83,6 +83,27 @@ class DecisionEntity:
 Entity = SymbolSetEntity | RecordEntity | FieldEntity | ModuleEntity | DefineEntity | DecisionEntity
 
 
+@attrs.frozen(eq=False)
+class LocalName:
+    """A loop variable (`for b in breaches`, `for each kq in ...`), where it is declared or used."""
+
+    name: str
+    type: Type
+    declared: Span | None
+
+
+@attrs.frozen(eq=False)
+class RecordField:
+    """A field of a record type, read through `.` (`b.regulation`)."""
+
+    record: RecordType
+    info: FieldInfo
+
+
+# What a name written in a rule file was resolved to, for editors (`checker.symbols`).
+Referent = Entity | Symbol | LocalName | RecordField
+
+
 @attrs.define(eq=False)
 class FileScope:
     file: LoadedFile
@@ -117,6 +138,7 @@ class Env:
     locals: dict[str, Type]
     owner: str | None  # key of the definition or judgement being checked
     for_each: nodes.Expr | None = None  # the list a for-each decision runs over
+    local_spans: dict[str, Span] = attrs.field(factory=dict)  # where each loop variable is declared
 
 
 class Context:
@@ -129,10 +151,17 @@ class Context:
         self.definitions: dict[str, ir.Definition] = {}
         self.dependencies: dict[str, set[str]] = {}
         self.entities_by_key: dict[str, DefineEntity | DecisionEntity] = {}
+        # (where a name is written, what it was resolved to): read by `checker.symbols` only.
+        self.references: list[tuple[Span, Referent]] = []
 
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None, **extra: Any) -> None:
         """Report a problem (every one is kept; none is raised)."""
         self.diagnostics.append(Diagnostic(code=code, message=message, span=span, hint=hint, **extra))
+
+    def refer(self, span: Span | None, referent: Referent | None) -> None:
+        """Record that the name written at `span` means `referent` (for go to definition and hover)."""
+        if span is not None and referent is not None:
+            self.references.append((span, referent))
 
     def scope_of(self, file: LoadedFile) -> FileScope | None:
         """The scope of a checked file."""

@@ -182,6 +182,26 @@ def test_command(
     sys.exit(_guard(debug, run))
 
 
+@framework_dsl.command("lsp")
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the default, and the only way).")
+def lsp_command(stdio: bool) -> None:
+    """Run the language server, for editors (over stdio).
+
+    Diagnostics as you type, hover, go to definition, completion, formatting, and the
+    examples' outcomes on save. Needs `pip install 'framework-dsl[lsp]'`; docs/editors.md
+    says how to set up VS Code, Neovim and Helix.
+    """
+    try:
+        from framework_dsl.lsp.server import serve_stdio
+    except ImportError as error:
+        click.echo(
+            f"framework-dsl lsp needs the language server library ({error.name}): pip install 'framework-dsl[lsp]'",
+            err=True,
+        )
+        sys.exit(EXIT_RULES)
+    serve_stdio()
+
+
 def main_dsl() -> None:
     """Console entry point of `framework-dsl`."""
     framework_dsl()
