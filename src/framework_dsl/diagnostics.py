@@ -43,6 +43,8 @@ CODES: dict[str, str] = {
     "modules.unreadable": "a rule file cannot be read as UTF-8 text",
     "framework.missing-header": "a framework file lacks its `framework` line or a part of it",
     "framework.invalid-dates": "a framework stops being in force before it starts",
+    "dates.until-before-from": "a dated judgement, check or clause stops being in force before it starts",
+    "dates.outside-framework": "a rule dated outside its framework's (or its judgement's) own dates",
     "names.unknown": "a name that is not declared",
     "names.duplicate": "a name declared twice",
     "names.ambiguous": "a name with more than one meaning here",

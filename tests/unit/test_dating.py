@@ -1,0 +1,158 @@
+"""Dated rules: judgements, checks and clauses in force only between dates, on both evaluation paths."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from framework_dsl import parser
+from framework_dsl.cli import framework_check
+from framework_dsl.examples import run_examples
+from framework_dsl.formatter import format_source
+from framework_dsl.reports.text import render_result_text
+from framework_dsl.source import SourceFile
+
+RULES = """\
+framework dated "Dated"
+  effective from 2015-01-01
+  dated by assessed
+
+evidence:
+  assessed: date "When"
+  score: integer "Score"
+
+judgement old: boolean
+  effective until 2019-12-31
+    because "Replaced by `new` from 2020"
+  true when score > 2
+    because "above two"
+  otherwise false
+    because "two or less"
+
+judgement new: boolean
+  effective from 2020-01-01
+  true when score > 4
+    because "above four"
+    effective until 2021-12-31
+  otherwise score > 1
+    because "the later threshold"
+
+judgement uses_old: boolean
+  otherwise old
+    because "as old says"
+"""
+
+ENGINES = ("compiled", "reference")
+WITHOUT_USER = RULES.replace('judgement uses_old: boolean\n  otherwise old\n    because "as old says"\n', "")
+
+
+def _rules(check_text):  # type: ignore[no-untyped-def]
+    rules, diagnostics = check_text(RULES)
+    assert diagnostics == [] and rules is not None
+    return rules
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_judgement_outside_its_dates_is_not_in_force_with_its_note(check_text, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """Evidence dated after `until` gives not_in_force for that judgement (its note, its dates), the rest decide."""
+    rules = _rules(check_text)
+    result = rules.evaluate({"framework": "dated", "assessed": "2022-05-01", "score": 3}, engine=engine)
+    old = result.to_dict()["judgements"]["old"]
+    assert old["status"] == "not_in_force"
+    assert old["outcome"] is None
+    assert old["note"] == "Replaced by `new` from 2020"
+    assert old["in_force"] == {"from": None, "until": "2019-12-31"}
+    assert old["dated"] == "2022-05-01"
+    assert result.judgements["new"].value is True
+    settled, _ = check_text(WITHOUT_USER)
+    assert settled.evaluate({"framework": "dated", "assessed": "2022-05-01", "score": 3}, engine=engine).all_decided()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_dates_are_tested_against_the_evidence_date_not_the_evaluation_date(check_text, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """An `--as-of` in 2030 does not put a 2019 assessment under the rules of 2030."""
+    rules = _rules(check_text)
+    result = rules.evaluate({"framework": "dated", "assessed": "2019-05-01", "score": 3}, "2030-01-01", engine=engine)
+    assert result.judgements["old"].status == "decided"
+    assert result.judgements["new"].status == "not_in_force"
+    assert "in force from 2020-01-01" in result.judgements["new"].reason
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_clause_outside_its_dates_is_skipped_and_the_trace_says_so(check_text, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """A dated clause is skipped after its `until`: the next clause decides, and explain shows the skip."""
+    rules = _rules(check_text)
+    evidence = {"framework": "dated", "assessed": "2022-05-01", "score": 5}
+    result = rules.evaluate(evidence, engine=engine, explain=True)
+    new = result.judgements["new"]
+    assert new.reason == "the later threshold"
+    assert [step.condition for step in new.trace] == ["not_in_force", "otherwise"]
+    assert "skipped, not in force on this date" in render_result_text(result, explain=True)
+    inside = rules.evaluate({**evidence, "assessed": "2021-05-01"}, engine=engine)
+    assert inside.judgements["new"].reason == "above four"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_using_a_judgement_that_is_not_in_force_is_an_error_naming_it(check_text, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """A judgement in force that reads one out of force cannot be evaluated, and says which and why."""
+    rules = _rules(check_text)
+    result = rules.evaluate({"framework": "dated", "assessed": "2022-05-01", "score": 3}, engine=engine)
+    uses = result.judgements["uses_old"]
+    assert uses.status == "error"
+    assert "`old`, which is not in force on 2022-05-01" in (uses.error or "")
+
+
+def test_dated_rules_format_canonically_and_keep_their_meaning() -> None:
+    """`fmt` puts the dates on their own line, the note one level in; the result re-parses to the same tree."""
+    squeezed = RULES.replace(
+        'judgement old: boolean\n  effective until 2019-12-31\n    because "Replaced by `new` from 2020"\n',
+        'judgement old: boolean effective until 2019-12-31 because "Replaced by `new` from 2020"\n',
+    )
+    assert squeezed != RULES
+    formatted, problems = format_source(squeezed)
+    assert problems == [] and formatted == RULES
+    first, _ = parser.parse_source(SourceFile(path="a.fw", text=squeezed))
+    second, _ = parser.parse_source(SourceFile(path="b.fw", text=formatted))
+    assert first == second
+    assert format_source(formatted) == (formatted, [])
+
+
+def test_an_example_can_expect_a_judgement_not_in_force(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`expect NAME is not_in_force` passes when it is, and fails (saying what it was) when it is not."""
+    example = """
+example "after the change"
+  given {"framework": "dated", "assessed": "2022-01-01", "score": 3}
+  expect old is not_in_force
+  expect new is not_in_force
+"""
+    rules, diagnostics = check_text(RULES + example)
+    assert diagnostics == [] and rules is not None
+    report = run_examples(rules)
+    checked = report.outcomes[0].checked
+    assert [c.passed for c in checked] == [True, False]
+    assert checked[1].actual == "yes"
+
+
+def test_a_document_whose_only_open_outcomes_are_not_in_force_exits_0(tmp_path: Path) -> None:
+    """framework-check treats not_in_force judgements as settled: exit 0, not 1 (undetermined)."""
+    rules = tmp_path / "dated.fw"
+    assert WITHOUT_USER != RULES
+    rules.write_text(WITHOUT_USER)
+    evidence = tmp_path / "e.json"
+    evidence.write_text(json.dumps({"framework": "dated", "assessed": "2022-05-01", "score": 3}))
+    result = CliRunner().invoke(framework_check, ["--rules", str(rules), str(evidence), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["judgements"]["old"]["status"] == "not_in_force"
+
+
+def test_dates_of_a_framework_still_decide_the_whole_document(check_text) -> None:  # type: ignore[no-untyped-def]
+    """Before the framework's own start date the whole result is not_in_force, as before."""
+    rules = _rules(check_text)
+    result = rules.evaluate({"framework": "dated", "assessed": "2014-05-01", "score": 3})
+    assert result.status == "not_in_force"
+    assert result.judgements == {}
+    assert datetime.date(2014, 5, 1) == result.as_of
