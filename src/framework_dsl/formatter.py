@@ -208,7 +208,7 @@ def _level(expr: nodes.Expr) -> int:
         return _OR if expr.op == "or" else _AND
     if isinstance(expr, nodes.Not | nodes.Quantifier):
         return _NOT
-    if isinstance(expr, nodes.Compare | nodes.Membership | nodes.IsCheck):
+    if isinstance(expr, nodes.Compare | nodes.Membership | nodes.IsCheck | nodes.Within):
         return _COMPARE
     if isinstance(expr, nodes.IfMissing):
         return _DEFAULT
@@ -284,6 +284,8 @@ def _render(expr: nodes.Expr) -> str:
         return f"{_expr(expr.item, _DEFAULT)} {op} {_expr(expr.collection, _DEFAULT)}"
     if isinstance(expr, nodes.IsCheck):
         return f"{_expr(expr.operand, _DEFAULT)} is {expr.kind}"
+    if isinstance(expr, nodes.Within):
+        return f"{_expr(expr.provision, _DEFAULT)} within {_expr(expr.scope, _DEFAULT)}"
     if isinstance(expr, nodes.IfMissing):
         return f"{_expr(expr.value, _DEFAULT)} if missing {_expr(expr.default, _BOUND)}"
     if isinstance(expr, nodes.Bound):

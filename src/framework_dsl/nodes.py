@@ -301,6 +301,15 @@ class Membership:
 
 
 @attrs.frozen(kw_only=True)
+class Within:
+    """`p within "16(3)"`: a statutory provision is the one named or one of its sub-paragraphs."""
+
+    provision: Expr
+    scope: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
 class IsCheck:
     """`x is missing`, `x is present`, `xs is empty`."""
 
@@ -372,6 +381,7 @@ Expr = Union[
     Bound,
     Arith,
     SetOp,
+    Within,
 ]
 
 

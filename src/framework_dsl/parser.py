@@ -725,6 +725,10 @@ class _Builder(Transformer[Token, Any]):
     def not_member_of(self, meta: Any, children: list[Any]) -> nodes.Membership:
         return nodes.Membership(negated=True, item=children[0], collection=children[-1], span=self._span(meta))
 
+    def within(self, meta: Any, children: list[Any]) -> nodes.Within:
+        """`default_expr "within" default_expr -> within`"""
+        return nodes.Within(provision=children[0], scope=children[-1], span=self._span(meta))
+
     def _is(self, kind: str, meta: Any, children: list[Any]) -> nodes.IsCheck:
         return nodes.IsCheck(kind=kind, operand=children[0], span=self._span(meta))
 

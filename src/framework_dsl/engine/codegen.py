@@ -947,7 +947,7 @@ class _Fn:
             if native is not None and not left.unk:
                 return self.assign_value(native, node.type)
             # Known whenever no operand, nor an item of one, may be unknown (`Unknowns.OWN`).
-            may_be_unknown = left.unk or right.unk or not (left.clean and right.clean)
+            may_be_unknown = operator.imprecise or left.unk or right.unk or not (left.clean and right.clean)
             call = self.call(f"op_{node.op.value}", left.expr(), right.expr())
             return self.assign_value(call, node.type, unk=may_be_unknown)
         if operator.unknown is Unknowns.ITEMS and not (left.clean and right.clean):
