@@ -209,7 +209,7 @@ class ExpressionChecker:
             op = Op.NOT_IN if node.negated else Op.IN
             return ir.Binary(op=op, left=item, right=collection, type=BOOLEAN, span=span)
         if isinstance(node, nodes.Within):
-            return within(self, node, env)
+            return within(self.ctx, self.expr, node, env)
         if isinstance(node, nodes.IsCheck):
             operand = self.expr(node.operand, env, None)
             if node.kind == "empty" and element_type(operand.type) is None and operand.type != TEXT:

@@ -7,17 +7,14 @@ is a `provisions.invalid` error; `within` takes its type rule from `semantics.op
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from framework_dsl import ir, nodes
 from framework_dsl.checker.scope import Context, Env, expr_span
 from framework_dsl.semantics.operators import Mismatch, Op, resolve_within
 from framework_dsl.source import Span
-from framework_dsl.typesystem import BOOLEAN, ERROR, PROVISION, ListOf
+from framework_dsl.typesystem import BOOLEAN, ERROR, PROVISION, ListOf, Type
 from framework_dsl.values import parse_provision
-
-if TYPE_CHECKING:
-    from framework_dsl.checker.expressions import ExpressionChecker
 
 PROVISION_HINT = (
     "write it as the regulations do: a regulation number, then each sub-paragraph in brackets, e.g. 16(3)(b)"
@@ -33,13 +30,15 @@ def provision_literal(ctx: Context, node: nodes.TextLit, span: Span) -> ir.Const
     return ir.Const(value=provision, type=PROVISION, span=span)
 
 
-def within(checker: ExpressionChecker, node: nodes.Within, env: Env) -> ir.Expr:
-    """`provision within scope`: the scope is a provision or a list of them."""
-    provision = checker.expr(node.provision, env, PROVISION)
+def within(
+    ctx: Context, check: Callable[[nodes.Expr, Env, Type | None], ir.Expr], node: nodes.Within, env: Env
+) -> ir.Expr:
+    """`provision within scope`: the scope is a provision or a list of them; `check` types an operand."""
+    provision = check(node.provision, env, PROVISION)
     wanted = ListOf(PROVISION) if isinstance(node.scope, nodes.ListLit) else PROVISION
-    scope = checker.expr(node.scope, env, wanted)
+    scope = check(node.scope, env, wanted)
     resolved = resolve_within(provision.type, scope.type)
     if isinstance(resolved, Mismatch):
-        checker.ctx.error("types.mismatch", resolved.message, expr_span(node), resolved.hint)
+        ctx.error("types.mismatch", resolved.message, expr_span(node), resolved.hint)
         return ir.Binary(op=Op.WITHIN, left=provision, right=scope, type=BOOLEAN, span=node.span)
     return ir.Binary(op=resolved.op, left=provision, right=scope, type=resolved.type, span=node.span)
