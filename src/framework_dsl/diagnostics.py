@@ -45,6 +45,7 @@ CODES: dict[str, str] = {
     "framework.invalid-dates": "a framework stops being in force before it starts",
     "dates.until-before-from": "a dated judgement, check or clause stops being in force before it starts",
     "dates.outside-framework": "a rule dated outside its framework's (or its judgement's) own dates",
+    "dates.uses-out-of-force": "a judgement or check that uses a dated one on days that one is not in force",
     "provisions.invalid": "a statutory provision in the rules not written as the regulations write one",
     "names.unknown": "a name that is not declared",
     "names.duplicate": "a name declared twice",

@@ -40,14 +40,14 @@ judgement new: boolean
     effective until 2021-12-31
   otherwise score > 1
     because "the later threshold"
+"""
 
+ENGINES = ("compiled", "reference")
+USER = """
 judgement uses_old: boolean
   otherwise old
     because "as old says"
 """
-
-ENGINES = ("compiled", "reference")
-WITHOUT_USER = RULES.replace('judgement uses_old: boolean\n  otherwise old\n    because "as old says"\n', "")
 
 
 def _rules(check_text):  # type: ignore[no-untyped-def]
@@ -68,8 +68,7 @@ def test_a_judgement_outside_its_dates_is_not_in_force_with_its_note(check_text,
     assert old["in_force"] == {"from": None, "until": "2019-12-31"}
     assert old["dated"] == "2022-05-01"
     assert result.judgements["new"].value is True
-    settled, _ = check_text(WITHOUT_USER)
-    assert settled.evaluate({"framework": "dated", "assessed": "2022-05-01", "score": 3}, engine=engine).all_decided()
+    assert result.all_decided()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -96,14 +95,28 @@ def test_a_clause_outside_its_dates_is_skipped_and_the_trace_says_so(check_text,
     assert inside.judgements["new"].reason == "above four"
 
 
+def test_using_a_judgement_on_days_it_is_not_in_force_is_a_check_error(check_text) -> None:  # type: ignore[no-untyped-def]
+    """An undated judgement that reads a dated one is refused by the checker, naming both and the dates."""
+    rules, diagnostics = check_text(RULES + USER)
+    assert rules is None
+    [problem] = diagnostics
+    assert problem.code == "dates.uses-out-of-force"
+    assert "`uses_old` uses `old`, which is in force only until 2019-12-31" in problem.message
+    assert problem.labels and problem.labels[0].message == "`old` is dated here"
+    dated_alike = USER.replace("boolean\n", "boolean\n  effective until 2019-12-31\n", 1)
+    assert check_text(RULES + dated_alike)[1] == []
+
+
 @pytest.mark.parametrize("engine", ENGINES)
-def test_using_a_judgement_that_is_not_in_force_is_an_error_naming_it(check_text, engine: str) -> None:  # type: ignore[no-untyped-def]
-    """A judgement in force that reads one out of force cannot be evaluated, and says which and why."""
+def test_a_decision_not_in_force_cannot_be_read_as_a_value(check_text, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """Had a rule read a decision outside its dates, it would be an evaluation error naming it, never a value."""
+    from framework_dsl.engine.runtime import outcome_value
+    from framework_dsl.values import EvaluationError
+
     rules = _rules(check_text)
     result = rules.evaluate({"framework": "dated", "assessed": "2022-05-01", "score": 3}, engine=engine)
-    uses = result.judgements["uses_old"]
-    assert uses.status == "error"
-    assert "`old`, which is not in force on 2022-05-01" in (uses.error or "")
+    with pytest.raises(EvaluationError, match="`old`, which is not in force on 2022-05-01"):
+        outcome_value("old", result.judgements["old"])
 
 
 def test_dated_rules_format_canonically_and_keep_their_meaning() -> None:
@@ -140,8 +153,7 @@ example "after the change"
 def test_a_document_whose_only_open_outcomes_are_not_in_force_exits_0(tmp_path: Path) -> None:
     """framework-check treats not_in_force judgements as settled: exit 0, not 1 (undetermined)."""
     rules = tmp_path / "dated.fw"
-    assert WITHOUT_USER != RULES
-    rules.write_text(WITHOUT_USER)
+    rules.write_text(RULES)
     evidence = tmp_path / "e.json"
     evidence.write_text(json.dumps({"framework": "dated", "assessed": "2022-05-01", "score": 3}))
     result = CliRunner().invoke(framework_check, ["--rules", str(rules), str(evidence), "--format", "json"])

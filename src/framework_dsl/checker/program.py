@@ -172,6 +172,7 @@ class Checker:
                     (checks if isinstance(item, nodes.CheckDecl) else judgements).append(built)
         for decision in (*judgements, *checks):
             self._check_dates(header, decision)
+        dating.check_uses(self.ctx, (*judgements, *checks), header.effective_from, header.effective_until)
         examples = [
             self.decisions.example(scope, item) for item in file.tree.items if isinstance(item, nodes.ExampleDecl)
         ]
