@@ -168,3 +168,18 @@ def test_dates_of_a_framework_still_decide_the_whole_document(check_text) -> Non
     assert result.status == "not_in_force"
     assert result.judgements == {}
     assert datetime.date(2014, 5, 1) == result.as_of
+
+
+def test_a_clause_after_a_dated_one_with_the_same_condition_is_reachable(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """Neither the checker nor the linter calls a clause unreachable because a dated clause above it may be skipped."""
+    from framework_dsl.linter import lint_rules
+
+    text = RULES.replace(
+        "  otherwise score > 1\n",
+        '  true when score > 4\n    because "above four, later"\n  otherwise score > 1\n',
+    )
+    assert text != RULES
+    root = write_rules({"dated.fw": text})
+    rules, diagnostics = lint_rules(root, examples=False)
+    assert rules is not None
+    assert [d.code for d in diagnostics if "unreachable" in d.code] == []
