@@ -187,6 +187,7 @@ def _extend(children: st.SearchStrategy[nodes.Expr]) -> st.SearchStrategy[nodes.
         binary(nodes.BoolOp, ["and", "or"]),
         binary(nodes.Compare, ["=", "!=", "<", "<=", ">", ">="]),
         st.builds(nodes.Membership, negated=st.booleans(), item=children, collection=children, span=here),
+        st.builds(nodes.Within, provision=children, scope=children, span=here),
         st.builds(nodes.IsCheck, kind=st.sampled_from(["missing", "present", "empty"]), operand=children, span=here),
         st.builds(nodes.IfMissing, value=children, default=children, span=here),
         st.builds(nodes.Bound, kind=st.sampled_from(["most", "least"]), value=children, limit=children, span=here),
