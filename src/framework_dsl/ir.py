@@ -216,12 +216,17 @@ class InForce:
 
     def period(self) -> str:
         """The dates as a person reads them: "from 2015-04-01 until 2023-11-20"."""
-        parts = []
-        if self.start is not None:
-            parts.append(f"from {self.start.isoformat()}")
-        if self.until is not None:
-            parts.append(f"until {self.until.isoformat()}")
-        return " ".join(parts)
+        return period_text(self.start, self.until)
+
+
+def period_text(start: datetime.date | None, until: datetime.date | None) -> str:
+    """Dates as a person reads them: "from 2015-04-01 until 2023-11-20" ("" for neither)."""
+    parts = []
+    if start is not None:
+        parts.append(f"from {start.isoformat()}")
+    if until is not None:
+        parts.append(f"until {until.isoformat()}")
+    return " ".join(parts)
 
 
 @attrs.frozen(kw_only=True)

@@ -58,14 +58,7 @@ def check_inside(
             message = f"{what} is dated {label} {date.isoformat()}, after {outer} ends"
         else:
             continue
-        shown = " ".join(
-            part
-            for part in (
-                f"from {start.isoformat()}" if start is not None else "",
-                f"until {until.isoformat()}" if until is not None else "",
-            )
-            if part
-        )
+        shown = ir.period_text(start, until)
         ctx.error(
             "dates.outside-framework",
             message,
@@ -103,7 +96,7 @@ def check_uses(
             ctx.error(
                 "dates.uses-out-of-force",
                 f"`{decision.name}` uses `{name}`, which is in force only {used.period()}, "
-                f"but `{decision.name}` is in force {_period(mine) or 'whenever the framework is'}",
+                f"but `{decision.name}` is in force {ir.period_text(*mine) or 'whenever the framework is'}",
                 decision.span,
                 f"date `{decision.name}` within `{name}`'s dates (the same `effective` line), or stop using it",
                 labels=(Label(used.span, f"`{name}` is dated here"),) if used.span is not None else (),
@@ -126,12 +119,3 @@ def _used_decisions(ctx: Context, key: str, decisions: dict[str, ir.Judgement]) 
         else:
             todo.extend(ctx.dependencies.get(target, ()))
     return found
-
-
-def _period(dates: tuple[datetime.date | None, datetime.date | None]) -> str:
-    parts = []
-    if dates[0] is not None:
-        parts.append(f"from {dates[0].isoformat()}")
-    if dates[1] is not None:
-        parts.append(f"until {dates[1].isoformat()}")
-    return " ".join(parts)

@@ -140,10 +140,9 @@ def _decide(s: State, index: int) -> Decision | tuple[Decision, ...]:
     return found
 
 
-def _h_in_force(s: State, start: datetime.date | None, until: datetime.date | None) -> bool:
-    """Whether a dated clause is in force on the date dated rules are tested against (both dates included)."""
-    dated = s.dated
-    return (start is None or start <= dated) and (until is None or dated <= until)
+def _h_in_force(s: State, dates: ir.InForce) -> bool:
+    """Whether a dated clause is in force on the date dated rules are tested against."""
+    return dates.covers(s.dated)
 
 
 def _decide_each(s: State, entry: Entry) -> tuple[Decision, ...]:
@@ -1137,8 +1136,7 @@ class _Fn:
         with self.block() as body:
             yield
         skipped = [P.append("T", self.call("skipped_entry", P.const(clause.location)))] if self.g.tracing else []
-        dates = clause.in_force
-        test = self.call("in_force", P.name("s"), self.g.constant(dates.start), self.g.constant(dates.until))
+        test = self.call("in_force", P.name("s"), self.g.constant(clause.in_force))
         self.emit(P.if_(test, body, skipped))
 
     def _first_match(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
