@@ -27,6 +27,7 @@ from framework_dsl.typesystem import (
     DECIMAL,
     DURATION,
     INTEGER,
+    PROVISION,
     TEXT,
     AnyType,
     Choice,
@@ -36,6 +37,7 @@ from framework_dsl.typesystem import (
     SetOf,
     Type,
 )
+from framework_dsl.values import parse_provision
 
 MISSING = None  # an absent or null optional field, in RecordValue.fields
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -521,6 +523,22 @@ class _Validator:
         if t == DURATION:
             self.wrong_type(pointer, "a duration", data)
             return None
+        if t == PROVISION:
+            if not isinstance(data, str):
+                self.wrong_type(pointer, "a provision such as 16(3)(b)", data)
+                return None
+            provision = parse_provision(data, pointer)
+            if provision is None:
+                self.problem(
+                    "evidence.invalid-provision",
+                    pointer,
+                    f'"{data[:40]}" is not a provision written as the regulations write one',
+                    "a provision such as 16(3) or 20(2)(a)",
+                    json_type_name(data),
+                    hint="a regulation number, then each paragraph and sub-paragraph in brackets: "
+                    '16(3)(b), not "reg 16(3)" or "16.3.b"',
+                )
+            return provision
         raise AssertionError(f"unhandled evidence type {t!r}")  # pragma: no cover
 
     def record(self, data: Any, t: RecordType, pointer: str, depth: int) -> RecordValue | None:

@@ -55,6 +55,7 @@ from framework_dsl.typesystem import (
     DATE,
     DECIMAL,
     INTEGER,
+    PROVISION,
     TEXT,
     Choice,
     ListOf,
@@ -64,6 +65,7 @@ from framework_dsl.typesystem import (
     Symbol,
     Type,
 )
+from framework_dsl.values import parse_provision
 
 __all__ = ["CompiledValidator", "compile_validator", "helpers", "map_builder", "record_builder"]
 
@@ -167,6 +169,7 @@ _HELPERS: dict[str, Any] = {
     "list": list,
     "Decimal": Decimal,
     "date": parse_date,
+    "provision": parse_provision,
     "within": frozenset.issuperset,  # within(allowed, data): every key of `data` is allowed
     "unique": _h_unique,
     "sort_symbols": _h_sort_symbols,
@@ -290,6 +293,12 @@ class _Generator:
             out = self.m.new()
             body.append(self.refuse(self.type_is_not(data, "str")))
             body.append(_assign(out, self.call("date", _name(data))))
+            body.append(self.refuse(_cmp(_name(out), ast.Is(), _const(None))))
+            return out
+        if t == PROVISION:
+            out = self.m.new()
+            body.append(self.refuse(self.type_is_not(data, "str")))
+            body.append(_assign(out, self.call("provision", _name(data), self.pin(body, pointer))))
             body.append(self.refuse(_cmp(_name(out), ast.Is(), _const(None))))
             return out
         # durations are never evidence; free-form values are not compiled

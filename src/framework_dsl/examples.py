@@ -227,6 +227,18 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                 )
             )
             continue
+        if expectation.kind == "not_in_force":
+            checked.append(
+                Checked(
+                    expectation=f"{expectation.name} is not_in_force",
+                    expected="not_in_force",
+                    actual=_describe(decided),
+                    reason=_reasons(decisions),
+                    location=location,
+                    passed=all(d.status == "not_in_force" for d in decisions),
+                )
+            )
+            continue
         assert expectation.value is not None and evaluation is not None
         try:
             wanted = evaluation.ev(expectation.value, {})
@@ -301,6 +313,8 @@ def _describe(decided: Decision | tuple[Decision, ...]) -> str:
             text = _show(d.value)
         elif d.status == "undetermined":
             text = "undetermined (missing " + ", ".join(d.missing) + ")"
+        elif d.status == "not_in_force":
+            text = f"not_in_force ({d.reason})"
         else:
             text = f"error: {d.error}"
         parts.append(text)

@@ -208,7 +208,7 @@ def _level(expr: nodes.Expr) -> int:
         return _OR if expr.op == "or" else _AND
     if isinstance(expr, nodes.Not | nodes.Quantifier):
         return _NOT
-    if isinstance(expr, nodes.Compare | nodes.Membership | nodes.IsCheck):
+    if isinstance(expr, nodes.Compare | nodes.Membership | nodes.IsCheck | nodes.Within):
         return _COMPARE
     if isinstance(expr, nodes.IfMissing):
         return _DEFAULT
@@ -284,6 +284,8 @@ def _render(expr: nodes.Expr) -> str:
         return f"{_expr(expr.item, _DEFAULT)} {op} {_expr(expr.collection, _DEFAULT)}"
     if isinstance(expr, nodes.IsCheck):
         return f"{_expr(expr.operand, _DEFAULT)} is {expr.kind}"
+    if isinstance(expr, nodes.Within):
+        return f"{_expr(expr.provision, _DEFAULT)} within {_expr(expr.scope, _DEFAULT)}"
     if isinstance(expr, nodes.IfMissing):
         return f"{_expr(expr.value, _DEFAULT)} if missing {_expr(expr.default, _BOUND)}"
     if isinstance(expr, nodes.Bound):
@@ -646,9 +648,11 @@ class _Formatter:
             self.define(prefix, decl)
         elif isinstance(decl, nodes.JudgementDecl):
             self.type_tail(0, f"judgement {decl.name.text}{self.for_each(decl.for_each)}: ", decl.type, "", start)
+            self.in_force(1, decl.in_force, start)
             self.clauses(decl.clauses)
         elif isinstance(decl, nodes.CheckDecl):
             self.emit(0, f"check {decl.name.text}{self.for_each(decl.for_each)}:", start)
+            self.in_force(1, decl.in_force, start)
             self.clauses(decl.clauses)
         elif isinstance(decl, nodes.ExampleDecl):
             self.example(decl)
@@ -768,6 +772,21 @@ class _Formatter:
             if clause.citation is not None:
                 key = self.src.before(clause.citation.span.start, clause.span.start)
                 self.emit(2, "cite " + _quote(clause.citation.value), key)
+            self.in_force(2, clause.in_force, clause.span.start)
+
+    def in_force(self, indent: int, dates: nodes.InForce | None, default: int) -> None:
+        """`effective from D until D` on its own line, its `because "note"` one level further in."""
+        if dates is None:
+            return
+        text = "effective"
+        if dates.start is not None:
+            text += " from " + dates.start.isoformat()
+        if dates.until is not None:
+            text += " until " + dates.until.isoformat()
+        key = dates.span.start if dates.span is not None else default  # the span starts at `effective`
+        self.emit(indent, text, key)
+        if dates.note is not None:
+            self.emit(indent + 1, "because " + _quote(dates.note.value), self.src.before(dates.note.span.start, key))
 
     def example(self, decl: nodes.ExampleDecl) -> None:
         start = decl.span.start
@@ -790,6 +809,8 @@ class _Formatter:
                 self.tail(1, f"expect {expectation.name.text} = ", expectation.value, at, 3)
             elif isinstance(expectation, nodes.ExpectUndetermined):
                 self.emit(1, f"expect {expectation.name.text} is undetermined", at)
+            elif isinstance(expectation, nodes.ExpectNotInForce):
+                self.emit(1, f"expect {expectation.name.text} is not_in_force", at)
             else:
                 self.emit(1, f"expect status {expectation.status.text}", at)
 

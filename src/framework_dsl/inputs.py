@@ -21,7 +21,7 @@ from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.reports.text import render_problem_text, render_result_text
 from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet
-from framework_dsl.typesystem import Symbol
+from framework_dsl.typesystem import CHECK_OUTCOME_SET, Symbol
 
 
 @attrs.frozen
@@ -351,8 +351,34 @@ def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str
     )
 
 
+# `--fail-on failed`: a check whose outcome is `failed` fails the run, as a grade at or
+# below the `--fail-on` grade does.
+FAILED_CHECK = "failed"
+
+
+def fail_on_ranks(rule_set: RuleSet, value: str) -> dict[str, int]:
+    """What `--fail-on VALUE` matches, as {symbol set: the rank at or below which an outcome matches}.
+
+    A grade matches itself and every worse grade of each scale that has it; `failed`
+    matches a failed check (and a grade called `failed`, if a scale has one). Empty: it
+    names nothing the rules have.
+    """
+    ranks: dict[str, int] = {}
+    for framework in rule_set.frameworks.values():
+        for symbol_set in framework.symbol_sets:
+            if symbol_set.kind == "scale":
+                member = symbol_set.member(value)
+                if member is not None:
+                    ranks[symbol_set.qualname] = member.rank
+    if value == FAILED_CHECK:
+        failed = CHECK_OUTCOME_SET.member(FAILED_CHECK)
+        assert failed is not None
+        ranks[CHECK_OUTCOME_SET.qualname] = failed.rank
+    return ranks
+
+
 def fails_on(result: Result, ranks: dict[str, int]) -> bool:
-    """Whether any decided grade is at or below the rank given for its scale."""
+    """Whether any decided grade is at or below the rank given for its scale, or a check failed (`failed`)."""
     for _, decision in result.all_decisions():
         if decision.status != "decided":
             continue
@@ -360,7 +386,7 @@ def fails_on(result: Result, ranks: dict[str, int]) -> bool:
         for outcome in outcomes:
             if (
                 isinstance(outcome, Symbol)
-                and outcome.ordered
+                and (outcome.ordered or outcome.owner == CHECK_OUTCOME_SET.qualname)
                 and ranks.get(outcome.owner, len(ranks) + 10**6) <= outcome.rank
             ):
                 return True

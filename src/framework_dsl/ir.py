@@ -32,6 +32,7 @@ __all__ = [
     "Expr",
     "Framework",
     "GetField",
+    "InForce",
     "Judgement",
     "JudgementRef",
     "ListExpr",
@@ -196,6 +197,39 @@ Expr = Union[
 
 
 @attrs.frozen(kw_only=True)
+class InForce:
+    """`effective from D until D because "note"`: when a judgement, check or clause is in force.
+
+    Both dates are included; either may be None (no limit on that side). The date tested
+    is the one the framework's own dates are tested against (`RuleSet.evaluate`).
+    """
+
+    start: datetime.date | None
+    until: datetime.date | None
+    note: str | None
+    location: str  # "rules/cqc/cqc.fw:160", the `effective` line
+    span: Span = _span()
+
+    def covers(self, date: datetime.date) -> bool:
+        """Whether `date` lies inside the dates (both included)."""
+        return (self.start is None or self.start <= date) and (self.until is None or date <= self.until)
+
+    def period(self) -> str:
+        """The dates as a person reads them: "from 2015-04-01 until 2023-11-20"."""
+        return period_text(self.start, self.until)
+
+
+def period_text(start: datetime.date | None, until: datetime.date | None) -> str:
+    """Dates as a person reads them: "from 2015-04-01 until 2023-11-20" ("" for neither)."""
+    parts = []
+    if start is not None:
+        parts.append(f"from {start.isoformat()}")
+    if until is not None:
+        parts.append(f"until {until.isoformat()}")
+    return " ".join(parts)
+
+
+@attrs.frozen(kw_only=True)
 class Clause:
     """One clause of a judgement: outcome, condition (None for `otherwise`), reason."""
 
@@ -206,6 +240,7 @@ class Clause:
     reason: tuple[str | Expr, ...]
     citation: str | None
     location: str  # "rules/clas/clas.fw:42"
+    in_force: InForce | None = None  # None: in force whenever the framework is
     span: Span = _span()
 
 
@@ -221,6 +256,7 @@ class Judgement:
     type: Type  # the outcome type of one decision (an element, for `collect`)
     collect: bool
     clauses: tuple[Clause, ...]
+    in_force: InForce | None = None  # None: in force whenever the framework is
     span: Span = _span()
 
 
@@ -239,7 +275,7 @@ class Definition:
 class Expectation:
     """One `expect` line of an example."""
 
-    kind: str  # "value" | "undetermined" | "status"
+    kind: str  # "value" | "undetermined" | "status" | "not_in_force"
     name: str
     value: Expr | None
     span: Span = _span()

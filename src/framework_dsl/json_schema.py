@@ -38,6 +38,7 @@ from framework_dsl.typesystem import (
     DECIMAL,
     DURATION,
     INTEGER,
+    PROVISION,
     TEXT,
     AnyType,
     Choice,
@@ -49,6 +50,7 @@ from framework_dsl.typesystem import (
     SymbolSet,
     Type,
 )
+from framework_dsl.values import PROVISION_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -205,6 +207,8 @@ class _Builder:
             return {"type": "number"}
         if t == DATE:
             return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+        if t == PROVISION:
+            return {"type": "string", "pattern": PROVISION_PATTERN, "maxLength": 100}
         if t == DURATION:
             # evidence cannot carry a duration: the validator refuses every value
             return {"not": {}, "description": "durations cannot be given as evidence"}

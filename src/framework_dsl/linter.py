@@ -614,7 +614,8 @@ class _Linter:
                         + "; move it above or remove it",
                         labels=(Label(single.span, "this clause is chosen instead"),) if single is not None else (),
                     )
-            earlier.append(clause)
+            if clause.in_force is None:  # a dated clause is skipped outside its dates: it shadows nothing
+                earlier.append(clause)
 
     def unproducible(self, decision: ir.Judgement) -> None:
         t = decision.type

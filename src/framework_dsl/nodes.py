@@ -301,6 +301,15 @@ class Membership:
 
 
 @attrs.frozen(kw_only=True)
+class Within:
+    """`p within "16(3)"`: a statutory provision is the one named or one of its sub-paragraphs."""
+
+    provision: Expr
+    scope: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
 class IsCheck:
     """`x is missing`, `x is present`, `xs is empty`."""
 
@@ -372,6 +381,7 @@ Expr = Union[
     Bound,
     Arith,
     SetOp,
+    Within,
 ]
 
 
@@ -512,6 +522,17 @@ class ForEach:
 
 
 @attrs.frozen(kw_only=True)
+class InForce:
+    """`effective from D until D because "note"`: the dates (both included) a judgement,
+    check or clause is in force; either date may be left out, not both."""
+
+    start: datetime.date | None
+    until: datetime.date | None
+    note: Text | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
 class WhenClause:
     """`OUTCOME when CONDITION because "..." cite "..."`."""
 
@@ -519,6 +540,7 @@ class WhenClause:
     condition: Expr
     reason: Template | None
     citation: Text | None
+    in_force: InForce | None = None
     span: Span = _span_field()
 
 
@@ -529,6 +551,7 @@ class OtherwiseClause:
     outcome: Expr
     reason: Template | None
     citation: Text | None
+    in_force: InForce | None = None
     span: Span = _span_field()
 
 
@@ -543,6 +566,7 @@ class JudgementDecl:
     for_each: ForEach | None
     type: TypeExpr
     clauses: tuple[Clause, ...] = attrs.field(converter=_tuple)
+    in_force: InForce | None = None
     span: Span = _span_field()
 
 
@@ -553,6 +577,7 @@ class CheckDecl:
     name: Name
     for_each: ForEach | None
     clauses: tuple[Clause, ...] = attrs.field(converter=_tuple)
+    in_force: InForce | None = None
     span: Span = _span_field()
 
 
@@ -597,7 +622,15 @@ class ExpectStatus:
     span: Span = _span_field()
 
 
-Expectation = Union[ExpectValue, ExpectUndetermined, ExpectStatus]
+@attrs.frozen(kw_only=True)
+class ExpectNotInForce:
+    """`expect judgement is not_in_force`: the judgement or check is outside its dates."""
+
+    name: Name
+    span: Span = _span_field()
+
+
+Expectation = Union[ExpectValue, ExpectUndetermined, ExpectStatus, ExpectNotInForce]
 
 
 @attrs.frozen(kw_only=True)

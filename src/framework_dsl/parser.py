@@ -469,14 +469,42 @@ class _Builder(Transformer[Token, Any]):
         name, *rest = children
         for_each = rest.pop(0) if isinstance(rest[0], nodes.ForEach) else None
         type_ = rest.pop(0)
+        in_force = rest.pop(0) if rest and isinstance(rest[0], nodes.InForce) else None
         return nodes.JudgementDecl(
-            name=self._name(name), for_each=for_each, type=type_, clauses=rest, span=self._span(meta)
+            name=self._name(name),
+            for_each=for_each,
+            type=type_,
+            clauses=rest,
+            in_force=in_force,
+            span=self._span(meta),
         )
 
     def check_decl(self, meta: Any, children: list[Any]) -> nodes.CheckDecl:
         name, *rest = children
         for_each = rest.pop(0) if rest and isinstance(rest[0], nodes.ForEach) else None
-        return nodes.CheckDecl(name=self._name(name), for_each=for_each, clauses=rest, span=self._span(meta))
+        in_force = rest.pop(0) if rest and isinstance(rest[0], nodes.InForce) else None
+        return nodes.CheckDecl(
+            name=self._name(name), for_each=for_each, clauses=rest, in_force=in_force, span=self._span(meta)
+        )
+
+    # -- dated rules
+
+    def in_force(self, meta: Any, children: list[Any]) -> nodes.InForce:
+        """`in_force: "effective" in_force_from in_force_until? in_force_note?
+        | "effective" in_force_until in_force_note?`"""
+        parts = dict(children)
+        return nodes.InForce(
+            start=parts.get("from"), until=parts.get("until"), note=parts.get("note"), span=self._span(meta)
+        )
+
+    def in_force_from(self, meta: Any, children: list[Any]) -> tuple[str, datetime.date]:
+        return ("from", self._date(children[0]))
+
+    def in_force_until(self, meta: Any, children: list[Any]) -> tuple[str, datetime.date]:
+        return ("until", self._date(children[0]))
+
+    def in_force_note(self, meta: Any, children: list[Any]) -> tuple[str, nodes.Text]:
+        return ("note", self._text(children[0]))
 
     def for_each(self, meta: Any, children: list[Any]) -> nodes.ForEach:
         return nodes.ForEach(var=self._name(children[0]), source=children[1], span=self._span(meta))
@@ -485,15 +513,24 @@ class _Builder(Transformer[Token, Any]):
         outcome, condition, *rest = children
         reason = next((c for c in rest if isinstance(c, nodes.Template)), None)
         citation = next((c for c in rest if isinstance(c, nodes.Text)), None)
+        in_force = next((c for c in rest if isinstance(c, nodes.InForce)), None)
         return nodes.WhenClause(
-            outcome=outcome, condition=condition, reason=reason, citation=citation, span=self._span(meta)
+            outcome=outcome,
+            condition=condition,
+            reason=reason,
+            citation=citation,
+            in_force=in_force,
+            span=self._span(meta),
         )
 
     def otherwise_clause(self, meta: Any, children: list[Any]) -> nodes.OtherwiseClause:
         outcome, *rest = children
         reason = next((c for c in rest if isinstance(c, nodes.Template)), None)
         citation = next((c for c in rest if isinstance(c, nodes.Text)), None)
-        return nodes.OtherwiseClause(outcome=outcome, reason=reason, citation=citation, span=self._span(meta))
+        in_force = next((c for c in rest if isinstance(c, nodes.InForce)), None)
+        return nodes.OtherwiseClause(
+            outcome=outcome, reason=reason, citation=citation, in_force=in_force, span=self._span(meta)
+        )
 
     def reason(self, meta: Any, children: list[Any]) -> nodes.Template:
         return self._template(children[0])
@@ -600,6 +637,9 @@ class _Builder(Transformer[Token, Any]):
     def expect_undetermined(self, meta: Any, children: list[Any]) -> nodes.ExpectUndetermined:
         return nodes.ExpectUndetermined(name=self._name(children[0]), span=self._span(meta))
 
+    def expect_not_in_force(self, meta: Any, children: list[Any]) -> nodes.ExpectNotInForce:
+        return nodes.ExpectNotInForce(name=self._name(children[0]), span=self._span(meta))
+
     def expect_status(self, meta: Any, children: list[Any]) -> nodes.ExpectStatus:
         return nodes.ExpectStatus(status=self._name(children[0]), span=self._span(meta))
 
@@ -698,6 +738,10 @@ class _Builder(Transformer[Token, Any]):
 
     def not_member_of(self, meta: Any, children: list[Any]) -> nodes.Membership:
         return nodes.Membership(negated=True, item=children[0], collection=children[-1], span=self._span(meta))
+
+    def within(self, meta: Any, children: list[Any]) -> nodes.Within:
+        """`default_expr "within" default_expr -> within`"""
+        return nodes.Within(provision=children[0], scope=children[-1], span=self._span(meta))
 
     def _is(self, kind: str, meta: Any, children: list[Any]) -> nodes.IsCheck:
         return nodes.IsCheck(kind=kind, operand=children[0], span=self._span(meta))

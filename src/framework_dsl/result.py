@@ -129,11 +129,11 @@ class Decision(_Frozen):
     __slots__ = ()
 
     FIELDS = (
-        "status",  # "decided" | "undetermined" | "error"
+        "status",  # "decided" | "undetermined" | "error" | "not_in_force"
         "item",  # the item's JSON pointer, for a for-each judgement
-        "value",  # the outcome as a runtime value
+        "value",  # the outcome as a runtime value; for not_in_force, (from, until, date tested)
         "label",  # the outcome's label(s)
-        "reason",  # the reason text(s), values filled in
+        "reason",  # the reason text(s), values filled in; for not_in_force, the note
         "cite",  # the citation(s)
         "rule",  # file:line of the clause(s) that decided, or could not be decided
         # ((JSON pointer, raw evidence value), ...) read on the way, sorted; the compiled
@@ -164,7 +164,7 @@ class Decision(_Frozen):
         fields = (status, item, value, label, reason, cite, rule, inputs, missing, error, clause_ids, trace)
         _set_fields(self, fields)
 
-    status: str = _field(0, '"decided", "undetermined" or "error"')
+    status: str = _field(0, '"decided", "undetermined", "error" or "not_in_force"')
     item: str | None = _field(1, "the item's JSON pointer (for-each)")
     value: Any = _field(2, "the outcome as a runtime value")
     label: Any = _field(3, "the outcome's label, or labels")
@@ -227,6 +227,14 @@ def _decision_dict(decision: Decision, explain: bool) -> dict[str, Any]:
         data["outcome"] = None
         if status == "undetermined":
             data["missing"] = list(missing)
+        elif status == "not_in_force":
+            start, until, dated = value
+            data["in_force"] = {
+                "from": start.isoformat() if start is not None else None,
+                "until": until.isoformat() if until is not None else None,
+            }
+            data["dated"] = dated.isoformat()
+            data["note"] = reason
         else:
             data["error"] = error
         data["rule"] = rule
@@ -346,14 +354,18 @@ class Result(_Frozen):
         return canonical_json.dumps_bytes(self.to_dict(explain=explain), indent=indent)
 
     def all_decided(self) -> bool:
-        """Whether every judgement and check (every item of a for-each) was decided."""
+        """Whether every judgement and check (every item of a for-each) was settled.
+
+        A decision outside its own dates (`not_in_force`) is settled: its rules say it does
+        not apply on this date, and nothing in the evidence could change that.
+        """
         for group in (self._fields[8], self._fields[9]):
             for value in group.values():
                 if type(value) is tuple:
                     for decision in value:
-                        if decision._fields[0] != "decided":
+                        if decision._fields[0] not in _SETTLED:
                             return False
-                elif value._fields[0] != "decided":
+                elif value._fields[0] not in _SETTLED:
                     return False
         return True
 
@@ -365,6 +377,9 @@ class Result(_Frozen):
                 for decision in value if isinstance(value, tuple) else (value,):
                     found.append((name, decision))
         return found
+
+
+_SETTLED = frozenset({"decided", "not_in_force"})
 
 
 def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain: bool) -> dict[str, Any]:

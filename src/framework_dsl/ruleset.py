@@ -231,10 +231,14 @@ class RuleSet:
                 status="not_in_force",
                 note=note,
             )
+        # Dated judgements, checks and clauses are tested against the date the framework's
+        # own dates were: the evidence's `dated by` date, else the evaluation date.
+        in_force_on = dated or effective_as_of
         if compiled is not None:
-            judgements, checks = compiled.evaluate(root, effective_as_of)
+            judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
         else:
-            judgements, checks = Evaluation(chosen, root, effective_as_of, explain=explain).decide_all()
+            evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
+            judgements, checks = evaluation.decide_all()
         fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
         result: Result = make_record(Result, (*fields, judgements, checks, (), None))
         return result

@@ -31,7 +31,9 @@ DECIMAL = Prim("decimal")
 TEXT = Prim("text")
 DATE = Prim("date")
 DURATION = Prim("duration")
-PRIMITIVES = {p.name: p for p in (BOOLEAN, INTEGER, DECIMAL, TEXT, DATE, DURATION)}
+# A reference to a statutory provision, written as in the regulations: `16(3)(b)`.
+PROVISION = Prim("provision")
+PRIMITIVES = {p.name: p for p in (BOOLEAN, INTEGER, DECIMAL, TEXT, DATE, DURATION, PROVISION)}
 
 
 @attrs.frozen(eq=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import decimal
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -156,3 +157,52 @@ def display_value(value: Any) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(display_value(v) for v in value) if value else "none"
     return str(value)
+
+
+# ---------------------------------------------------------------- statutory provisions
+
+# A provision as the regulations write it: a regulation number (with any capital letters,
+# `20A`), then sub-paragraphs in brackets, each a number (with any capital letters) or
+# lower-case letters (`(b)`, `(ii)`): `16(3)`, `20(2)(a)`, `9A(1)`, `12(2)(g)(ii)`.
+PROVISION_PATTERN = r"^[0-9]+[A-Z]*(\((?:[0-9]+[A-Z]*|[a-z]+)\))*$"
+_PROVISION = re.compile(PROVISION_PATTERN)
+_PROVISION_PART = re.compile(r"\(([^()]*)\)")
+
+
+@attrs.frozen
+class Provision:
+    """A reference to a statutory provision: `16(3)(b)` is regulation 16, paragraph 3, sub-paragraph b.
+
+    Equal when written alike. `pointer` is where in the evidence it was given (None for
+    one written in the rules), so an answer the evidence is too imprecise for can say
+    which value to make more precise.
+    """
+
+    text: str
+    parts: tuple[str, ...] = attrs.field(eq=False, repr=False)
+    pointer: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_provision(text: str, pointer: str | None = None) -> Provision | None:
+    """The provision `text` names, or None when it is not written as the regulations write one."""
+    if len(text) > 100 or not _PROVISION.fullmatch(text):
+        return None
+    head = text.split("(", 1)[0]
+    return Provision(text, (head, *_PROVISION_PART.findall(text)), pointer)
+
+
+def provision_within(provision: Provision, scope: Provision) -> bool | Unknown:
+    """Whether `provision` is `scope` or one of its sub-paragraphs, at any depth.
+
+    True for `16(3)(b)` within `16(3)`; false for `17(1)`; unknown when `provision` is
+    less precise than `scope` (`20(2)` may or may not be `20(2)(a)`), pointing at it.
+    """
+    mine, theirs = provision.parts, scope.parts
+    if mine[: len(theirs)] == theirs:
+        return True
+    if theirs[: len(mine)] == mine:
+        return Unknown(frozenset(() if provision.pointer is None else (provision.pointer,)))
+    return False

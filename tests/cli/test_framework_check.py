@@ -184,6 +184,74 @@ def test_fail_on_exits_3(write_rules) -> None:  # type: ignore[no-untyped-def]
     assert bad.exit_code == 2 and "did you mean `poor`?" in bad.output
 
 
+_QA_RULES = """
+        framework demo "Demo" effective from 2020-01-01
+        scale rating: good "Good" > poor "Poor"
+        evidence:
+          score: integer
+          recorded: rating
+        judgement overall: rating
+          poor when score < 3 because "Low"
+          otherwise good because "High"
+        check recorded_matches:
+          failed when recorded != overall because "The recorded grade is not the one the rules give"
+          otherwise passed because "The recorded grade is the one the rules give"
+    """
+
+
+def _qa(write_rules, *fail_on: str, documents: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    root = write_rules({"demo.fw": _QA_RULES})
+    lines = "\n".join(json.dumps({"framework": "demo", **d}) for d in documents)
+    flags = [flag for value in fail_on for flag in ("--fail-on", value)]
+    args = ["--rules", str(root), "-", "--as-of", "2021-01-01", "--format", "jsonl", *flags]
+    return CliRunner().invoke(framework_check, args, input=lines + "\n")
+
+
+def test_fail_on_failed_exits_3_when_a_check_failed(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """--fail-on failed makes a failed check fail the run (exit 3); with every check passed it exits 0."""
+    failing = _qa(write_rules, "failed", documents=[{"score": 9, "recorded": "good"}, {"score": 1, "recorded": "good"}])
+    assert failing.exit_code == 3, failing.output
+    assert "1 with a failed check (--fail-on)" in failing.stderr
+    passing = _qa(write_rules, "failed", documents=[{"score": 9, "recorded": "good"}, {"score": 1, "recorded": "poor"}])
+    assert passing.exit_code == 0, passing.output
+    assert "0 with a failed check (--fail-on)" in passing.stderr
+
+
+def test_without_fail_on_a_failed_check_does_not_change_the_exit_status(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A failed check is an outcome like any other unless --fail-on failed is given: exit 0."""
+    result = _qa(write_rules, documents=[{"score": 1, "recorded": "good"}])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["checks"]["recorded_matches"]["outcome"] == "failed"
+
+
+def test_fail_on_is_repeatable_grades_and_failed_checks_together(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """--fail-on poor --fail-on failed exits 3 on either: a poor grade with the check passed, or a failed check."""
+    poor_only = _qa(
+        write_rules, "poor", "failed", documents=[{"score": 1, "recorded": "poor"}, {"score": 9, "recorded": "good"}]
+    )
+    assert poor_only.exit_code == 3
+    assert "1 at or below poor or with a failed check (--fail-on)" in poor_only.stderr
+    failed_only = _qa(write_rules, "poor", "failed", documents=[{"score": 9, "recorded": "poor"}])
+    assert failed_only.exit_code == 3
+    neither = _qa(write_rules, "poor", "failed", documents=[{"score": 9, "recorded": "good"}])
+    assert neither.exit_code == 0
+
+
+def test_an_undetermined_document_exits_1_before_fail_on(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """Exit 1 (some document needs attention) takes precedence over 3 (--fail-on matched), as documented."""
+    root = write_rules({"demo.fw": _QA_RULES})
+    args = ["--rules", str(root), "-", "--as-of", "2021-01-01", "--format", "json", "--fail-on", "failed"]
+    broken = json.dumps({"framework": "demo", "score": "high", "recorded": "good"})
+    assert CliRunner().invoke(framework_check, args, input=broken).exit_code == 1
+
+
+def test_fail_on_a_misspelt_failed_suggests_it(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """--fail-on faild is refused (exit 2) with a hint naming `failed`."""
+    result = _qa(write_rules, "faild", documents=[{"score": 1, "recorded": "good"}])
+    assert result.exit_code == 2
+    assert "did you mean `failed`?" in result.output
+
+
 def _subprocess(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(

@@ -39,6 +39,7 @@ from framework_dsl.typesystem import (
     DECIMAL,
     DURATION,
     INTEGER,
+    PROVISION,
     TEXT,
     AnyType,
     Choice,
@@ -134,6 +135,8 @@ def schema_values(t: Type, depth: int = 0) -> st.SearchStrategy[Any]:
         ).map(lambda d: d if isinstance(d, str) else d.isoformat())
     if t == DURATION:
         return st.nothing()
+    if t == PROVISION:
+        return st.from_regex(r"[0-9]{1,3}[A-Z]{0,2}(\(([0-9]{1,2}[A-Z]?|[a-z]{1,4})\)){0,4}", fullmatch=True)
     raise AssertionError(f"no strategy for {t!r}")
 
 

@@ -187,6 +187,7 @@ def _extend(children: st.SearchStrategy[nodes.Expr]) -> st.SearchStrategy[nodes.
         binary(nodes.BoolOp, ["and", "or"]),
         binary(nodes.Compare, ["=", "!=", "<", "<=", ">", ">="]),
         st.builds(nodes.Membership, negated=st.booleans(), item=children, collection=children, span=here),
+        st.builds(nodes.Within, provision=children, scope=children, span=here),
         st.builds(nodes.IsCheck, kind=st.sampled_from(["missing", "present", "empty"]), operand=children, span=here),
         st.builds(nodes.IfMissing, value=children, default=children, span=here),
         st.builds(nodes.Bound, kind=st.sampled_from(["most", "least"]), value=children, limit=children, span=here),
@@ -288,6 +289,17 @@ def _reason() -> st.SearchStrategy[nodes.Template | None]:
     return st.none() | st.sampled_from(_TEMPLATES).map(build)
 
 
+def _in_force() -> st.SearchStrategy[nodes.InForce | None]:
+    """Dates a judgement, check or clause is in force: `from`, `until` or both, and maybe a note."""
+    dates = st.dates(datetime.date(1900, 1, 1), datetime.date(2200, 12, 31))
+    bounds = st.tuples(st.none() | dates, st.none() | dates).filter(lambda pair: pair != (None, None))
+    return st.none() | st.builds(
+        lambda pair, note: nodes.InForce(start=pair[0], until=pair[1], note=note, span=_NOWHERE),
+        bounds,
+        st.none() | _text(),
+    )
+
+
 def _declarations() -> st.SearchStrategy[nodes.Decl]:
     here = st.just(_NOWHERE)
     exprs = st.recursive(_leaves(), _extend, max_leaves=30)
@@ -297,10 +309,16 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
         condition=exprs,
         reason=_reason(),
         citation=st.none() | _text(),
+        in_force=_in_force(),
         span=here,
     )
     otherwise = st.builds(
-        nodes.OtherwiseClause, outcome=exprs, reason=_reason(), citation=st.none() | _text(), span=here
+        nodes.OtherwiseClause,
+        outcome=exprs,
+        reason=_reason(),
+        citation=st.none() | _text(),
+        in_force=_in_force(),
+        span=here,
     )
     clauses = (
         st.tuples(st.lists(when, max_size=3), st.none() | otherwise)
@@ -311,6 +329,7 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
     expectation = st.one_of(
         st.builds(nodes.ExpectValue, name=_name(), value=exprs, span=here),
         st.builds(nodes.ExpectUndetermined, name=_name(), span=here),
+        st.builds(nodes.ExpectNotInForce, name=_name(), span=here),
         st.builds(nodes.ExpectStatus, status=_name(), span=here),
     )
     given_ = st.one_of(
@@ -319,8 +338,16 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
     )
     return st.one_of(
         st.builds(nodes.DefineDecl, name=_name(), type=st.none() | _types(), value=exprs, span=here),
-        st.builds(nodes.JudgementDecl, name=_name(), for_each=for_each, type=_types(), clauses=clauses, span=here),
-        st.builds(nodes.CheckDecl, name=_name(), for_each=for_each, clauses=clauses, span=here),
+        st.builds(
+            nodes.JudgementDecl,
+            name=_name(),
+            for_each=for_each,
+            type=_types(),
+            clauses=clauses,
+            in_force=_in_force(),
+            span=here,
+        ),
+        st.builds(nodes.CheckDecl, name=_name(), for_each=for_each, clauses=clauses, in_force=_in_force(), span=here),
         st.builds(
             nodes.EnumDecl, name=_name(), label=st.none() | _text(), members=st.lists(_member(), min_size=1), span=here
         ),

@@ -109,12 +109,14 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _hostile_cqc(where: str = "subject") -> bytes:
-    """The typical CQC document with markup in its subject, or in a text the rules read (a breach's paragraph)."""
+    """The typical CQC document with markup in its subject.
+
+    (A breach's paragraph is a validated provision: markup there is invalid evidence. The
+    markup in a text the rules read is tried on PEEL below.)
+    """
     data = json.loads((CQC / "typical.json").read_text(encoding="utf-8"))
-    if where == "subject":
-        data["subject"] = {"provider": HOSTILE, "location": "Acme House"}
-    else:
-        data["breaches"][0]["paragraph"] = HOSTILE
+    assert where == "subject"
+    data["subject"] = {"provider": HOSTILE, "location": "Acme House"}
     return json.dumps(data).encode()
 
 
@@ -167,14 +169,14 @@ def test_one_cqc_report_in_a_browser(browser: Any, rules: RuleSet, tmp_path: Pat
     """One CQC document: subject and date at the top, the overall rating and the key questions first, inert evidence."""
     from selenium.webdriver.common.by import By
 
-    page = _report(rules, [("examples/cqc/typical.json", _hostile_cqc("paragraph"))], tmp_path / "cqc.html")
+    page = _report(rules, [("examples/cqc/typical.json", (CQC / "typical.json").read_bytes())], tmp_path / "cqc.html")
     measured = _open(browser, page, "report-cqc.png")
     _rendered_checks(browser, measured)
     assert browser.find_element(By.CSS_SELECTOR, ".document-head h2").text == "Acme House — Acme Care Ltd"
     facts = browser.find_element(By.CSS_SELECTOR, ".document-head .facts").text
     assert "Acme Care Ltd" in facts and "Acme House" in facts and "1 March 2019" in facts
     evidence_read = browser.find_element(By.CSS_SELECTOR, "#doc-1-criminal_route-1 .inputs").text
-    assert HOSTILE in evidence_read  # the markup in evidence is shown as text
+    assert "13(2)" in evidence_read  # the provision the route read
     headline = browser.find_element(By.CSS_SELECTOR, ".headline")
     first_section = browser.find_element(By.CSS_SELECTOR, "section.decisions")
     assert headline.rect["y"] < first_section.rect["y"]
@@ -220,3 +222,15 @@ def test_a_mixed_batch_report_in_a_browser(browser: Any, rules: RuleSet, tmp_pat
     assert "13" in problems and "/key_questions/wellled" in problems and "did you mean `well_led`?" in problems
     undecided = browser.find_element(By.CSS_SELECTOR, "#doc-2 .undecided").text
     assert "/key_questions/well_led" in undecided and "/breaches/0/significant_risk_of_harm" in undecided
+
+
+def test_markup_in_a_text_the_rules_read_stays_inert(browser: Any, rules: RuleSet, tmp_path: Path) -> None:
+    """Markup in evidence text that the rules quote in a reason (a PEEL question's id) is shown as text, never run."""
+    from selenium.webdriver.common.by import By
+
+    data = json.loads((CQC.parent / "peel" / "typical-2023-25.json").read_text(encoding="utf-8"))
+    data["questions"][0]["id"] = HOSTILE
+    page = _report(rules, [("examples/peel/typical-2023-25.json", json.dumps(data).encode())], tmp_path / "peel.html")
+    _open(browser, page, "report-peel.png")
+    assert browser.execute_script("return window.__pwned === undefined && document.scripts.length === 0")
+    assert f"Question {HOSTILE}" in browser.find_element(By.TAG_NAME, "body").text

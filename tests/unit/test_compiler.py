@@ -37,6 +37,7 @@ from framework_dsl.typesystem import (
     DATE,
     DECIMAL,
     INTEGER,
+    PROVISION,
     TEXT,
     AnyType,
     Choice,
@@ -46,6 +47,7 @@ from framework_dsl.typesystem import (
     SetOf,
     Type,
 )
+from framework_dsl.values import Provision, parse_provision
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BUNDLED = load_rules()
@@ -166,6 +168,8 @@ def rule_constants(framework: ir.Framework) -> tuple[list[str], list[datetime.da
             for value in values:
                 if isinstance(value, str):
                     texts.add(value)
+                elif isinstance(value, Provision):
+                    texts.add(value.text)
                 elif isinstance(value, datetime.date):
                     dates.add(value)
     for bound in (framework.effective_from, framework.effective_until):
@@ -237,6 +241,14 @@ def evidence_strategy(t: Type, texts: list[str], dates: list[datetime.date]) -> 
         return st.booleans()
     if t == DATE:
         return date_strategy(dates).map(datetime.date.isoformat)
+    if t == PROVISION:
+        # The rules' own provisions, their parents and sub-paragraphs, and others.
+        made = st.from_regex(r"[1-9][0-9]?A?(\([1-9a-c]\)){0,3}", fullmatch=True)
+        known = [text for text in texts if parse_provision(text) is not None]
+        if not known:
+            return made
+        near = st.sampled_from(known).flatmap(lambda p: st.sampled_from([p, p + "(a)", p.rsplit("(", 1)[0]]))
+        return st.one_of(near, made)
     if isinstance(t, AnyType):
         return st.none()
     raise AssertionError(f"no evidence strategy for {t!r}")  # pragma: no cover

@@ -29,6 +29,8 @@ ORDER = [
     "checker.resolve_types",
     "checker.dependencies",
     "checker.exhaustiveness",
+    "checker.dating",
+    "checker.provisions",
     "checker.expressions",
     "checker.decisions",
     "checker.declarations",

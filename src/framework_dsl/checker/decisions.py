@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from framework_dsl import ir, nodes
+from framework_dsl.checker import dating
 from framework_dsl.checker.exhaustiveness import check_clause_order
 from framework_dsl.checker.expressions import ExpressionChecker
 from framework_dsl.checker.scope import (
@@ -61,6 +62,7 @@ class DecisionChecker:
             type=entity.outcome_type,
             collect=entity.collect,
             clauses=tuple(clauses),
+            in_force=dating.in_force(self.ctx, decl.in_force, f"`{decl.name.text}`"),
             span=decl.name.span,
         )
 
@@ -93,6 +95,7 @@ class DecisionChecker:
             reason=tuple(reason),
             citation=clause.citation.value if clause.citation else None,
             location=f"{clause.span.source.path}:{line}",
+            in_force=dating.in_force(self.ctx, clause.in_force, f"clause {index + 1} of `{entity.decl.name.text}`"),
             span=clause.span,
         )
 
@@ -125,6 +128,9 @@ class DecisionChecker:
             self.ctx.refer(expectation.name.span, entity)
             if isinstance(expectation, nodes.ExpectUndetermined):
                 expectations.append(ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span))
+                continue
+            if isinstance(expectation, nodes.ExpectNotInForce):
+                expectations.append(ir.Expectation(kind="not_in_force", name=name, value=None, span=expectation.span))
                 continue
             value = self.expressions.expr(expectation.value, env, entity.value_type, outcome_of=entity)
             if not assignable(value.type, entity.value_type):

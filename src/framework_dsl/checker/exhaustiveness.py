@@ -31,6 +31,8 @@ def check_clause_order(
                 labels=(Label(always.span, "this clause always applies"),),
             )
             continue
+        if checked.in_force is not None:
+            continue  # a dated clause is skipped outside its dates: it covers nothing after it
         condition = checked.condition
         if condition is None or (isinstance(condition, ir.Const) and condition.value is True):
             always = clause

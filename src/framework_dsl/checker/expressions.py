@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from framework_dsl import ir, nodes
+from framework_dsl.checker.provisions import provision_literal, within
 from framework_dsl.checker.scope import (
     Context,
     DecisionEntity,
@@ -43,6 +44,7 @@ from framework_dsl.typesystem import (
     DURATION,
     ERROR,
     INTEGER,
+    PROVISION,
     TEXT,
     AnyType,
     Choice,
@@ -111,6 +113,8 @@ class ExpressionChecker:
                         did_you_mean(node.value, [m.name for m in expected.members]),
                     )
                     return ir.Const(value=None, type=ERROR, span=span)
+            if expected == PROVISION:
+                return provision_literal(self.ctx, node, span)
             return ir.Const(value=node.value, type=TEXT, span=span)
         if isinstance(node, nodes.DateLit):
             return ir.Const(value=node.value, type=DATE, span=span)
@@ -208,6 +212,8 @@ class ExpressionChecker:
                 )
             op = Op.NOT_IN if node.negated else Op.IN
             return ir.Binary(op=op, left=item, right=collection, type=BOOLEAN, span=span)
+        if isinstance(node, nodes.Within):
+            return within(self.ctx, self.expr, node, env)
         if isinstance(node, nodes.IsCheck):
             operand = self.expr(node.operand, env, None)
             if node.kind == "empty" and element_type(operand.type) is None and operand.type != TEXT:

@@ -18,6 +18,7 @@ one diagnostic. All diagnostics are collected; none is raised.
 from __future__ import annotations
 
 from framework_dsl import ir, nodes
+from framework_dsl.checker import dating
 from framework_dsl.checker.decisions import DecisionChecker
 from framework_dsl.checker.declarations import Declarations
 from framework_dsl.checker.dependencies import report_cycles
@@ -169,6 +170,9 @@ class Checker:
                 if isinstance(entity, DecisionEntity) and entity.decl is item:
                     built = self.decisions.decision(scope, entity)
                     (checks if isinstance(item, nodes.CheckDecl) else judgements).append(built)
+        for decision in (*judgements, *checks):
+            self._check_dates(header, decision)
+        dating.check_uses(self.ctx, (*judgements, *checks), header.effective_from, header.effective_until)
         examples = [
             self.decisions.example(scope, item) for item in file.tree.items if isinstance(item, nodes.ExampleDecl)
         ]
@@ -189,6 +193,20 @@ class Checker:
             path=file.source.path,
             span=header.span,
         )
+
+    def _check_dates(self, header: nodes.FrameworkDecl, decision: ir.Judgement) -> None:
+        """A dated decision lies inside the framework's dates, and its dated clauses inside its own."""
+        framework = f"the framework `{header.name.text}`"
+        start, until = header.effective_from, header.effective_until
+        dating.check_inside(self.ctx, decision.in_force, start, until, f"`{decision.name}`", framework)
+        outer = framework
+        if decision.in_force is not None:
+            start = decision.in_force.start or start
+            until = decision.in_force.until or until
+            outer = f"`{decision.name}`"
+        for clause in decision.clauses:
+            what = f"clause {clause.index + 1} of `{decision.name}`"
+            dating.check_inside(self.ctx, clause.in_force, start, until, what, outer)
 
     def _visible_definition(self, file: LoadedFile, key: str) -> bool:
         module = key.split(":", 1)[0]

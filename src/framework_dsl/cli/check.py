@@ -31,7 +31,16 @@ from framework_dsl.cli.common import (
 from framework_dsl.cli.progress import EVERY_PROBLEM, ProblemDisplay, ProblemLimits, Progress, summary_line
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits
-from framework_dsl.inputs import FRAMINGS, SINGLE_JSON, Rendered, Tally, count_documents, render
+from framework_dsl.inputs import (
+    FAILED_CHECK,
+    FRAMINGS,
+    SINGLE_JSON,
+    Rendered,
+    Tally,
+    count_documents,
+    fail_on_ranks,
+    render,
+)
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import RuleSet, check_rules
 
@@ -39,17 +48,6 @@ if TYPE_CHECKING:
     from framework_dsl.reports.batch import ReportWriter
 
 # ---------------------------------------------------------------- framework-check
-
-
-def _grade_rank(rule_set: RuleSet, grade: str) -> dict[str, int]:
-    ranks: dict[str, int] = {}
-    for framework in rule_set.frameworks.values():
-        for symbol_set in framework.symbol_sets:
-            if symbol_set.kind == "scale":
-                member = symbol_set.member(grade)
-                if member is not None:
-                    ranks[symbol_set.qualname] = member.rank
-    return ranks
 
 
 @click.command(name="framework-check", context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +80,13 @@ def _grade_rank(rule_set: RuleSet, grade: str) -> dict[str, int]:
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=1, help="Evaluate with N processes; results keep input order."
 )
-@click.option("--fail-on", "fail_on", default=None, help="Exit 3 if any outcome is this grade or worse.")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    metavar="GRADE|failed",
+    help="Exit 3 if any outcome is this grade or worse; with `failed`, if any check failed. Repeatable.",
+)
 @click.option(
     "--quiet",
     "-q",
@@ -134,7 +138,7 @@ def framework_check(
     output: str | None,
     explain: bool,
     jobs: int,
-    fail_on: str | None,
+    fail_on: tuple[str, ...],
     quiet: bool,
     all_problems: bool,
     max_bytes: int,
@@ -150,7 +154,8 @@ def framework_check(
     a terminal it also shows its progress there while it runs (when the report does not
     go to the same terminal). Exit status: 0 every document evaluated; 1 some document
     invalid, undetermined, not in force or failed to evaluate; 2 rule errors, wrong usage
-    or a report that cannot be written; 3 --fail-on matched; 4 an internal error.
+    or a report that cannot be written; 3 every document evaluated, but --fail-on matched
+    (a grade at or below GRADE, or with --fail-on failed a failed check); 4 an internal error.
     """
     code = _guard(
         debug,
@@ -181,7 +186,7 @@ def _framework_check(
     output: str | None,
     explain: bool,
     jobs: int,
-    fail_on: str | None,
+    fail_on: tuple[str, ...],
     limits: Limits,
     *,
     quiet: bool = False,
@@ -201,9 +206,9 @@ def _framework_check(
             param_hint="--framework",
         )
     ranks: dict[str, int] = {}
-    if fail_on is not None:
-        ranks = _grade_rank(rule_set, fail_on)
-        if not ranks:
+    for value in fail_on:
+        matched = fail_on_ranks(rule_set, value)
+        if not matched:
             grades = sorted(
                 {
                     m.name
@@ -213,10 +218,14 @@ def _framework_check(
                     for m in s.members
                 }
             )
-            hint = did_you_mean(fail_on, grades)
+            hint = did_you_mean(value, [*grades, FAILED_CHECK])
             raise click.BadParameter(
-                f"`{fail_on}` is not a grade of any scale" + (f"; {hint}" if hint else ""), param_hint="--fail-on"
+                f"`{value}` is not a grade of any scale, nor `{FAILED_CHECK}` (a failed check)"
+                + (f"; {hint}" if hint else ""),
+                param_hint="--fail-on",
             )
+        for owner, rank in matched.items():
+            ranks[owner] = min(rank, ranks.get(owner, rank))  # the better grade of two on one scale
     if output_format is None:
         output_format = "text" if output is None and sys.stdout.isatty() else "json"
     # A text stream with no binary buffer (an embedding program's) is read as it is.
@@ -302,7 +311,7 @@ def _framework_check(
     report_name = output if output is not None and to_file else "standard output"
     closing = [
         problem_display.left_out_text(report=report_name, report_lists_problems=output_format != "text"),
-        None if quiet or single else summary_line(Tally.sum(tallies), report=report_name, fail_on=fail_on),
+        None if quiet or single else summary_line(Tally.sum(tallies), report=report_name, fail_on=fail_on or None),
     ]
     lines = "".join(line + "\n" for line in closing if line is not None)
     if progress is not None:

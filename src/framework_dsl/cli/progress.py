@@ -20,12 +20,12 @@ its own. Nothing here reads the date, and no result depends on the time.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 import attrs
 
-from framework_dsl.inputs import Tally
+from framework_dsl.inputs import FAILED_CHECK, Tally
 
 Clock = Callable[[], float]  # seconds, from any fixed start
 
@@ -195,10 +195,11 @@ class ProblemDisplay:
 # ---------------------------------------------------------------- summary
 
 
-def summary_line(tally: Tally, *, report: str, fail_on: str | None = None) -> str:
+def summary_line(tally: Tally, *, report: str, fail_on: str | Sequence[str] | None = None) -> str:
     """The run in one line: `50,000 documents: 49,990 evaluated, 7 undetermined, 3 invalid; report: FILE`.
 
     Only the counts that are not zero are given, except `evaluated`, which always is.
+    `fail_on` is the `--fail-on` value or values: grades, and `failed` for failed checks.
     """
     documents = tally.documents
     parts = [f"{tally.evaluated:,} evaluated"]
@@ -211,6 +212,11 @@ def summary_line(tally: Tally, *, report: str, fail_on: str | None = None) -> st
         if count:
             parts.append(f"{count:,} {words}")
     line = f"{documents:,} document{'s' if documents != 1 else ''}: " + ", ".join(parts)
-    if fail_on is not None:
-        line += f"; {tally.failed_on:,} at or below {fail_on} (--fail-on)"
+    values = (fail_on,) if isinstance(fail_on, str) else tuple(fail_on or ())
+    if values:
+        grades = [value for value in values if value != FAILED_CHECK]
+        what = [f"at or below {' or '.join(grades)}"] if grades else []
+        if FAILED_CHECK in values:
+            what.append("with a failed check")
+        line += f"; {tally.failed_on:,} {' or '.join(what)} (--fail-on)"
     return line + f"; report: {report}"

@@ -59,13 +59,16 @@ __all__ = ["CompiledFramework", "compile_framework", "helpers"]
 class State:
     """One evaluation of one document: the root's fields, the date, and what is computed once."""
 
-    __slots__ = ("as_of", "compiled", "defs", "f", "outcomes", "raw", "results")
+    __slots__ = ("as_of", "compiled", "dated", "defs", "f", "outcomes", "raw", "results")
 
-    def __init__(self, compiled: CompiledFramework, root: RecordValue, as_of: datetime.date) -> None:
+    def __init__(
+        self, compiled: CompiledFramework, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
+    ) -> None:
         self.compiled = compiled
         self.f = root.fields
         self.raw = root.raw
         self.as_of = as_of
+        self.dated = as_of if dated is None else dated  # the date dated rules are tested against
         # By index, None until computed: a definition's (value, reads); a decision; a
         # decision's (outcome as a value, reads) or the error using it gives.
         self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.definitions)
@@ -128,8 +131,18 @@ def _decide(s: State, index: int) -> Decision | tuple[Decision, ...]:
     found = s.results[index]
     if found is None:
         entry = s.compiled.entries[index]
-        found = s.results[index] = entry.body(s) if entry.source is None else _decide_each(s, entry)
+        if entry.in_force is not None and not entry.in_force.covers(s.dated):
+            found = s.results[index] = runtime.out_of_force(
+                entry.name, entry.in_force, s.dated, entry.source is not None
+            )
+        else:
+            found = s.results[index] = entry.body(s) if entry.source is None else _decide_each(s, entry)
     return found
+
+
+def _h_in_force(s: State, dates: ir.InForce) -> bool:
+    """Whether a dated clause is in force on the date dated rules are tested against."""
+    return dates.covers(s.dated)
 
 
 def _decide_each(s: State, entry: Entry) -> tuple[Decision, ...]:
@@ -228,6 +241,8 @@ _HELPERS: dict[str, Any] = {
     "fell_through": _h_fell_through,
     "trace_entry": runtime.trace_entry,
     "otherwise_entry": runtime.otherwise_entry,
+    "skipped_entry": runtime.skipped_entry,
+    "in_force": _h_in_force,
     "with_outcome": runtime.with_outcome,
     "reads_since": runtime.reads_since,
     "definition": _h_definition,
@@ -249,16 +264,23 @@ def helpers() -> dict[str, Any]:
 class Entry:
     """A compiled decision: its body, and for a for-each decision the function giving its items."""
 
-    __slots__ = ("body", "first_location", "key", "name", "source")
+    __slots__ = ("body", "first_location", "in_force", "key", "name", "source")
 
     def __init__(
-        self, key: str, name: str, body: Callable[..., Decision], source: Callable[..., Any] | None, first: str
+        self,
+        key: str,
+        name: str,
+        body: Callable[..., Decision],
+        source: Callable[..., Any] | None,
+        first: str,
+        in_force: ir.InForce | None = None,
     ) -> None:
         self.key = key
         self.name = name
         self.body = body
         self.source = source
         self.first_location = first
+        self.in_force = in_force  # a dated decision: outside its dates it is not made
 
 
 class CompiledFramework:
@@ -278,19 +300,23 @@ class CompiledFramework:
         self.definitions = definitions
         self.entries = entries
         self.tracing = tracing
-        # (name, index, body or None): a once-made decision no other decision reads is
-        # called directly; the rest go through `_decide` and its cache.
+        # (name, index, body or None): a once-made, undated decision no other decision reads
+        # is called directly; the rest go through `_decide` and its cache.
         plan = [
-            (e.name, i, e.body if e.source is None and i not in referenced else None) for i, e in enumerate(entries)
+            (e.name, i, e.body if e.source is None and e.in_force is None and i not in referenced else None)
+            for i, e in enumerate(entries)
         ]
         self._judgements = plan[: len(framework.judgements)]
         self._checks = plan[len(framework.judgements) :]
 
     def evaluate(
-        self, root: RecordValue, as_of: datetime.date
+        self, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
     ) -> tuple[dict[str, Decision | tuple[Decision, ...]], dict[str, Decision | tuple[Decision, ...]]]:
-        """(judgements, checks) by name for one validated document, as `Evaluation.decide_all` gives them."""
-        s = State(self, root, as_of)
+        """(judgements, checks) by name for one validated document, as `Evaluation.decide_all` gives them.
+
+        `dated` is the date dated judgements, checks and clauses are tested against (`as_of` if None).
+        """
+        s = State(self, root, as_of, dated)
         judgements: dict[str, Decision | tuple[Decision, ...]] = {}
         checks: dict[str, Decision | tuple[Decision, ...]] = {}
         for name, index, body in self._judgements:
@@ -445,7 +471,16 @@ class _Generator:
         entries = []
         for decision, slot, source_slot in zip(self.decisions, self.decision_slots, sources, strict=True):
             source = loaded[source_slot] if source_slot is not None else None
-            entries.append(Entry(decision.key, decision.name, loaded[slot], source, decision.clauses[0].location))
+            entries.append(
+                Entry(
+                    decision.key,
+                    decision.name,
+                    loaded[slot],
+                    source,
+                    decision.clauses[0].location,
+                    decision.in_force,
+                )
+            )
         return CompiledFramework(self.framework, tree, definitions, entries, self.referenced, self.tracing)
 
     def add_function(self, function: ast.FunctionDef) -> int:
@@ -911,7 +946,7 @@ class _Fn:
             if native is not None and not left.unk:
                 return self.assign_value(native, node.type)
             # Known whenever no operand, nor an item of one, may be unknown (`Unknowns.OWN`).
-            may_be_unknown = left.unk or right.unk or not (left.clean and right.clean)
+            may_be_unknown = operator.imprecise or left.unk or right.unk or not (left.clean and right.clean)
             call = self.call(f"op_{node.op.value}", left.expr(), right.expr())
             return self.assign_value(call, node.type, unk=may_be_unknown)
         if operator.unknown is Unknowns.ITEMS and not (left.clean and right.clean):
@@ -1088,17 +1123,35 @@ class _Fn:
         self.emit(P.append("T", entry))
         return value
 
+    @contextmanager
+    def dated(self, clause: ir.Clause, *preset: tuple[str, Any]) -> Iterator[None]:
+        """Code that runs only while `clause` is in force: outside its dates it is skipped
+        (and the trace says so). `preset` locals are given their value first, for the code
+        after the clause that reads them."""
+        if clause.in_force is None:
+            yield
+            return
+        for name, value in preset:
+            self.emit(P.assign(name, P.const(value)))
+        with self.block() as body:
+            yield
+        skipped = [P.append("T", self.call("skipped_entry", P.const(clause.location)))] if self.g.tracing else []
+        test = self.call("in_force", P.name("s"), self.g.constant(clause.in_force))
+        self.emit(P.if_(test, body, skipped))
+
     def _first_match(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
         pending: list[tuple[ir.Clause, str]] = []
         for clause in judgement.clauses:
             if clause.condition is None:
-                with self.clause(clause, item):
+                with self.dated(clause), self.clause(clause, item):
                     if self.g.tracing:
                         self.emit(P.append("T", self.call("otherwise_entry", P.const(clause.location))))
                     self._fire(clause, env, item, pending)
-                return  # clauses after `otherwise` never run
+                if clause.in_force is None:
+                    return  # clauses after `otherwise` never run
+                continue  # a dated `otherwise` is skipped outside its dates: the clauses after it are tried
             slot = self.new()
-            with self.clause(clause, item):
+            with self.dated(clause, (slot, None)), self.clause(clause, item):
                 value = self._condition(clause, env)
                 with self.block() as fire:
                     self._fire(clause, env, item, pending)
@@ -1230,7 +1283,7 @@ class _Fn:
             slot = self.new()
             flags.append(flag)
             self.emit(P.assign(flag, P.const(False)))
-            with self.clause(clause, item):
+            with self.dated(clause, (slot, None)), self.clause(clause, item):
                 value = self._condition(clause, env)
                 with self.block() as fire:
                     outcome = self._settled(self.ev(clause.outcome, env))
@@ -1259,7 +1312,7 @@ class _Fn:
             if fallback is None:
                 self.emit(ast.Return(value=self.call("nothing_collected", item, P.name("r"), self._trace())))
             else:
-                with self.clause(fallback, item):
+                with self.dated(fallback), self.clause(fallback, item):
                     outcome = self._settled(self.ev(fallback.outcome, env))
                     if outcome.unk:
                         undetermined = self.call(
@@ -1267,6 +1320,8 @@ class _Fn:
                         )
                         self.emit(P.if_(self.is_unknown(outcome), [ast.Return(value=undetermined)]))
                     self._return_decided(fallback, outcome, env, item)
+                if fallback.in_force is not None:
+                    self.emit(ast.Return(value=self.call("nothing_collected", item, P.name("r"), self._trace())))
         if not flags:
             self.emit(*none_fired)
             return

@@ -64,10 +64,12 @@ class Evaluation:
         as_of: datetime.date,
         *,
         explain: bool = False,
+        dated: datetime.date | None = None,
     ) -> None:
         self.framework = framework
         self.root = root
         self.as_of = as_of
+        self.dated = as_of if dated is None else dated  # the date dated rules are tested against
         self.explain = explain
         self._decisions = {d.key: d for d in (*framework.judgements, *framework.checks)}
         self._definitions: dict[str, tuple[Any, dict[str, Any]]] = {}
@@ -91,6 +93,12 @@ class Evaluation:
         found = self._results.get(judgement.key)
         if found is not None:
             return found
+        if judgement.in_force is not None and not judgement.in_force.covers(self.dated):
+            dated = runtime.out_of_force(
+                judgement.name, judgement.in_force, self.dated, judgement.for_each_source is not None
+            )
+            self._results[judgement.key] = dated
+            return dated
         outer_reads, outer_steps = self._reads, self._steps
         self._steps = None  # a decision made on the way has its own trace
         try:
@@ -128,6 +136,14 @@ class Evaluation:
         except _ClauseError as failure:
             return runtime.failed(item, failure.error, failure.location)
 
+    def _in_force(self, clause: ir.Clause, trace: list[TraceEntry] | None) -> bool:
+        """Whether `clause` is in force; a clause outside its dates is skipped, and the trace says so."""
+        if clause.in_force is None or clause.in_force.covers(self.dated):
+            return True
+        if trace is not None:
+            trace.append(runtime.skipped_entry(clause.location))
+        return False
+
     def _condition(self, clause: ir.Clause, env: dict[str, Any], trace: list[TraceEntry] | None) -> Any:
         """The value of a clause's condition (True for `otherwise`), leaving its trace entry."""
         if clause.condition is None:
@@ -159,6 +175,8 @@ class Evaluation:
     ) -> Decision:
         pending: list[tuple[ir.Clause, Unknown]] = []
         for clause in judgement.clauses:
+            if not self._in_force(clause, trace):
+                continue
             value = self._condition(clause, env, trace)
             if type(value) is Unknown:
                 pending.append((clause, value))
@@ -193,7 +211,7 @@ class Evaluation:
         fired: list[ir.Clause] = []
         pending: list[tuple[ir.Clause, Unknown]] = []
         for clause in judgement.clauses:
-            if clause.condition is None:
+            if clause.condition is None or not self._in_force(clause, trace):
                 continue
             value = self._condition(clause, env, trace)
             if type(value) is Unknown:
@@ -210,6 +228,8 @@ class Evaluation:
             return runtime.undetermined(item, blockers, pending[0][0].location, _done(trace))
         if not fired:
             fallback = next((c for c in judgement.clauses if c.condition is None), None)
+            if fallback is not None and not self._in_force(fallback, trace):
+                fallback = None
             if fallback is None:
                 return runtime.nothing_collected(item, self._reads, _done(trace))
             outcome = self._outcome(fallback, env)

@@ -11,13 +11,17 @@ unformatted; `Decision.trace` turns them into `ClauseTrace` records when someone
 
 from __future__ import annotations
 
+import datetime
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framework_dsl.evidence import MapValue, PointedList, escape_pointer
 from framework_dsl.result import Decision, TraceEntry, make_record
 from framework_dsl.typesystem import Symbol
 from framework_dsl.values import EvaluationError, Unknown, first_unknown, merge_unknown
+
+if TYPE_CHECKING:
+    from framework_dsl.ir import InForce
 
 __all__ = [
     "EvaluationError",
@@ -29,9 +33,11 @@ __all__ = [
     "label",
     "labelled",
     "nothing_collected",
+    "out_of_force",
     "outcome_value",
     "reads_since",
     "settled",
+    "skipped_entry",
     "trace_entry",
     "undetermined",
 ]
@@ -132,6 +138,23 @@ def failed(item: str | None, error: EvaluationError, rule: str | None) -> Decisi
     return Decision(status="error", item=item, error=error.message, rule=rule)
 
 
+def out_of_force(name: str, in_force: InForce, dated: datetime.date, for_each: bool) -> Decision | tuple[Decision, ...]:
+    """A dated judgement or check outside its dates: `not_in_force`, with its note, and not made.
+
+    The note is the rule's own (`because "..."`), else a sentence giving the dates. A
+    for-each decision gives a list of this one decision, with no item, as when its list
+    cannot be made.
+    """
+    note = in_force.note or f"`{name}` is in force {in_force.period()}; this evidence is dated {dated.isoformat()}"
+    decision = Decision(
+        status="not_in_force",
+        value=(in_force.start, in_force.until, dated),
+        reason=note,
+        rule=in_force.location,
+    )
+    return (decision,) if for_each else decision
+
+
 def item_pointers(items: Any) -> list[tuple[str, Any]]:
     """(pointer, item) for each item a for-each decision goes over.
 
@@ -171,6 +194,8 @@ def outcome_value(name: str, decided: Decision | tuple[Decision, ...]) -> Any:
         return fields[2]
     if status == "undetermined":
         return Unknown(frozenset(fields[8]))
+    if status == "not_in_force":
+        raise EvaluationError(f"it uses `{name}`, which is not in force on {fields[2][2].isoformat()}: {fields[4]}")
     where = f" for {fields[1]}" if fields[1] is not None else ""
     raise EvaluationError(f"it uses `{name}`, which could not be evaluated{where}: {fields[9]}")
 
@@ -197,6 +222,11 @@ def trace_entry(
     else:
         shown, missing = ("true" if condition else "false"), ()
     return (location, shown, None, reads, missing, tuple(steps or ()))
+
+
+def skipped_entry(location: str) -> TraceEntry:
+    """The trace of a dated clause skipped because it is not in force."""
+    return (location, "not_in_force", None, (), (), ())
 
 
 def otherwise_entry(location: str) -> TraceEntry:

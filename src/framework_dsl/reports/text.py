@@ -22,6 +22,8 @@ def _outcome_text(decision: Decision) -> str:
         return "undetermined"
     if decision.status == "error":
         return "could not be evaluated"
+    if decision.status == "not_in_force":
+        return "not in force"
     label = decision.label
     if isinstance(label, list):
         return ", ".join(label) if label else "none"
@@ -46,6 +48,9 @@ def _decision_lines(decision: Decision, indent: str, explain: bool) -> list[str]
     elif decision.status == "undetermined":
         lines.append(f"{indent}evidence missing: {', '.join(decision.missing) or '(none named)'}")
         lines.append(f"{indent}rule:    {decision.rule}")
+    elif decision.status == "not_in_force":
+        lines.append(f"{indent}note:    {decision.reason}")
+        lines.append(f"{indent}rule:    {decision.rule}")
     else:
         lines.append(f"{indent}error:   {decision.error}")
         lines.append(f"{indent}rule:    {decision.rule}")
@@ -53,6 +58,9 @@ def _decision_lines(decision: Decision, indent: str, explain: bool) -> list[str]
         lines.append(f"{indent}trace:")
         for step in decision.trace:
             outcome = f" -> {step.outcome}" if step.outcome is not None else ""
+            if step.condition == "not_in_force":
+                lines.append(f"{indent}  {step.location}: skipped, not in force on this date")
+                continue
             lines.append(f"{indent}  {step.location}: condition {step.condition}{outcome}")
             for expression, value in step.steps:
                 lines.append(f"{indent}    {expression} = {value}")

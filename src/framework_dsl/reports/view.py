@@ -52,8 +52,8 @@ class OutcomeView:
     title: str  # its readable title
     item: str | None  # the item's JSON pointer, for a for-each judgement
     item_label: str | None  # the item as people read it (a member's label, else the pointer)
-    status: str  # "decided" | "undetermined" | "error"
-    text: str  # the outcome's label(s), "Undetermined", "Could not be evaluated"
+    status: str  # "decided" | "undetermined" | "error" | "not_in_force"
+    text: str  # the outcome's label(s), "Undetermined", "Could not be evaluated", "Not in force"
     tone: str
     order: int | None  # the outcome's rank on its scale or in its enumeration, when it is one
     because: tuple[Because, ...]
@@ -175,7 +175,7 @@ def document_view(result: Result, guide: FrameworkGuide | None, number: int, *, 
         per_item=_each(judgements, result.judgements, guide),
         checks=_once(checks, result.checks),
         per_item_checks=_each(checks, result.checks, guide),
-        undecided=tuple(o for o in every if o.status != "decided"),
+        undecided=tuple(o for o in every if o.status not in ("decided", "not_in_force")),
         problems=tuple(
             ProblemView(
                 pointer=p.pointer or "/",
@@ -204,6 +204,8 @@ def outcome_view(
             Because(reason=reason, source=cite, rule=rule)
             for reason, cite, rule in zip(reasons, cites, rules, strict=False)
         )
+    elif decision.status == "not_in_force":  # the note says why, and what applies instead
+        because = (Because(reason=decision.reason, source=None, rule=decision.rule),)
     return OutcomeView(
         name=name,
         anchor=anchor,
@@ -232,6 +234,8 @@ def outcome_text(decision: Decision) -> str:
         return "Undetermined"
     if decision.status == "error":
         return "Could not be evaluated"
+    if decision.status == "not_in_force":
+        return "Not in force"
     label = decision.label
     if isinstance(label, list):
         return ", ".join(str(x) for x in label) if label else "None"
@@ -242,6 +246,8 @@ def outcome_text(decision: Decision) -> str:
 
 def tone(decision: Decision, guide: FrameworkGuide | None, *, check: bool = False) -> str:
     """How the outcome looks: a grade's place on its scale, passed/failed, neutral, undetermined, error."""
+    if decision.status == "not_in_force":
+        return "neutral"
     if decision.status != "decided":
         return decision.status
     value = decision.value

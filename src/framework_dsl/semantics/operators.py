@@ -39,6 +39,7 @@ from framework_dsl.typesystem import (
     DURATION,
     ERROR,
     INTEGER,
+    PROVISION,
     TEXT,
     AnyType,
     Choice,
@@ -55,6 +56,7 @@ from framework_dsl.typesystem import (
 from framework_dsl.values import (
     DECIMAL_CONTEXT,
     EvaluationError,
+    Provision,
     Unknown,
     add_duration,
     display_value,
@@ -64,6 +66,7 @@ from framework_dsl.values import (
     kleene_not,
     kleene_or,
     merge_unknown,
+    provision_within,
 )
 
 # Whole numbers beyond this many bits (about 3,010 digits) are evaluation errors: no
@@ -116,6 +119,7 @@ class Op(enum.StrEnum):
     MIN = "min"
     MAX = "max"
     AVERAGE = "average"
+    WITHIN = "within"  # a statutory provision, or one of its sub-paragraphs
 
 
 class Unknowns(enum.Enum):
@@ -190,6 +194,9 @@ class Operator:
     # A value fixed by the expression's type, passed to `apply` after the operands
     # (`worst of` needs to know how many grades its scale has).
     parameter: Callable[[Type], Any] | None = None
+    # `apply` may give unknown though no operand is (`within`: evidence naming a provision
+    # less precisely than the rule asks), so the result is never taken to be known.
+    imprecise: bool = False
 
     def evaluate(self, *operands: Any) -> Any:
         """`apply` with the operator's unknown handling: the complete meaning on any operands.
@@ -654,6 +661,29 @@ def _average(value: Any) -> Decimal:
     return _div(_sum(items), len(items))
 
 
+def _within(provision: Any, scope: Any) -> Any:
+    """`provision within scope`: true if it is the scope (or one of the scopes) or lies inside one.
+
+    Kleene `or` over the scopes, so an unknown answer for one scope (the evidence names
+    only a parent of it) gives way to a true answer for another; an unknown operand or
+    item stays unknown unless another scope already answers true.
+    """
+    if type(provision) is Unknown or type(scope) is Unknown:
+        return merge_unknown(provision, scope)
+    scopes = _items(scope) if isinstance(scope, tuple) or hasattr(scope, "entries") else (scope,)
+    answer: Any = False
+    for each in scopes:
+        if type(each) is Unknown:
+            answer = kleene_or(answer, each)
+        elif isinstance(provision, Provision) and isinstance(each, Provision):
+            answer = kleene_or(answer, provision_within(provision, each))
+        else:  # pragma: no cover - the checker allows provisions only
+            raise EvaluationError(f"`within` compares provisions, not {display_value(each)}")
+        if answer is True:
+            return True
+    return answer
+
+
 # ---------------------------------------------------------------- type rules of the aggregates
 
 
@@ -782,6 +812,8 @@ def _define(op: Op) -> Operator:
             return Operator(op, 1, items, _max, item_rule=_extreme_value_rule(op))
         case Op.AVERAGE:
             return Operator(op, 1, items, _average, item_rule=_average_rule)
+        case Op.WITHIN:
+            return Operator(op, 2, own, _within, imprecise=True)
         case _:
             assert_never(op)
 
@@ -883,6 +915,24 @@ def resolve_arith(symbol: str, left: Type, right: Type) -> Resolved | Mismatch:
         "numbers combine with numbers, dates with durations (`date + 3 years`), lists with `-`, `union` "
         "and `intersect`",
     )
+
+
+def resolve_within(provision: Type, scope: Type) -> Resolved | Mismatch:
+    """The operator for `provision within scope`: a provision, within a provision or a list of them."""
+    if isinstance(provision, AnyType) or isinstance(scope, AnyType):
+        return Resolved(Op.WITHIN, BOOLEAN)
+    hint = (
+        "declare the evidence field as `provision`, and write the provision as the regulations do: "
+        '`b.paragraph within "16(3)"` or `b.paragraph within ["16(3)", "17(3)"]`'
+    )
+    if provision != PROVISION:
+        return Mismatch(f"`within` needs a provision on its left, but this is {provision.display()}", hint)
+    items = element_type(scope)
+    if PROVISION not in (scope, items) and not isinstance(items, AnyType):
+        return Mismatch(
+            f"`within` needs a provision or a list of provisions on its right, but this is {scope.display()}", hint
+        )
+    return Resolved(Op.WITHIN, BOOLEAN)
 
 
 def list_like(t: Type) -> Type:
