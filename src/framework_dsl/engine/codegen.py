@@ -229,6 +229,9 @@ _HELPERS: dict[str, Any] = {
     "trace_entry": runtime.trace_entry,
     "otherwise_entry": runtime.otherwise_entry,
     "with_outcome": runtime.with_outcome,
+    "let_entry": runtime.let_entry,
+    "put_outcome": runtime.put_outcome,
+    "lookup": runtime.lookup_entry,
     "reads_since": runtime.reads_since,
     "definition": _h_definition,
     "definition_traced": _h_definition_traced,
@@ -368,6 +371,13 @@ def _expr_key(node: ir.Expr, env: dict[str, _Val], depth: int = 0) -> Any:
             return ("c", type(node.value), repr(node.value))
         case ir.Local():
             return ("l", env[node.name].ref)
+        case ir.LetRef():
+            return ("let", node.name)
+        case ir.Lookup():
+            return ("k", _expr_key(node.target, env, depth), _expr_key(node.key, env, depth))
+        case ir.Ternary():
+            parts = (node.first, node.second, node.third)
+            return ("t", node.op, *(_expr_key(part, env, depth) for part in parts))
         case ir.EvidenceField():
             return ("f", node.name)
         case ir.GetField():
@@ -514,6 +524,12 @@ class _Fn:
         self.uses_as_of = False
         self.index_ref: str | None = None
         self.steps = steps
+        # The decision's local values (`let`): their definitions, the environment they are
+        # computed in, the local holding each (None until computed) and what it may hold.
+        self.lets: dict[str, ir.Let] = {}
+        self.let_env: dict[str, _Val] = {}
+        self.let_locals: dict[str, str] = {}
+        self.let_vals: dict[str, _Val] = {}
 
     # -- emitting
 
@@ -613,6 +629,12 @@ class _Fn:
                 return self._literal(node.value, node.type)
             case ir.Local():
                 return env[node.name]
+            case ir.LetRef():
+                return self._let(node)
+            case ir.Lookup():
+                return self._lookup(node, env)
+            case ir.Ternary():
+                return self._ternary(node, env)
             case ir.EvidenceField():
                 return self._evidence_field(node)
             case ir.GetField():
@@ -694,6 +716,65 @@ class _Fn:
         else:
             self.emit(*present)
         return _Val(node.type, ref=out, unk=target.unk or node.optional or is_map, ptr=static)
+
+    def _let(self, node: ir.LetRef) -> _Val:
+        """A local value: computed into its local where first needed (`if v is None: ...`), once per decision.
+
+        Where an earlier computation dominates, `ev` finds the local among the known
+        values and no test is emitted. With tracing, the computation leaves one trace
+        entry of its own, as in `engine.reference`.
+        """
+        let = self.lets[node.name]
+        local = self.let_locals[node.name]
+        known = self.let_vals.get(node.name)
+        if known is None:
+            with self.block(), self.recording(None):  # what the value may hold, from code thrown away
+                probe = self.ev(let.value, self.let_env)
+            known = self.let_vals[node.name] = _Val(
+                let.type, ref=local, unk=probe.unk, clean=probe.clean, ptr=probe.ptr
+            )
+        with self.block() as compute:
+            if self.g.tracing:
+                saved, count = self.new(), self.new()
+                self.emit(
+                    P.assign(saved, P.name("t")),
+                    P.assign("t", P.list_()),
+                    P.assign(count, self.call("len", P.name("r"))),
+                )
+                with self.recording("list"):
+                    value = self.ev(let.value, self.let_env)
+                self.emit(P.assign(local, value.expr()))
+                entry = self.call(
+                    "let_entry",
+                    P.const(let.location),
+                    P.const(let.name),
+                    P.name(local),
+                    self.call("reads_since", P.name("r"), P.name(count)),
+                    P.name("t"),
+                )
+                self.emit(P.append("T", entry), P.assign("t", P.name(saved)))
+            else:
+                value = self.ev(let.value, self.let_env)
+                self.emit(P.assign(local, value.expr()))
+        self.emit(P.if_(P.cmp(P.name(local), ast.Is(), P.const(None)), compute))
+        return known
+
+    def _lookup(self, node: ir.Lookup, env: dict[str, _Val]) -> _Val:
+        """`map.(key)`: the entry by a key computed at run time (`runtime.lookup_entry`)."""
+        target = self.ev(node.target, env)
+        key = self.ev(node.key, env)
+        structural = P.const(is_structure(node.type))
+        call = self.call("lookup", target.expr(), key.expr(), P.name("r"), structural)
+        return self.assign_value(call, node.type, unk=True)
+
+    def _ternary(self, node: ir.Ternary, env: dict[str, _Val]) -> _Val:
+        operator = OPERATORS[node.op]
+        operands = [self.ev(part, env) for part in (node.first, node.second, node.third)]
+        folded = self._fold(operator, operands, node.type)
+        if folded is not None:
+            return folded
+        call = self.call(f"eval_{node.op.value}", *(v.expr() for v in operands))
+        return self.assign_value(call, node.type, unk=any(v.unk or not v.clean for v in operands))
 
     def _definition(self, node: ir.DefinitionRef) -> _Val:
         definitions = self.g.framework.definitions
@@ -1035,6 +1116,11 @@ class _Fn:
         self.emit(P.assign("r", ast.Dict(keys=[], values=[])))
         if self.g.tracing:
             self.emit(P.assign("T", P.list_()))
+        if judgement.lets:
+            self.lets = {let.name: let for let in judgement.lets}
+            self.let_env = env
+            self.let_locals = {let.name: self.new() for let in judgement.lets}
+            self.emit(*(P.assign(local, P.const(None)) for local in self.let_locals.values()))
         if judgement.collect:
             self._collect(judgement, env, item)
         else:
@@ -1161,8 +1247,15 @@ class _Fn:
         self, clause: ir.Clause, env: dict[str, _Val], item: ast.expr, pending: list[tuple[ir.Clause, str]]
     ) -> None:
         """The clause's condition holds: decide, unless its outcome or a pending clause is unknown."""
+        count: str | None = None
+        if self.g.tracing and self.lets:
+            # Computing the outcome may add a local value's entry after the clause's own.
+            count = self.new()
+            self.emit(P.assign(count, self.call("len", P.name("T"))))
         outcome = self._settled(self.ev(clause.outcome, env))
-        if self.g.tracing:
+        if count is not None:
+            self.emit(P.assign(self.new(), self.call("put_outcome", P.name("T"), P.name(count), outcome.expr())))
+        elif self.g.tracing:
             last = ast.Subscript(value=P.name("T"), slice=P.const(-1), ctx=ast.Store())
             entry = self.call("with_outcome", P.sub(P.name("T"), P.const(-1)), outcome.expr())
             self.emit(ast.Assign(targets=[last], value=entry))

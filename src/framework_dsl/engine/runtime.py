@@ -28,6 +28,8 @@ __all__ = [
     "item_pointers",
     "label",
     "labelled",
+    "let_entry",
+    "lookup_entry",
     "nothing_collected",
     "outcome_value",
     "reads_since",
@@ -197,6 +199,34 @@ def trace_entry(
     else:
         shown, missing = ("true" if condition else "false"), ()
     return (location, shown, None, reads, missing, tuple(steps or ()))
+
+
+def let_entry(
+    location: str, name: str, value: Any, reads: tuple[tuple[str, Any], ...], steps: list[tuple[str, Any]] | None
+) -> TraceEntry:
+    """The trace of computing a local value (`let name = ...`), once per decision: `condition` is `let NAME`."""
+    missing = tuple(sorted(value.missing)) if type(value) is Unknown else ()
+    return (location, f"let {name}", value, reads, missing, tuple(steps or ()))
+
+
+def lookup_entry(target: Any, key: Any, reads: dict[str, Any], structural: bool) -> Any:
+    """`map.(key)`: the entry, recording its read unless it is structure; absent is unknown with its pointer."""
+    if type(target) is Unknown:
+        return target
+    if type(key) is Unknown:
+        return key
+    name = key.name
+    pointer = f"{target.pointer}/{escape_pointer(name)}"
+    if name not in target.entries:
+        return Unknown(frozenset({pointer}))
+    if not structural:
+        reads[pointer] = target.raw[name]
+    return target.entries[name]
+
+
+def put_outcome(trace: list[TraceEntry], count: int, outcome: Any) -> None:
+    """Give the outcome to the trace's `count`-th entry (the clause that fired; local values may follow it)."""
+    trace[count - 1] = with_outcome(trace[count - 1], outcome)
 
 
 def otherwise_entry(location: str) -> TraceEntry:

@@ -53,7 +53,10 @@ def _decision_lines(decision: Decision, indent: str, explain: bool) -> list[str]
         lines.append(f"{indent}trace:")
         for step in decision.trace:
             outcome = f" -> {step.outcome}" if step.outcome is not None else ""
-            lines.append(f"{indent}  {step.location}: condition {step.condition}{outcome}")
+            if step.condition.startswith("let "):  # a local value, computed once
+                lines.append(f"{indent}  {step.location}: {step.condition} = {step.outcome}")
+            else:
+                lines.append(f"{indent}  {step.location}: condition {step.condition}{outcome}")
             for expression, value in step.steps:
                 lines.append(f"{indent}    {expression} = {value}")
             for pointer, value in step.reads:
