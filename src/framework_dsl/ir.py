@@ -32,6 +32,7 @@ __all__ = [
     "Expr",
     "Framework",
     "GetField",
+    "ItemOutcome",
     "Judgement",
     "JudgementRef",
     "Let",
@@ -204,6 +205,16 @@ class Lookup:
 
 
 @attrs.frozen(kw_only=True)
+class ItemOutcome:
+    """`judgement.(item)`: a for-each decision's outcome for the item equal to `item`."""
+
+    key: str
+    item: Expr
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
 class Ternary:
     """A three-operand operator (`x between a and b`): `op` is the one the checker chose."""
 
@@ -216,6 +227,7 @@ class Ternary:
 
 
 Expr = Union[
+    ItemOutcome,
     LetRef,
     Lookup,
     Ternary,

@@ -143,6 +143,7 @@ _EXPRS = (
     ir.Unary,
     ir.Binary,
     ir.LetRef,
+    ir.ItemOutcome,
     ir.Lookup,
     ir.Ternary,
 )

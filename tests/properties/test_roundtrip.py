@@ -29,7 +29,7 @@ RULES = Path(__file__).resolve().parents[2] / "rules"
 RULE_FILES = sorted(RULES.rglob("*.fw"))
 
 _TOKEN = re.compile(
-    r'not\s+in(?!\w)|"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?|[A-Za-z_]\w*|!=|<=|>=|\S'
+    r'not\s+in(?!\w)|decimal\s+places?(?!\w)|"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?|[A-Za-z_]\w*|->|!=|<=|>=|\S'
 )
 _GAPS = [" ", " ", " ", "\n", "\n  ", "\n\n", "\t", "   \n    ", " \r\n"]
 _GAPS_WITHOUT_BLANK_LINES = [gap for gap in _GAPS if gap.count("\n") < 2]

@@ -410,6 +410,10 @@ class ExpressionChecker:
                     )
                     return ir.Const(value=None, type=ERROR, span=span)
                 return self._entity_value(entity, node.field.text, env, span)
+        decision = self.lookups.for_each_named(node.target, env)
+        if decision is not None and (node.field.text in env.locals or node.field.text in env.lets):
+            item = self.ref(nodes.Ref(name=node.field.text, span=node.field.span), env, None, None)
+            return self.lookups.item_outcome(decision, item, span, env)
         table = self.lookups.table_named(node.target, env)
         if table is not None:
             return self.lookups.table_row(table, node.field, env, span)

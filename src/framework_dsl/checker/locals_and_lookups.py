@@ -17,11 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from framework_dsl import ir, nodes
-from framework_dsl.checker.scope import Env, TableEntity, expr_span
+from framework_dsl.checker.scope import DecisionEntity, Env, TableEntity, expr_span
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.semantics.operators import MAX_DECIMAL_PLACES, Mismatch, Op, Resolved, resolve_between, round_type
 from framework_dsl.source import Span
-from framework_dsl.typesystem import ERROR, INTEGER, AnyType, Choice, MapOf, Type, compatible
+from framework_dsl.typesystem import ERROR, INTEGER, AnyType, Choice, ListOf, MapOf, Type, compatible
 
 if TYPE_CHECKING:
     from framework_dsl.checker.expressions import ExpressionChecker
@@ -64,6 +64,9 @@ class LocalsAndLookups:
         )
 
     def lookup(self, node: nodes.Lookup, env: Env) -> ir.Expr:
+        decision = self.for_each_named(node.target, env)
+        if decision is not None:
+            return self.item_outcome(decision, self.core.expr(node.key, env, None), node.span, env)
         table = self.table_named(node.target, env)
         if table is not None:
             key = self.core.expr(node.key, env, table.key_type)
@@ -94,6 +97,27 @@ class LocalsAndLookups:
         """Whether `m.name` reads the key held by the local `name`, not the member called `name`."""
         held = env.locals.get(name, env.lets.get(name))
         return held is not None and isinstance(held, Choice) and compatible(held, map_type.key)
+
+    def for_each_named(self, node: nodes.Expr, env: Env) -> DecisionEntity | None:
+        """The for-each judgement or check `node` names, if it names one (not shadowed by a local)."""
+        if isinstance(node, nodes.Ref) and node.name not in env.locals and node.name not in env.lets:
+            entity = env.scope.names.get(node.name)
+            if isinstance(entity, DecisionEntity) and entity.decl.for_each is not None:
+                return entity
+        return None
+
+    def item_outcome(self, decision: DecisionEntity, item: ir.Expr, span: Span, env: Env) -> ir.Expr:
+        """`judgement.(item)`: one item's outcome of a for-each decision, found by the item's value."""
+        self.core.depend(env, decision.key)
+        one: Type = ListOf(decision.outcome_type) if decision.collect else decision.outcome_type
+        if not isinstance(item.type, Choice | AnyType):
+            self.core.ctx.error(
+                "types.mismatch",
+                f"`{decision.decl.name.text}` is read by one of its items, a member or grade, "
+                f"not {item.type.display()}",
+                item.span,
+            )
+        return ir.ItemOutcome(key=decision.key, item=item, type=one, span=span)
 
     def table_named(self, node: nodes.Expr, env: Env) -> TableEntity | None:
         """The table `node` names (`points`, `module.points`), if it names one."""

@@ -124,6 +124,17 @@ def _h_item(s: State, index: int, position: int, r: dict[str, Any]) -> Any:
     return value
 
 
+def _h_item_of(s: State, index: int, key: Any, r: dict[str, Any]) -> Any:
+    """A for-each decision's outcome for the item equal to `key` (`runtime.item_outcome`); reads join the caller's."""
+    entry = s.compiled.entries[index]
+    decided = _decide(s, index)
+    assert entry.source is not None
+    value, one = runtime.item_outcome(entry.name, decided, entry.source(s, r), key)
+    if one is not None:
+        r.update(runtime.decision_reads(one))
+    return value
+
+
 def _decide(s: State, index: int) -> Decision | tuple[Decision, ...]:
     found = s.results[index]
     if found is None:
@@ -237,6 +248,7 @@ _HELPERS: dict[str, Any] = {
     "definition_traced": _h_definition_traced,
     "judgement": _h_judgement,
     "item": _h_item,
+    "item_of": _h_item_of,
     **_operator_helpers(),
 }
 
@@ -373,6 +385,8 @@ def _expr_key(node: ir.Expr, env: dict[str, _Val], depth: int = 0) -> Any:
             return ("l", env[node.name].ref)
         case ir.LetRef():
             return ("let", node.name)
+        case ir.ItemOutcome():
+            return ("i", node.key, _expr_key(node.item, env, depth))
         case ir.Lookup():
             return ("k", _expr_key(node.target, env, depth), _expr_key(node.key, env, depth))
         case ir.Ternary():
@@ -631,6 +645,12 @@ class _Fn:
                 return env[node.name]
             case ir.LetRef():
                 return self._let(node)
+            case ir.ItemOutcome():
+                key = self.ev(node.item, env)
+                index = self.g.decision_index[node.key]
+                self.g.referenced.add(index)
+                call = self.call("item_of", P.name("s"), P.const(index), key.expr(), P.name("r"))
+                return self.assign_value(call, node.type, unk=True, clean=not _is_collection(node.type))
             case ir.Lookup():
                 return self._lookup(node, env)
             case ir.Ternary():
@@ -1121,6 +1141,9 @@ class _Fn:
             self.let_env = env
             self.let_locals = {let.name: self.new() for let in judgement.lets}
             self.emit(*(P.assign(local, P.const(None)) for local in self.let_locals.values()))
+            if self.g.tracing:
+                # A local value first needed by an outcome or reason saves `t` before any condition set it.
+                self.emit(P.assign("t", P.const(None)))
         if judgement.collect:
             self._collect(judgement, env, item)
         else:

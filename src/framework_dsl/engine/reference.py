@@ -300,11 +300,23 @@ class Evaluation:
                 return env[node.name]
             case ir.LetRef():
                 return self._let(env[_LETS], node.name)
+            case ir.ItemOutcome():
+                decision = self._decisions[node.key]
+                assert decision.for_each_source is not None
+                key = self.ev(node.item, env)
+                decided = self.decide(decision)
+                steps, self._steps = self._steps, None  # the list is the decision's, not this trace's
+                try:
+                    items = self.ev(decision.for_each_source, {})
+                finally:
+                    self._steps = steps
+                value, one = runtime.item_outcome(decision.name, decided, items, key)
+                if one is not None:
+                    self._reads.update(runtime.decision_reads(one))
+                return value
             case ir.Lookup():
                 target = self.ev(node.target, env)
-                if type(target) is Unknown:
-                    return target
-                key = self.ev(node.key, env)
+                key = self.ev(node.key, env)  # as the generated code does, even when the map is unknown
                 return runtime.lookup_entry(target, key, self._reads, is_structure(node.type))
             case ir.Ternary():
                 operator = OPERATORS[node.op]

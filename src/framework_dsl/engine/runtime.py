@@ -25,6 +25,7 @@ __all__ = [
     "collected",
     "decided",
     "failed",
+    "item_outcome",
     "item_pointers",
     "label",
     "labelled",
@@ -222,6 +223,23 @@ def lookup_entry(target: Any, key: Any, reads: dict[str, Any], structural: bool)
     if not structural:
         reads[pointer] = target.raw[name]
     return target.entries[name]
+
+
+def item_outcome(name: str, decided: Decision | tuple[Decision, ...], items: Any, key: Any) -> tuple[Any, Any]:
+    """(outcome, the decision) of a for-each decision for the first of its `items` equal to `key`.
+
+    Unknown when the key or the list is unknown; an evaluation error when no item equals it.
+    """
+    if type(key) is Unknown:
+        return key, None
+    if type(items) is Unknown:
+        return items, None
+    values = tuple(items.entries.values()) if isinstance(items, MapValue) else tuple(items)
+    for index, value in enumerate(values):
+        if value == key:
+            one = decided[index] if isinstance(decided, tuple) else decided
+            return outcome_value(name, one), one
+    raise EvaluationError(f"`{name}` has no item `{key.display if isinstance(key, Symbol) else key}`")
 
 
 def put_outcome(trace: list[TraceEntry], count: int, outcome: Any) -> None:
