@@ -291,3 +291,14 @@ def test_tables_are_complete_unique_and_constant(check_text) -> None:  # type: i
     assert codes(check_text, table.replace("-> 3", '-> "three"') + use) == ["types.mismatch"]
     assert codes(check_text, table + use.replace("points.good", "points.great")) == ["names.unknown"]
     assert codes(check_text, table + use.replace("points.good", "points")) == ["types.mismatch"]
+
+
+def test_a_for_each_decision_is_read_by_its_item(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`j.k` and `j.(expr)` read one item's outcome of a for-each judgement; a key that is not a member is refused."""
+    each = "judgement per for each k in [safe, effective]: integer\n  otherwise key_questions.k.score\n"
+    ok = "judgement total: integer\n  otherwise sum of [per.k for k in [safe, effective]] + per.(chosen)\n"
+    assert codes(check_text, LOCAL_EVIDENCE + each + ok) == []
+    bad = "judgement total: integer\n  otherwise per.(score)\n"
+    assert codes(check_text, LOCAL_EVIDENCE + each + bad) == ["types.mismatch"]
+    cycle = "judgement per for each k in [safe]: integer\n  otherwise per.(k)\n"
+    assert "names.cycle" in codes(check_text, LOCAL_EVIDENCE + cycle)
