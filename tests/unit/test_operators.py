@@ -335,3 +335,15 @@ def test_between_type_rule() -> None:
     refused = resolve_between(scale, scale, scale)
     assert isinstance(refused, Mismatch) and refused.hint is not None
     assert isinstance(resolve_between(TEXT, TEXT, TEXT), Mismatch)
+
+
+def test_items_are_found_by_value_from_one_index() -> None:
+    """A for-each decision's items are indexed once; lookups find the first equal item, unhashable ones included."""
+    from framework_dsl.engine.runtime import item_index
+
+    indexed = item_index((3, 4, 3))
+    assert indexed[0] == {3: 0, 4: 1} and indexed[1] == ()
+    mixed = item_index(([1], 2, [1]))
+    assert mixed[0] == {2: 1} and mixed[1] == (([1], 0), ([1], 2))
+    missing = Unknown(frozenset({"/xs"}))
+    assert item_index(missing) == missing

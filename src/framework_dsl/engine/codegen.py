@@ -59,7 +59,7 @@ __all__ = ["CompiledFramework", "compile_framework", "helpers"]
 class State:
     """One evaluation of one document: the root's fields, the date, and what is computed once."""
 
-    __slots__ = ("as_of", "compiled", "defs", "f", "outcomes", "raw", "results")
+    __slots__ = ("as_of", "compiled", "defs", "f", "indexes", "outcomes", "raw", "results")
 
     def __init__(self, compiled: CompiledFramework, root: RecordValue, as_of: datetime.date) -> None:
         self.compiled = compiled
@@ -71,6 +71,8 @@ class State:
         self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.definitions)
         self.results: list[Decision | tuple[Decision, ...] | None] = [None] * len(compiled.entries)
         self.outcomes: list[tuple[Any, dict[str, Any]] | EvaluationError | None] = [None] * len(compiled.entries)
+        # A for-each decision's items by value (`runtime.item_index`) and the reads of its list.
+        self.indexes: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.entries)
 
 
 def _h_definition(s: State, index: int, r: dict[str, Any]) -> Any:
@@ -128,8 +130,14 @@ def _h_item_of(s: State, index: int, key: Any, r: dict[str, Any]) -> Any:
     """A for-each decision's outcome for the item equal to `key` (`runtime.item_outcome`); reads join the caller's."""
     entry = s.compiled.entries[index]
     decided = _decide(s, index)
-    assert entry.source is not None
-    value, one = runtime.item_outcome(entry.name, decided, entry.source(s, r), key)
+    cached = s.indexes[index]
+    if cached is None:
+        assert entry.source is not None
+        reads: dict[str, Any] = {}
+        cached = s.indexes[index] = (runtime.item_index(entry.source(s, reads)), reads)
+    indexed, source_reads = cached
+    r.update(source_reads)
+    value, one = runtime.item_outcome(entry.name, decided, indexed, key)
     if one is not None:
         r.update(runtime.decision_reads(one))
     return value

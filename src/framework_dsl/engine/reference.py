@@ -74,6 +74,7 @@ class Evaluation:
         self._outcomes: dict[str, tuple[Any, dict[str, Any]] | EvaluationError] = {}
         self._results: dict[str, Decision | tuple[Decision, ...]] = {}
         self._reads: dict[str, Any] = {}
+        self._item_indexes: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._steps: list[tuple[str, Any]] | None = None  # the current condition's, when explaining
 
     def decide_all(
@@ -305,12 +306,18 @@ class Evaluation:
                 assert decision.for_each_source is not None
                 key = self.ev(node.item, env)
                 decided = self.decide(decision)
-                steps, self._steps = self._steps, None  # the list is the decision's, not this trace's
-                try:
-                    items = self.ev(decision.for_each_source, {})
-                finally:
-                    self._steps = steps
-                value, one = runtime.item_outcome(decision.name, decided, items, key)
+                cached = self._item_indexes.get(node.key)
+                if cached is None:
+                    outer_reads, outer_steps = self._reads, self._steps
+                    self._reads, self._steps = {}, None  # the list is the decision's, not this trace's
+                    try:
+                        items = self.ev(decision.for_each_source, {})
+                    finally:
+                        source_reads, self._reads, self._steps = self._reads, outer_reads, outer_steps
+                    cached = self._item_indexes[node.key] = (runtime.item_index(items), source_reads)
+                indexed, source_reads = cached
+                self._reads.update(source_reads)
+                value, one = runtime.item_outcome(decision.name, decided, indexed, key)
                 if one is not None:
                     self._reads.update(runtime.decision_reads(one))
                 return value

@@ -25,6 +25,7 @@ __all__ = [
     "collected",
     "decided",
     "failed",
+    "item_index",
     "item_outcome",
     "item_pointers",
     "label",
@@ -225,21 +226,47 @@ def lookup_entry(target: Any, key: Any, reads: dict[str, Any], structural: bool)
     return target.entries[name]
 
 
-def item_outcome(name: str, decided: Decision | tuple[Decision, ...], items: Any, key: Any) -> tuple[Any, Any]:
-    """(outcome, the decision) of a for-each decision for the first of its `items` equal to `key`.
+def item_index(items: Any) -> Any:
+    """A for-each decision's items by value, for `item_outcome`: each value's first position.
+
+    Built once per evaluation, so reading n items by key costs n lookups, not n scans.
+    Values that cannot be hashed are kept apart and compared one by one. Unknown when the
+    list is unknown.
+    """
+    if type(items) is Unknown:
+        return items
+    values = tuple(items.entries.values()) if isinstance(items, MapValue) else tuple(items)
+    positions: dict[Any, int] = {}
+    unhashable: list[tuple[Any, int]] = []
+    for index, value in enumerate(values):
+        try:
+            positions.setdefault(value, index)
+        except TypeError:
+            unhashable.append((value, index))
+    return positions, tuple(unhashable)
+
+
+def item_outcome(name: str, decided: Decision | tuple[Decision, ...], indexed: Any, key: Any) -> tuple[Any, Any]:
+    """(outcome, the decision) of a for-each decision for the first item equal to `key` (`indexed`: `item_index`).
 
     Unknown when the key or the list is unknown; an evaluation error when no item equals it.
     """
     if type(key) is Unknown:
         return key, None
-    if type(items) is Unknown:
-        return items, None
-    values = tuple(items.entries.values()) if isinstance(items, MapValue) else tuple(items)
-    for index, value in enumerate(values):
-        if value == key:
-            one = decided[index] if isinstance(decided, tuple) else decided
-            return outcome_value(name, one), one
-    raise EvaluationError(f"`{name}` has no item `{key.display if isinstance(key, Symbol) else key}`")
+    if type(indexed) is Unknown:
+        return indexed, None
+    positions, unhashable = indexed
+    try:
+        found = positions.get(key)
+    except TypeError:
+        found = None
+    candidates = [i for v, i in unhashable if v == key]
+    if candidates and (found is None or candidates[0] < found):
+        found = candidates[0]
+    if found is None:
+        raise EvaluationError(f"`{name}` has no item `{key.display if isinstance(key, Symbol) else key}`")
+    one = decided[found] if isinstance(decided, tuple) else decided
+    return outcome_value(name, one), one
 
 
 def put_outcome(trace: list[TraceEntry], count: int, outcome: Any) -> None:
