@@ -208,7 +208,7 @@ def _level(expr: nodes.Expr) -> int:
         return _OR if expr.op == "or" else _AND
     if isinstance(expr, nodes.Not | nodes.Quantifier):
         return _NOT
-    if isinstance(expr, nodes.Compare | nodes.Membership | nodes.IsCheck | nodes.Within):
+    if isinstance(expr, nodes.Compare | nodes.Membership | nodes.IsCheck | nodes.Within | nodes.Between):
         return _COMPARE
     if isinstance(expr, nodes.IfMissing):
         return _DEFAULT
@@ -218,9 +218,9 @@ def _level(expr: nodes.Expr) -> int:
         return _SUM
     if isinstance(expr, nodes.Arith):
         return _SUM if expr.op in ("+", "-") else _PRODUCT
-    if isinstance(expr, nodes.CountOf | nodes.Aggregate | nodes.Sorted):
+    if isinstance(expr, nodes.CountOf | nodes.Aggregate | nodes.Sorted | nodes.Round):
         return _UNARY
-    if isinstance(expr, nodes.FieldAccess):
+    if isinstance(expr, nodes.FieldAccess | nodes.Lookup):
         return _POSTFIX
     return _ATOM
 
@@ -271,6 +271,13 @@ def _render(expr: nodes.Expr) -> str:
         return "sorted " + _expr(expr.target, _UNARY)
     if isinstance(expr, nodes.FieldAccess):
         return f"{_expr(expr.target, _POSTFIX)}.{expr.field.text}"
+    if isinstance(expr, nodes.Lookup):
+        return f"{_expr(expr.target, _POSTFIX)}.({_expr(expr.key, 0)})"
+    if isinstance(expr, nodes.Round):
+        return _render_round(expr)
+    if isinstance(expr, nodes.Between):
+        low, high = _expr(expr.low, _DEFAULT), _expr(expr.high, _DEFAULT)
+        return f"{_expr(expr.value, _DEFAULT)} between {low} and {high}"
     if isinstance(expr, nodes.Not):
         # Readability over minimal brackets: `not (x is empty)`, never `not x is empty`.
         return "not " + _expr(expr.operand, _DEFAULT)
@@ -294,6 +301,16 @@ def _render(expr: nodes.Expr) -> str:
         level = _level(expr)
         return f"{_expr(expr.left, level)} {expr.op} {_expr(expr.right, level + 1)}"
     raise TypeError(f"not an expression: {type(expr).__name__}")
+
+
+def _render_round(expr: nodes.Round) -> str:
+    """`round x`, `round x to 1 decimal place`, `round x to 2 decimal places half even` (half up is the default)."""
+    text = "round " + _expr(expr.value, _ATOM if isinstance(expr.value, nodes.Round) else _POSTFIX)
+    if expr.places is not None:
+        text += f" to {expr.places} decimal {'place' if expr.places == 1 else 'places'}"
+    if expr.mode == "half_even":
+        text += " half even"
+    return text
 
 
 def _is_plain(expr: nodes.Expr) -> bool:
@@ -649,11 +666,15 @@ class _Formatter:
         elif isinstance(decl, nodes.JudgementDecl):
             self.type_tail(0, f"judgement {decl.name.text}{self.for_each(decl.for_each)}: ", decl.type, "", start)
             self.in_force(1, decl.in_force, start)
+            self.lets(decl.lets)
             self.clauses(decl.clauses)
         elif isinstance(decl, nodes.CheckDecl):
             self.emit(0, f"check {decl.name.text}{self.for_each(decl.for_each)}:", start)
             self.in_force(1, decl.in_force, start)
+            self.lets(decl.lets)
             self.clauses(decl.clauses)
+        elif isinstance(decl, nodes.TableDecl):
+            self.table(decl)
         elif isinstance(decl, nodes.ExampleDecl):
             self.example(decl)
         else:  # pragma: no cover - every declaration kind is handled above
@@ -759,6 +780,22 @@ class _Formatter:
         if for_each is None:
             return ""
         return f" for each {for_each.var.text} in {_expr(for_each.source, 0)}"
+
+    def lets(self, lets: Sequence[nodes.LetBinding]) -> None:
+        """A decision's `let` lines, before its clauses."""
+        for let in lets:
+            self.tail(1, f"let {let.name.text} = ", let.value, let.span.start, 3)
+
+    def table(self, decl: nodes.TableDecl) -> None:
+        """`table name: K -> V`, then one row a line, separated by commas."""
+        header = f"table {decl.name.text}{_label(decl.label)}: {format_type(decl.key_type)} -> "
+        self.emit(0, header + format_type(decl.value_type), decl.span.start)
+        last = len(decl.rows) - 1
+        for index, row in enumerate(decl.rows):
+            key = _quote(row.key.text) if row.quoted else row.key.text
+            self.tail(1, f"{key} -> ", row.value, row.span.start, 3)
+            if index != last:
+                self.lines[-1].text += ","
 
     def clauses(self, clauses: Sequence[nodes.Clause]) -> None:
         for clause in clauses:

@@ -33,13 +33,19 @@ __all__ = [
     "Framework",
     "GetField",
     "InForce",
+    "ItemOutcome",
     "Judgement",
     "JudgementRef",
+    "Let",
+    "LetRef",
     "ListExpr",
     "Local",
+    "Lookup",
     "Op",
     "Quantifier",
     "QuantifierKind",
+    "Table",
+    "Ternary",
     "Unary",
 ]
 
@@ -180,7 +186,52 @@ class Binary:
     span: Span = _span()
 
 
+@attrs.frozen(kw_only=True)
+class LetRef:
+    """A local value of the decision being made (`let pct = ...`), computed at most once per decision."""
+
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Lookup:
+    """`map.k` with `k` a local, or `map.(key)`: a map entry by a key computed at run time (absent: unknown)."""
+
+    target: Expr
+    key: Expr
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class ItemOutcome:
+    """`judgement.(item)`: a for-each decision's outcome for the item equal to `item`."""
+
+    key: str
+    item: Expr
+    type: Type
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Ternary:
+    """A three-operand operator (`x between a and b`): `op` is the one the checker chose."""
+
+    op: Op
+    first: Expr
+    second: Expr
+    third: Expr
+    type: Type
+    span: Span = _span()
+
+
 Expr = Union[
+    ItemOutcome,
+    LetRef,
+    Lookup,
+    Ternary,
     Const,
     EvidenceField,
     GetField,
@@ -194,6 +245,21 @@ Expr = Union[
     Unary,
     Binary,
 ]
+
+
+@attrs.frozen
+class Table:
+    """A constant table's rows, by the key member's name: the value `Op.TABLE_GET` reads."""
+
+    name: str
+    rows: tuple[tuple[str, Any], ...]
+
+    def get(self, key: str) -> Any:
+        """The value of the row `key` (the checker proves every key has one)."""
+        for name, value in self.rows:
+            if name == key:
+                return value
+        raise KeyError(key)
 
 
 @attrs.frozen(kw_only=True)
@@ -245,6 +311,17 @@ class Clause:
 
 
 @attrs.frozen(kw_only=True)
+class Let:
+    """`let name = value` in a judgement or check: typed, computed when first used."""
+
+    name: str
+    value: Expr
+    type: Type
+    location: str  # "rules/saf/saf.fw:42"
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
 class Judgement:
     """A judgement or a check, with its clauses in order."""
 
@@ -257,6 +334,7 @@ class Judgement:
     collect: bool
     clauses: tuple[Clause, ...]
     in_force: InForce | None = None  # None: in force whenever the framework is
+    lets: tuple[Let, ...] = ()
     span: Span = _span()
 
 

@@ -38,7 +38,7 @@ from framework_dsl.loader import LoadedFile, LoadedRules, load_files
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.source import Span
-from framework_dsl.typesystem import Choice, ListOf, MapOf, RecordType, SetOf, Symbol, Type
+from framework_dsl.typesystem import DECIMAL, Choice, ListOf, MapOf, RecordType, SetOf, Symbol, Type
 
 # code -> one-line description. docs/lints.md explains each with a bad example.
 LINTS: dict[str, str] = {
@@ -54,6 +54,8 @@ LINTS: dict[str, str] = {
     "lint.unproducible-grade": "a grade or member of a judgement's type that no clause can give",
     "lint.unused-evidence-field": "an evidence field that no rule reads",
     "lint.missing-source": "a framework without a `source` line naming its published source",
+    "lint.unused-let": "a `let` local value that no clause, reason or later `let` of its decision uses",
+    "lint.unrounded-reason": "a reason that shows a computed decimal without `round`, so it may print 34 digits",
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -69,6 +71,8 @@ SEVERITIES: dict[str, Severity] = {
     "lint.unproducible-grade": Severity.INFO,
     "lint.unused-evidence-field": Severity.INFO,
     "lint.missing-source": Severity.WARNING,
+    "lint.unused-let": Severity.WARNING,
+    "lint.unrounded-reason": Severity.WARNING,
 }
 
 
@@ -141,6 +145,10 @@ _EXPRS = (
     ir.Quantifier,
     ir.Unary,
     ir.Binary,
+    ir.LetRef,
+    ir.ItemOutcome,
+    ir.Lookup,
+    ir.Ternary,
 )
 
 
@@ -167,11 +175,32 @@ def walk(node: ir.Expr) -> Iterator[ir.Expr]:
 def _decision_exprs(decision: ir.Judgement) -> Iterator[ir.Expr]:
     if decision.for_each_source is not None:
         yield decision.for_each_source
+    for let in decision.lets:
+        yield let.value
     for clause in decision.clauses:
         yield clause.outcome
         if clause.condition is not None:
             yield clause.condition
         yield from (part for part in clause.reason if not isinstance(part, str))
+
+
+_ROUNDED = (ir.Op.ROUND_HALF_UP, ir.Op.ROUND_HALF_EVEN)
+
+
+def _unrounded(e: ir.Expr, lets: dict[str, ir.Expr]) -> bool:
+    """Whether `e` is a decimal computed by division or `average of`, not rounded, so it may show 34 digits."""
+    if e.type != DECIMAL:
+        return False
+    if isinstance(e, ir.LetRef) and e.name in lets:
+        return _unrounded(lets[e.name], lets)
+    if isinstance(e, ir.Binary | ir.Unary):
+        if e.op in _ROUNDED:
+            return False
+        if e.op in (ir.Op.DIV, ir.Op.AVERAGE):
+            return True
+        parts: tuple[ir.Expr, ...] = (e.left, e.right) if isinstance(e, ir.Binary) else (e.operand,)
+        return any(_unrounded(part, lets) for part in parts)
+    return False
 
 
 # ---------------------------------------------------------------- may a value be unknown?
@@ -497,6 +526,7 @@ class _Linter:
             self.framework_header(framework)
             for decision in (*framework.judgements, *framework.checks):
                 self.reasons_and_citations(decision)
+                self.local_values(decision)
                 self.reachability(decision)
                 if decision.kind == "judgement":
                     self.unproducible(decision)
@@ -562,6 +592,29 @@ class _Linter:
                     f"it has {source.part}s {_ranges(source.parts)}; correct the citation, or the registry "
                     f"({REGISTRY_FILE} in the rules root)",
                 )
+
+    def local_values(self, decision: ir.Judgement) -> None:
+        """`lint.unused-let` and `lint.unrounded-reason`: local values no one reads; decimals shown unrounded."""
+        used = {e.name for root in _decision_exprs(decision) for e in walk(root) if isinstance(e, ir.LetRef)}
+        for let in decision.lets:
+            if let.name not in used:
+                self.add(
+                    "lint.unused-let",
+                    f"the local value `{let.name}` of `{decision.name}` is never used",
+                    let.span,
+                    "use it in a clause or a reason, or remove the `let`",
+                )
+        lets = {let.name: let.value for let in decision.lets}
+        for clause in decision.clauses:
+            for part in clause.reason:
+                if not isinstance(part, str) and _unrounded(part, lets):
+                    self.add(
+                        "lint.unrounded-reason",
+                        f"the reason shows `{_text(part)}`, a computed decimal, with every digit it has",
+                        part.span,
+                        "present it as the framework publishes it: `{round x}` for a whole number, "
+                        "`{round x to 1 decimal place}` for one decimal",
+                    )
 
     def reachability(self, decision: ir.Judgement) -> None:
         env: dict[str, bool] = {}

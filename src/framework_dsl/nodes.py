@@ -357,7 +357,39 @@ class SetOp:
     span: Span = _span_field()
 
 
+@attrs.frozen(kw_only=True)
+class Round:
+    """`round X`, `round X to N decimal places`, optionally `half even` (half up otherwise)."""
+
+    value: Expr
+    places: int | None  # None: to a whole number, written without `to`
+    mode: str  # "half_up" | "half_even"
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Lookup:
+    """`map.(key)`: a map or table read with a key computed at run time."""
+
+    target: Expr
+    key: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class Between:
+    """`x between low and high`, both ends included."""
+
+    value: Expr
+    low: Expr
+    high: Expr
+    span: Span = _span_field()
+
+
 Expr = Union[
+    Round,
+    Lookup,
+    Between,
     Ref,
     FieldAccess,
     NumberLit,
@@ -559,6 +591,15 @@ Clause = Union[WhenClause, OtherwiseClause]
 
 
 @attrs.frozen(kw_only=True)
+class LetBinding:
+    """`let name = expr`: a local value of a judgement or check, computed at most once per decision."""
+
+    name: Name
+    value: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
 class JudgementDecl:
     """`judgement name [for each x in xs]: type` and its clauses."""
 
@@ -567,6 +608,7 @@ class JudgementDecl:
     type: TypeExpr
     clauses: tuple[Clause, ...] = attrs.field(converter=_tuple)
     in_force: InForce | None = None
+    lets: tuple[LetBinding, ...] = attrs.field(converter=_tuple, default=())
     span: Span = _span_field()
 
 
@@ -578,6 +620,7 @@ class CheckDecl:
     for_each: ForEach | None
     clauses: tuple[Clause, ...] = attrs.field(converter=_tuple)
     in_force: InForce | None = None
+    lets: tuple[LetBinding, ...] = attrs.field(converter=_tuple, default=())
     span: Span = _span_field()
 
 
@@ -645,7 +688,30 @@ class ExampleDecl:
     span: Span = _span_field()
 
 
+@attrs.frozen(kw_only=True)
+class TableRow:
+    """`key -> value`: one row of a constant table."""
+
+    key: Name
+    quoted: bool
+    value: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class TableDecl:
+    """`table name: KEY -> VALUE` and its rows: a constant map declared in the rules."""
+
+    name: Name
+    label: Text | None
+    key_type: TypeExpr
+    value_type: TypeExpr
+    rows: tuple[TableRow, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
 Decl = Union[
+    TableDecl,
     FrameworkDecl,
     ImportModule,
     ImportNames,

@@ -37,6 +37,7 @@ DECLARATION_KEYWORDS = (
     "judgement",
     "check",
     "example",
+    "table",
 )
 _DECLARATION_START = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
@@ -48,6 +49,9 @@ _TERMINAL_NAMES = {
     "NUMBER": "a number",
     "$END": "the end of the file",
     "NOT_IN": "`not in`",
+    "PLACE": "`decimal place`",
+    "PLACES": "`decimal places`",
+    "ARROW": "`->`",
 }
 _DURATION_UNITS = {"DAY", "DAYS", "WEEK", "WEEKS", "MONTH", "MONTHS", "YEAR", "YEARS"}
 # Python turns at most this many digits into an integer (`sys.get_int_max_str_digits`).
@@ -82,6 +86,12 @@ def parse_expression(source: SourceFile, text: str, offset: int) -> nodes.Expr:
     if problems:
         raise _TemplateError(problems)
     return result
+
+
+def _split_lets(children: list[Any]) -> tuple[list[nodes.LetBinding], list[Any]]:
+    """A decision's `let` lines (which the grammar puts before its clauses) and its clauses."""
+    lets = [c for c in children if isinstance(c, nodes.LetBinding)]
+    return lets, [c for c in children if not isinstance(c, nodes.LetBinding)]
 
 
 class _TemplateError(Exception):
@@ -470,11 +480,13 @@ class _Builder(Transformer[Token, Any]):
         for_each = rest.pop(0) if isinstance(rest[0], nodes.ForEach) else None
         type_ = rest.pop(0)
         in_force = rest.pop(0) if rest and isinstance(rest[0], nodes.InForce) else None
+        lets, clauses = _split_lets(rest)
         return nodes.JudgementDecl(
             name=self._name(name),
             for_each=for_each,
             type=type_,
-            clauses=rest,
+            clauses=clauses,
+            lets=lets,
             in_force=in_force,
             span=self._span(meta),
         )
@@ -483,8 +495,14 @@ class _Builder(Transformer[Token, Any]):
         name, *rest = children
         for_each = rest.pop(0) if rest and isinstance(rest[0], nodes.ForEach) else None
         in_force = rest.pop(0) if rest and isinstance(rest[0], nodes.InForce) else None
+        lets, clauses = _split_lets(rest)
         return nodes.CheckDecl(
-            name=self._name(name), for_each=for_each, clauses=rest, in_force=in_force, span=self._span(meta)
+            name=self._name(name),
+            for_each=for_each,
+            clauses=clauses,
+            lets=lets,
+            in_force=in_force,
+            span=self._span(meta),
         )
 
     # -- dated rules
@@ -505,6 +523,33 @@ class _Builder(Transformer[Token, Any]):
 
     def in_force_note(self, meta: Any, children: list[Any]) -> tuple[str, nodes.Text]:
         return ("note", self._text(children[0]))
+
+    def let_binding(self, meta: Any, children: list[Any]) -> nodes.LetBinding:
+        """let_binding: "let" NAME EQ _expr"""
+        return nodes.LetBinding(name=self._name(children[0]), value=children[-1], span=self._span(meta))
+
+    def table_decl(self, meta: Any, children: list[Any]) -> nodes.TableDecl:
+        """table_decl: "table" NAME STRING? ":" _type ARROW _type table_row ("," table_row)*"""
+        name, *rest = children
+        label = self._text(rest.pop(0)) if isinstance(rest[0], Token) and rest[0].type == "STRING" else None
+        key_type = rest.pop(0)
+        rest = [c for c in rest if not (isinstance(c, Token) and c.type == "ARROW")]
+        value_type = rest.pop(0)
+        return nodes.TableDecl(
+            name=self._name(name),
+            label=label,
+            key_type=key_type,
+            value_type=value_type,
+            rows=rest,
+            span=self._span(meta),
+        )
+
+    def table_row(self, meta: Any, children: list[Any]) -> nodes.TableRow:
+        """table_row: (NAME | STRING) ARROW _expr"""
+        key = children[0]
+        quoted = key.type == "STRING"
+        name = nodes.Name(text=self._unquote(key), span=self._tok_span(key)) if quoted else self._name(key)
+        return nodes.TableRow(key=name, quoted=quoted, value=children[-1], span=self._span(meta))
 
     def for_each(self, meta: Any, children: list[Any]) -> nodes.ForEach:
         return nodes.ForEach(var=self._name(children[0]), source=children[1], span=self._span(meta))
@@ -802,6 +847,36 @@ class _Builder(Transformer[Token, Any]):
 
     def sorted_op(self, meta: Any, children: list[Any]) -> nodes.Sorted:
         return nodes.Sorted(target=children[0], span=self._span(meta))
+
+    def round_op(self, meta: Any, children: list[Any]) -> nodes.Round:
+        """ "round" postfix ("to" NUMBER (PLACE | PLACES))? ("half" (UP | EVEN))?"""
+        value, *rest = children
+        places = None
+        mode = "half_up"
+        for token in rest:
+            if token.type == "NUMBER":
+                text = str(token)
+                if "." in text:
+                    self.problems.append(
+                        Diagnostic(
+                            code="syntax.invalid-literal",
+                            message="a number of decimal places is a whole number",
+                            span=self._tok_span(token),
+                            hint="write a whole number, for example `to 1 decimal place`",
+                        )
+                    )
+                places = int(Decimal(text))
+            elif token.type == "EVEN":
+                mode = "half_even"
+        return nodes.Round(value=value, places=places, mode=mode, span=self._span(meta))
+
+    def lookup(self, meta: Any, children: list[Any]) -> nodes.Lookup:
+        """postfix "." "(" _expr ")" """
+        return nodes.Lookup(target=children[0], key=children[1], span=self._span(meta))
+
+    def between(self, meta: Any, children: list[Any]) -> nodes.Between:
+        """default_expr "between" default_expr "and" default_expr"""
+        return nodes.Between(value=children[0], low=children[1], high=children[2], span=self._span(meta))
 
     def field_access(self, meta: Any, children: list[Any]) -> nodes.FieldAccess:
         return nodes.FieldAccess(target=children[0], field=self._name(children[1]), span=self._span(meta))

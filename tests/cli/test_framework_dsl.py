@@ -60,7 +60,7 @@ def test_version_names_the_engine_and_the_bundled_rules_digest(command: click.Co
     assert result.exit_code == 0, result.output
     first, second = result.stdout.splitlines()
     assert re.fullmatch(rf"{name} \d+\.\d+\.\d+\S* \(Python 3\.\d+\.\d+\)", first)
-    assert second == f"bundled rules: {load_rules().digest} (clas, cqc, ilacs, jtai, ncpi, peel, saas)"
+    assert second == f"bundled rules: {load_rules().digest} (clas, cqc, ilacs, jtai, ncpi, peel, saas, saf)"
 
 
 def test_version_as_a_real_process_needs_no_evidence(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ RULES = Path(__file__).resolve().parents[2] / "rules"
 RULE_FILES = sorted(RULES.rglob("*.fw"))
 
 _TOKEN = re.compile(
-    r'not\s+in(?!\w)|"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?|[A-Za-z_]\w*|!=|<=|>=|\S'
+    r'not\s+in(?!\w)|decimal\s+places?(?!\w)|"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?|[A-Za-z_]\w*|->|!=|<=|>=|\S'
 )
 _GAPS = [" ", " ", " ", "\n", "\n  ", "\n\n", "\t", "   \n    ", " \r\n"]
 _GAPS_WITHOUT_BLANK_LINES = [gap for gap in _GAPS if gap.count("\n") < 2]
@@ -193,6 +193,15 @@ def _extend(children: st.SearchStrategy[nodes.Expr]) -> st.SearchStrategy[nodes.
         st.builds(nodes.Bound, kind=st.sampled_from(["most", "least"]), value=children, limit=children, span=here),
         binary(nodes.Arith, ["+", "-", "*", "/"]),
         binary(nodes.SetOp, ["union", "intersect"]),
+        st.builds(
+            nodes.Round,
+            value=children,
+            places=st.none() | st.integers(0, 12),
+            mode=st.sampled_from(["half_up", "half_even"]),
+            span=here,
+        ),
+        st.builds(nodes.Lookup, target=children, key=children, span=here),
+        st.builds(nodes.Between, value=children, low=children, high=children, span=here),
     )
 
 
@@ -326,6 +335,21 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
         .filter(bool)
     )
     for_each = st.none() | st.builds(nodes.ForEach, var=_name(), source=exprs, span=here)
+    lets = st.lists(st.builds(nodes.LetBinding, name=_name(), value=exprs, span=here), max_size=3)
+    rows = st.lists(
+        st.one_of(
+            st.builds(nodes.TableRow, key=_name(), quoted=st.just(False), value=exprs, span=here),
+            st.builds(
+                nodes.TableRow,
+                key=st.text(min_size=1, max_size=6).map(lambda text: nodes.Name(text=text, span=_NOWHERE)),
+                quoted=st.just(True),
+                value=exprs,
+                span=here,
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    )
     expectation = st.one_of(
         st.builds(nodes.ExpectValue, name=_name(), value=exprs, span=here),
         st.builds(nodes.ExpectUndetermined, name=_name(), span=here),
@@ -345,9 +369,27 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
             type=_types(),
             clauses=clauses,
             in_force=_in_force(),
+            lets=lets,
             span=here,
         ),
-        st.builds(nodes.CheckDecl, name=_name(), for_each=for_each, clauses=clauses, in_force=_in_force(), span=here),
+        st.builds(
+            nodes.CheckDecl,
+            name=_name(),
+            for_each=for_each,
+            clauses=clauses,
+            in_force=_in_force(),
+            lets=lets,
+            span=here,
+        ),
+        st.builds(
+            nodes.TableDecl,
+            name=_name(),
+            label=st.none() | _text(),
+            key_type=_types(),
+            value_type=_types(),
+            rows=rows,
+            span=here,
+        ),
         st.builds(
             nodes.EnumDecl, name=_name(), label=st.none() | _text(), members=st.lists(_member(), min_size=1), span=here
         ),

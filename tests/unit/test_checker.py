@@ -232,3 +232,73 @@ def test_checking_a_judgement_costs_comparisons_in_proportion_to_its_clauses(tmp
         assert rule_set is not None, diagnostics
         costs[n] = compared["count"]
     assert costs[1200] <= 2.2 * costs[600] + 10 and costs[600] <= 2.2 * costs[300] + 10, costs
+
+
+LOCAL_EVIDENCE = """
+enum kq: safe, effective
+record assessed:
+  score: integer
+evidence:
+  key_questions: map of kq to assessed
+  chosen: kq
+  score: integer
+"""
+
+
+def test_lets_are_typed_and_ordered(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A local value has its value's type; one used before its `let` is an unknown name."""
+    ok = "judgement j: boolean\n  let twice = score * 2\n  otherwise twice > 3\n"
+    assert codes(check_text, LOCAL_EVIDENCE + ok) == []
+    wrong = "judgement j: boolean\n  let flag = score * 2\n  otherwise flag and true\n"
+    assert codes(check_text, LOCAL_EVIDENCE + wrong) == ["types.mismatch"]
+    early = "judgement j: integer\n  let a = b\n  let b = 1\n  otherwise a\n"
+    assert codes(check_text, LOCAL_EVIDENCE + early) == ["names.unknown"]
+
+
+def test_a_let_cannot_shadow(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A local value named like a field, a definition, the loop variable or another local is an error at its name."""
+    for body in (
+        "judgement j: integer\n  let score = 1\n  otherwise score\n",
+        "define d = 1\njudgement j: integer\n  let d = 2\n  otherwise d\n",
+        "judgement j for each k in [safe]: kq\n  let k = effective\n  otherwise k\n",
+        "judgement j: integer\n  let a = 1\n  let a = 2\n  otherwise a\n",
+    ):
+        _, diagnostics = check_text(HEAD + SCALE + LOCAL_EVIDENCE + body)
+        assert [d.code for d in diagnostics] == ["names.shadowed"], body
+        assert diagnostics[0].span is not None and diagnostics[0].span.text in ("score", "d", "k", "a")
+
+
+def test_map_lookups_by_computed_key(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`m.k` with a local key and `m.(expr)` read by key; a key of another type is a mismatch."""
+    ok = (
+        "judgement j for each k in [safe, effective]: integer\n"
+        "  let entry = key_questions.k\n  otherwise entry.score + key_questions.(chosen).score\n"
+    )
+    assert codes(check_text, LOCAL_EVIDENCE + ok) == []
+    bad = "judgement j: integer\n  otherwise key_questions.(score).score\n"
+    assert codes(check_text, LOCAL_EVIDENCE + bad) == ["types.mismatch"]
+
+
+def test_tables_are_complete_unique_and_constant(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A table needs one constant row per key member; rows are read by member or computed key."""
+    table = "table points: rating -> integer\n  good -> 3, requires_improvement -> 2, inadequate -> 1\n"
+    use = "evidence:\n  r: rating\njudgement j: integer\n  otherwise points.good + points.(r)\n"
+    assert codes(check_text, table + use) == []
+    assert codes(check_text, table.replace(", inadequate -> 1", "") + use) == ["tables.incomplete"]
+    assert codes(check_text, table.replace("inadequate -> 1", "inadequate -> 1, good -> 4") + use) == [
+        "tables.duplicate-key"
+    ]
+    assert codes(check_text, table.replace("-> 3", '-> "three"') + use) == ["types.mismatch"]
+    assert codes(check_text, table + use.replace("points.good", "points.great")) == ["names.unknown"]
+    assert codes(check_text, table + use.replace("points.good", "points")) == ["types.mismatch"]
+
+
+def test_a_for_each_decision_is_read_by_its_item(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`j.k` and `j.(expr)` read one item's outcome of a for-each judgement; a key that is not a member is refused."""
+    each = "judgement per for each k in [safe, effective]: integer\n  otherwise key_questions.k.score\n"
+    ok = "judgement total: integer\n  otherwise sum of [per.k for k in [safe, effective]] + per.(chosen)\n"
+    assert codes(check_text, LOCAL_EVIDENCE + each + ok) == []
+    bad = "judgement total: integer\n  otherwise per.(score)\n"
+    assert codes(check_text, LOCAL_EVIDENCE + each + bad) == ["types.mismatch"]
+    cycle = "judgement per for each k in [safe]: integer\n  otherwise per.(k)\n"
+    assert "names.cycle" in codes(check_text, LOCAL_EVIDENCE + cycle)

@@ -234,3 +234,33 @@ def test_all_decided_looks_at_every_item(demo: RuleSet) -> None:
 
 def _fields_of(result: Result) -> dict[str, object]:
     return {name: getattr(result, name) for name in Result.FIELDS}
+
+
+LOCALS_CASE = Path(__file__).resolve().parents[1] / "cases" / "eval" / "local-values"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_a_local_value_is_computed_once_and_traced_once(engine: str) -> None:
+    """Three clauses and a reason read `pct`: each item's trace holds one entry for its `let`, before its use."""
+    rules = load_rules(LOCALS_CASE / "rules.fw")
+    result = rules.evaluate_json(
+        (LOCALS_CASE / "evidence.json").read_bytes(), "2024-06-01", engine=engine, explain=True
+    )
+    first = result.judgements["band"][0]
+    assert isinstance(first, Decision)
+    conditions = [step.condition for step in first.trace]
+    assert conditions.count("let pct") == 1
+    assert conditions.count("let total") == 1
+    assert conditions.index("let pct") < conditions.index("true")
+    let_pct = first.trace[conditions.index("let pct")]
+    assert let_pct.outcome == "94" and let_pct.location.endswith("rules.fw:21")
+    # The clause that fired keeps its own outcome, though `pct` and `total` are read after it.
+    assert first.trace[-1].condition == "true" and first.trace[-1].outcome == "High"
+
+
+def test_a_let_that_fails_fails_only_where_used() -> None:
+    """`let spare = 10 / divisor` with a zero divisor is never computed when the clause that decides does not use it."""
+    rules = load_rules(LOCALS_CASE / "rules.fw")
+    result = rules.evaluate_json((LOCALS_CASE / "evidence.json").read_bytes(), "2024-06-01")
+    decision = result.judgements["uses_zero"]
+    assert isinstance(decision, Decision) and decision.status == "decided" and decision.value == 0

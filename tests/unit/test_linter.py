@@ -182,6 +182,26 @@ def test_a_registry_that_cannot_be_read_is_reported(write_rules) -> None:  # typ
     assert "sources.toml: source 1: `key` must be a non-empty text" in found.message
 
 
+def test_unused_let(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A local value nothing reads is reported at its name; one read only by a later `let` is not."""
+    text = CLEAN.replace(
+        "judgement grade: rating\n",
+        "judgement grade: rating\n  let base = score\n  let twice = base * 2\n  let spare = score + 1\n",
+    ).replace('cite "Rule 1"', 'cite "Rule 1"\n  good when twice > 100 because "Twice" cite "Rule 1b"', 1)
+    found = [d for d in _lints(write_rules, text) if d.code == "lint.unused-let"]
+    assert [(d.code, d.span.line if d.span else None) for d in found] == [
+        ("lint.unused-let", _line_of(text, "let spare"))
+    ]
+
+
+def test_unrounded_reason(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A reason showing a division is reported; the same value rounded, or a whole number, is not."""
+    text = CLEAN.replace('because "High score"', 'because "High score: {score / 3}, {round (score / 3)}, {score}"')
+    found = [d for d in _lints(write_rules, text) if d.code == "lint.unrounded-reason"]
+    assert len(found) == 1
+    assert found[0].span is not None and found[0].span.text == "score / 3"
+
+
 def test_unused_definition(write_rules) -> None:  # type: ignore[no-untyped-def]
     """A definition nothing uses is reported at its name; one used only by another definition is not."""
     text = CLEAN.replace(

@@ -19,17 +19,21 @@ from hypothesis import strategies as st
 
 from framework_dsl.semantics.operators import (
     AGGREGATES,
+    MAX_DECIMAL_PLACES,
     MAX_INTEGER_BITS,
     OPERATORS,
     Mismatch,
     Native,
     NativeOn,
     Op,
+    Resolved,
     ShortCircuit,
     Unknowns,
     aggregate_type,
     count_by_rank,
     decides_alone,
+    resolve_between,
+    round_type,
 )
 from framework_dsl.typesystem import DECIMAL, INTEGER, TEXT, Choice, Duration, ListOf, Symbol, SymbolSet
 from framework_dsl.values import DECIMAL_CONTEXT, EvaluationError, Unknown
@@ -64,7 +68,7 @@ def test_every_operator_is_defined_with_its_arity() -> None:
     assert set(OPERATORS) == set(Op)
     for op, definition in OPERATORS.items():
         assert definition.op is op
-        assert definition.arity in (1, 2)
+        assert definition.arity in ((3,) if op is Op.BETWEEN else (1, 2))
         assert (definition.short_circuit is not None) == (op in (Op.AND, Op.OR, Op.IF_MISSING))
 
 
@@ -266,3 +270,80 @@ def test_counting_over_unknown_items_gives_bounds() -> None:
     counted = OPERATORS[Op.COUNT_RATED].evaluate((GRADES[3], GRADES[3], missing, GRADES[1]), GRADES[3])
     assert counted == Unknown(frozenset({"/q/2"}), 2, 3)
     assert OPERATORS[Op.COUNT_RATED].evaluate((GRADES[3], GRADES[1]), GRADES[3]) == 1
+
+
+# ---------------------------------------------------------------- rounding, between, tables
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "half_up", "half_even"),
+    [
+        (Decimal("62.5"), 0, 63, 62),
+        (Decimal("63.5"), 0, 64, 64),
+        (Decimal("68.75"), 1, Decimal("68.8"), Decimal("68.8")),
+        (Decimal("68.65"), 1, Decimal("68.7"), Decimal("68.6")),
+        (Decimal("-2.5"), 0, -3, -2),
+        (Decimal("2.5"), 2, Decimal("2.50"), Decimal("2.50")),
+        (7, 0, 7, 7),
+        (7, 1, Decimal("7.0"), Decimal("7.0")),
+    ],
+)
+def test_round_half_up_and_half_even(value: Any, places: int, half_up: Any, half_even: Any) -> None:
+    """Half up rounds exact halves away from zero, half even to the even digit; whole numbers come back as integers."""
+    up = OPERATORS[Op.ROUND_HALF_UP].evaluate(value, places)
+    even = OPERATORS[Op.ROUND_HALF_EVEN].evaluate(value, places)
+    assert (up, even) == (half_up, half_even)
+    assert type(up) is type(half_up) and type(even) is type(half_even)
+    if places:
+        assert str(up).split(".")[1] == "0" * places or len(str(up).split(".")[1]) == places
+
+
+def test_round_is_unknown_on_unknown_and_typed_by_places() -> None:
+    """Rounding an unknown is unknown; no places gives an integer, places a decimal, too many places a mismatch."""
+    missing = Unknown(frozenset({"/x"}))
+    assert OPERATORS[Op.ROUND_HALF_UP].evaluate(missing, 0) == missing
+    assert round_type(DECIMAL, None) == INTEGER
+    assert round_type(DECIMAL, 2) == DECIMAL
+    assert isinstance(round_type(DECIMAL, MAX_DECIMAL_PLACES + 1), Mismatch)
+    assert isinstance(round_type(TEXT, None), Mismatch)
+
+
+def test_round_of_a_huge_decimal_is_an_evaluation_error() -> None:
+    """A decimal too large for its places fails as an evaluation error, never a crash."""
+    with pytest.raises(EvaluationError):
+        OPERATORS[Op.ROUND_HALF_UP].evaluate(Decimal("1e40"), MAX_DECIMAL_PLACES)
+
+
+def test_between_includes_both_ends_and_uses_count_bounds() -> None:
+    """`between` holds at both ends; a count known to be 2 to 3 is between 2 and 3 but not between 0 and 1."""
+    between = OPERATORS[Op.BETWEEN]
+    assert between.evaluate(63, 63, 87) is True
+    assert between.evaluate(Decimal("87.0"), 63, 87) is True
+    assert between.evaluate(88, 63, 87) is False
+    assert between.evaluate(datetime.date(2024, 1, 1), datetime.date(2023, 11, 21), datetime.date(2024, 12, 1))
+    count = Unknown(frozenset({"/items/2"}), 2, 3)
+    assert between.evaluate(count, 2, 3) is True
+    assert between.evaluate(count, 0, 1) is False
+    assert type(between.evaluate(count, 3, 4)) is Unknown
+    assert type(between.evaluate(Unknown(frozenset({"/x"})), 1, 4)) is Unknown
+
+
+def test_between_type_rule() -> None:
+    """Numbers, dates and durations can be `between`; grades and texts cannot, with a hint for grades."""
+    assert isinstance(resolve_between(INTEGER, DECIMAL, INTEGER), Resolved)
+    scale = Choice((SymbolSet("scale", "t.rating", "rating", (Symbol("t.rating", "good", 0, True, None),)),))
+    refused = resolve_between(scale, scale, scale)
+    assert isinstance(refused, Mismatch) and refused.hint is not None
+    assert isinstance(resolve_between(TEXT, TEXT, TEXT), Mismatch)
+
+
+def test_items_are_found_by_value_from_one_index() -> None:
+    """A for-each decision's items are indexed once; lookups find the first equal item, unhashable ones included."""
+    from framework_dsl.engine.runtime import item_index
+
+    indexed = item_index((3, 4, 3))
+    assert indexed[0] == {3: 0, 4: 1} and indexed[1] == ()
+    mixed = item_index(([1], 2, [1]))
+    assert mixed[0] == {2: 1} and mixed[1] == (([1], 0), ([1], 2))
+    missing = Unknown(frozenset({"/xs"}))
+    assert item_index(missing) == missing

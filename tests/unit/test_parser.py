@@ -147,3 +147,42 @@ def test_an_example_integer_past_what_python_reads_is_a_located_literal_error() 
         if codes:
             assert problems[0].span is not None and problems[0].span.line == 4
             assert problems[0].span.column == len('  given {"framework": "t", "n": ') + 1
+
+
+def test_round_takes_places_and_a_mode() -> None:
+    """`round X`, `round X to N decimal place(s)` and `half even` build one `Round` node; half up is the default."""
+    assert expr("round pct") == nodes.Round(value=nodes.Ref(name="pct"), places=None, mode="half_up")
+    assert expr("round (a / b) to 1 decimal place") == nodes.Round(
+        value=nodes.Arith(op="/", left=nodes.Ref(name="a"), right=nodes.Ref(name="b")), places=1, mode="half_up"
+    )
+    assert expr("round x to 2 decimal places half even") == nodes.Round(
+        value=nodes.Ref(name="x"), places=2, mode="half_even"
+    )
+    assert expr("round x half up") == expr("round x")
+    # `round` binds tighter than arithmetic: it takes a name, a field or a bracketed expression.
+    assert isinstance(expr("round a + 1"), nodes.Arith)
+
+
+def test_between_and_lookup() -> None:
+    """`x between a and b` is one comparison; `m.(k)` reads a map by a computed key and chains with fields."""
+    assert expr("x between 63 and 87") == nodes.Between(
+        value=nodes.Ref(name="x"),
+        low=nodes.NumberLit(value=Decimal(63), is_integer=True),
+        high=nodes.NumberLit(value=Decimal(87), is_integer=True),
+    )
+    found = expr("key_questions.(s.kq).score")
+    assert isinstance(found, nodes.FieldAccess) and isinstance(found.target, nodes.Lookup)
+    assert found.target.key == nodes.FieldAccess(target=nodes.Ref(name="s"), field=nodes.Name(text="kq"))
+
+
+def test_lets_come_before_the_clauses_and_tables_hold_rows() -> None:
+    """A decision's `let` lines become its `lets`; a table keeps its rows in order, quoted keys marked."""
+    tree = parse(
+        "judgement j: integer\n  let a = 1\n  let b = a + 1\n  otherwise b\n"
+        'table points "Points": rating -> integer\n  good -> 3, "9A" -> 2\n'
+    )
+    judgement, table = tree.items
+    assert isinstance(judgement, nodes.JudgementDecl) and [let.name.text for let in judgement.lets] == ["a", "b"]
+    assert len(judgement.clauses) == 1
+    assert isinstance(table, nodes.TableDecl) and table.label is not None and table.label.value == "Points"
+    assert [(row.key.text, row.quoted) for row in table.rows] == [("good", False), ("9A", True)]

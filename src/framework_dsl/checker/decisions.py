@@ -18,7 +18,7 @@ from framework_dsl.checker.scope import (
     expr_span,
     listing,
 )
-from framework_dsl.diagnostics import did_you_mean
+from framework_dsl.diagnostics import Label, did_you_mean
 from framework_dsl.typesystem import BOOLEAN, ERROR, assignable, element_type
 
 
@@ -49,6 +49,7 @@ class DecisionChecker:
             env.local_spans[for_var] = decl.for_each.var.span
             self.ctx.refer(decl.for_each.var.span, LocalName(for_var, item_type, decl.for_each.var.span))
             env.for_each = decl.for_each.source
+        lets = [self._let(env, let) for let in decl.lets]
         clauses: list[ir.Clause] = []
         for index, clause in enumerate(decl.clauses):
             clauses.append(self._clause(env, entity, clause, index))
@@ -63,7 +64,40 @@ class DecisionChecker:
             collect=entity.collect,
             clauses=tuple(clauses),
             in_force=dating.in_force(self.ctx, decl.in_force, f"`{decl.name.text}`"),
+            lets=tuple(let for let in lets if let is not None),
             span=decl.name.span,
+        )
+
+    def _let(self, env: Env, let: nodes.LetBinding) -> ir.Let | None:
+        """`let name = value`: typed in the decision's scope so far; a name already taken is an error."""
+        name = let.name.text
+        taken = env.scope.names.get(name) or env.scope.types.get(name)
+        if name in env.locals or name in env.lets or taken is not None:
+            what = (
+                "the loop variable"
+                if name in env.locals
+                else "a local value of this decision"
+                if name in env.lets
+                else "a field, definition, judgement or declaration in scope"
+            )
+            span = getattr(taken, "span", None)
+            self.ctx.error(
+                "names.shadowed",
+                f"`{name}` is already {what}, so a local value cannot take its name",
+                let.name.span,
+                "choose another name: a name means one thing throughout a decision",
+                labels=(Label(span, "declared here"),) if span is not None else (),
+            )
+            self.expressions.expr(let.value, env, None)
+            return None
+        value = self.expressions.expr(let.value, env, None)
+        env.lets[name] = value.type
+        return ir.Let(
+            name=name,
+            value=value,
+            type=value.type,
+            location=f"{let.span.source.path}:{let.span.line}",
+            span=let.name.span,
         )
 
     def _clause(self, env: Env, entity: DecisionEntity, clause: nodes.Clause, index: int) -> ir.Clause:

@@ -20,6 +20,7 @@ from framework_dsl.checker.scope import (
     ModuleEntity,
     RecordEntity,
     SymbolSetEntity,
+    TableEntity,
     listing,
 )
 from framework_dsl.diagnostics import Label, did_you_mean
@@ -109,9 +110,14 @@ class Declarations:
                     self.declare(scope, field.name, FieldEntity(info, field.name.span), export=False)
         scope.names.setdefault("__evidence__", evidence)
 
-        # 4. definitions and decisions
+        # 4. tables, definitions and decisions
         for item in items:
-            if isinstance(item, nodes.DefineDecl):
+            if isinstance(item, nodes.TableDecl):
+                key = f"{file.module}:{item.name.text}"
+                self.declare(
+                    scope, item.name, TableEntity(key=key, decl=item, scope=scope, span=item.name.span), export=True
+                )
+            elif isinstance(item, nodes.DefineDecl):
                 key = f"{file.module}:{item.name.text}"
                 entity = DefineEntity(key=key, decl=item, scope=scope, span=item.name.span)
                 if self.declare(scope, item.name, entity, export=True):

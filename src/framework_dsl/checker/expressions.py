@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from framework_dsl import ir, nodes
+from framework_dsl.checker.locals_and_lookups import LocalsAndLookups
 from framework_dsl.checker.provisions import provision_literal, within
 from framework_dsl.checker.scope import (
     Context,
@@ -22,6 +25,7 @@ from framework_dsl.checker.scope import (
     RecordEntity,
     RecordField,
     SymbolSetEntity,
+    TableEntity,
     expr_span,
     listing,
 )
@@ -65,9 +69,16 @@ from framework_dsl.typesystem import (
 class ExpressionChecker:
     """Types expressions; asks `define` for a definition's type, checking its body on first use."""
 
-    def __init__(self, ctx: Context, define: Callable[[DefineEntity], Type]) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        define: Callable[[DefineEntity], Type],
+        tables: Callable[[TableEntity], None] = lambda entity: None,
+    ) -> None:
         self.ctx = ctx
         self.define = define
+        self.tables = tables
+        self.lookups = LocalsAndLookups(self)
 
     def expect(self, node: ir.Expr, wanted: Type, source: nodes.Expr, what: str) -> None:
         if not assignable(node.type, wanted):
@@ -91,8 +102,10 @@ class ExpressionChecker:
     ) -> ir.Expr:
         """Check one expression; return its IR (with a type) — never raises."""
         span = expr_span(node)
+        if isinstance(node, nodes.Round | nodes.Lookup | nodes.Between):
+            return self.lookups.check(node, env)
         if isinstance(node, nodes.Ref):
-            return self._ref(node, env, expected, outcome_of)
+            return self.ref(node, env, expected, outcome_of)
         if isinstance(node, nodes.FieldAccess):
             return self._field_access(node, env, expected, outcome_of)
         if isinstance(node, nodes.NumberLit):
@@ -128,9 +141,7 @@ class ExpressionChecker:
             return self._list(node, env, expected, outcome_of)
         if isinstance(node, nodes.Comprehension):
             source = self._collection(node.source, env, "`for ... in`")
-            inner = Env(
-                env.scope, {**env.locals, node.var.text: element_type(source.type) or ERROR}, env.owner, env.for_each
-            )
+            inner = attrs.evolve(env, locals={**env.locals, node.var.text: element_type(source.type) or ERROR})
             self._declare_local(node.var, inner, env)
             condition = None
             if node.condition is not None:
@@ -148,9 +159,7 @@ class ExpressionChecker:
             )
         if isinstance(node, nodes.Quantifier):
             source = self._collection(node.source, env, f"`{node.kind} ... in`")
-            inner = Env(
-                env.scope, {**env.locals, node.var.text: element_type(source.type) or ERROR}, env.owner, env.for_each
-            )
+            inner = attrs.evolve(env, locals={**env.locals, node.var.text: element_type(source.type) or ERROR})
             self._declare_local(node.var, inner, env)
             condition = self.expr(node.condition, inner, BOOLEAN)
             self.expect(condition, BOOLEAN, node.condition, "the condition after `where`")
@@ -262,12 +271,15 @@ class ExpressionChecker:
             return ir.Binary(op=Op(node.op), left=left, right=right, type=list_like(left.type), span=span)
         raise AssertionError(f"unhandled expression {type(node).__name__}")  # pragma: no cover
 
-    def _ref(self, node: nodes.Ref, env: Env, expected: Type | None, outcome_of: DecisionEntity | None) -> ir.Expr:
+    def ref(self, node: nodes.Ref, env: Env, expected: Type | None, outcome_of: DecisionEntity | None) -> ir.Expr:
         name = node.name
         span = node.span
         if name in env.locals:
             self.ctx.refer(span, LocalName(name, env.locals[name], env.local_spans.get(name)))
             return ir.Local(name=name, type=env.locals[name], span=span)
+        if name in env.lets:
+            env.used_lets.add(name)
+            return ir.LetRef(name=name, type=env.lets[name], span=span)
         if isinstance(expected, Choice):
             symbol = expected.member(name)
             if symbol is not None:
@@ -344,6 +356,14 @@ class ExpressionChecker:
                 one: Type = ListOf(entity.outcome_type) if entity.collect else entity.outcome_type
                 return ir.JudgementRef(key=entity.key, type=one, per_item=True, span=span)
             return ir.JudgementRef(key=entity.key, type=entity.value_type, span=span)
+        if isinstance(entity, TableEntity):
+            self.ctx.error(
+                "types.mismatch",
+                f"`{name}` is a table: read one of its rows with a key",
+                span,
+                f"write `{name}.KEY` for a fixed key, or `{name}.(key)` for one computed from the evidence",
+            )
+            return ir.Const(value=None, type=ERROR, span=span)
         if isinstance(entity, SymbolSetEntity) and entity.symbol_set.kind == "outcome":
             symbol_set = entity.symbol_set
             return ir.Const(value=symbol_set.members[0], type=Choice((symbol_set,)), span=span)
@@ -423,11 +443,21 @@ class ExpressionChecker:
                     return ir.Const(value=None, type=ERROR, span=span)
                 self.ctx.refer(node.field.span, entity)
                 return self._entity_value(entity, node.field.text, env, span)
+        decision = self.lookups.for_each_named(node.target, env)
+        if decision is not None and (node.field.text in env.locals or node.field.text in env.lets):
+            item = self.ref(nodes.Ref(name=node.field.text, span=node.field.span), env, None, None)
+            return self.lookups.item_outcome(decision, item, span, env)
+        table = self.lookups.table_named(node.target, env)
+        if table is not None:
+            return self.lookups.table_row(table, node.field, env, span)
         target = self.expr(node.target, env, None)
         target_type = target.type
         name = node.field.text
         if isinstance(target_type, AnyType):
             return ir.Const(value=None, type=ERROR, span=span)
+        if isinstance(target_type, MapOf) and self.lookups.is_key_variable(name, target_type, env):
+            computed = self.ref(nodes.Ref(name=name, span=node.field.span), env, None, None)
+            return ir.Lookup(target=target, key=computed, type=target_type.value, span=span)
         if isinstance(target_type, RecordType):
             info = target_type.fields.get(name)
             if info is None:

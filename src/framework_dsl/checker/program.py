@@ -24,7 +24,16 @@ from framework_dsl.checker.declarations import Declarations
 from framework_dsl.checker.dependencies import report_cycles
 from framework_dsl.checker.expressions import ExpressionChecker
 from framework_dsl.checker.resolve_types import TypeResolver
-from framework_dsl.checker.scope import MAX_DEPENDENCY_DEPTH, Context, DecisionEntity, DefineEntity, Env, expr_span
+from framework_dsl.checker.scope import (
+    MAX_DEPENDENCY_DEPTH,
+    Context,
+    DecisionEntity,
+    DefineEntity,
+    Env,
+    TableEntity,
+    expr_span,
+)
+from framework_dsl.checker.tables import TableChecker
 from framework_dsl.diagnostics import Diagnostic, Label
 from framework_dsl.loader import LoadedFile, LoadedRules
 from framework_dsl.typesystem import ERROR, RecordType, Type, assignable
@@ -44,7 +53,8 @@ class Checker:
         self.ctx = Context(loaded)
         self.types = TypeResolver(self.ctx)
         self.declarations = Declarations(self.ctx, self.types)
-        self.expressions = ExpressionChecker(self.ctx, self._define)
+        self.expressions = ExpressionChecker(self.ctx, self._define, self._table)
+        self.tables = TableChecker(self.ctx, self.types, self.expressions)
         self.decisions = DecisionChecker(self.ctx, self.expressions)
         self._define_depth = 0
 
@@ -52,6 +62,11 @@ class Checker:
         """Check every file; the frameworks that checked, by name."""
         for file in self._dependency_order():
             scope = self.declarations.declare_file(file)
+            for item in file.tree.items:
+                if isinstance(item, nodes.TableDecl):
+                    table = scope.names.get(item.name.text)
+                    if isinstance(table, TableEntity) and table.decl is item:
+                        self._table(table)
             for item in file.tree.items:
                 if isinstance(item, nodes.DefineDecl):
                     entity = scope.names.get(item.name.text)
@@ -97,6 +112,9 @@ class Checker:
             if id(file) not in state:
                 visit(file)
         return order
+
+    def _table(self, entity: TableEntity) -> None:
+        self.tables.check(entity)
 
     def _define(self, entity: DefineEntity) -> Type:
         if entity.type is not None:

@@ -80,7 +80,21 @@ class DecisionEntity:
         return ListOf(one) if self.decl.for_each is not None else one
 
 
-Entity = SymbolSetEntity | RecordEntity | FieldEntity | ModuleEntity | DefineEntity | DecisionEntity
+@attrs.define(eq=False)
+class TableEntity:
+    """A constant table (`table points: grade -> integer`), checked once: its rows by key member."""
+
+    key: str
+    decl: nodes.TableDecl
+    scope: FileScope
+    span: Span
+    key_type: Type = ERROR
+    value_type: Type = ERROR
+    table: ir.Table | None = None
+    checked: bool = False
+
+
+Entity = TableEntity | SymbolSetEntity | RecordEntity | FieldEntity | ModuleEntity | DefineEntity | DecisionEntity
 
 
 @attrs.frozen(eq=False)
@@ -139,6 +153,8 @@ class Env:
     owner: str | None  # key of the definition or judgement being checked
     for_each: nodes.Expr | None = None  # the list a for-each decision runs over
     local_spans: dict[str, Span] = attrs.field(factory=dict)  # where each loop variable is declared
+    lets: dict[str, Type] = attrs.field(factory=dict)  # the decision's local values declared so far
+    used_lets: set[str] = attrs.field(factory=set)  # which of them some expression read
 
 
 class Context:

@@ -59,7 +59,7 @@ __all__ = ["CompiledFramework", "compile_framework", "helpers"]
 class State:
     """One evaluation of one document: the root's fields, the date, and what is computed once."""
 
-    __slots__ = ("as_of", "compiled", "dated", "defs", "f", "outcomes", "raw", "results")
+    __slots__ = ("as_of", "compiled", "dated", "defs", "f", "indexes", "outcomes", "raw", "results")
 
     def __init__(
         self, compiled: CompiledFramework, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
@@ -74,6 +74,8 @@ class State:
         self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.definitions)
         self.results: list[Decision | tuple[Decision, ...] | None] = [None] * len(compiled.entries)
         self.outcomes: list[tuple[Any, dict[str, Any]] | EvaluationError | None] = [None] * len(compiled.entries)
+        # A for-each decision's items by value (`runtime.item_index`) and the reads of its list.
+        self.indexes: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.entries)
 
 
 def _h_definition(s: State, index: int, r: dict[str, Any]) -> Any:
@@ -124,6 +126,23 @@ def _h_item(s: State, index: int, position: int, r: dict[str, Any]) -> Any:
     one = decided[position] if isinstance(decided, tuple) else decided
     value = runtime.outcome_value(s.compiled.entries[index].name, one)
     r.update(runtime.decision_reads(one))
+    return value
+
+
+def _h_item_of(s: State, index: int, key: Any, r: dict[str, Any]) -> Any:
+    """A for-each decision's outcome for the item equal to `key` (`runtime.item_outcome`); reads join the caller's."""
+    entry = s.compiled.entries[index]
+    decided = _decide(s, index)
+    cached = s.indexes[index]
+    if cached is None:
+        assert entry.source is not None
+        reads: dict[str, Any] = {}
+        cached = s.indexes[index] = (runtime.item_index(entry.source(s, reads)), reads)
+    indexed, source_reads = cached
+    r.update(source_reads)
+    value, one = runtime.item_outcome(entry.name, decided, indexed, key)
+    if one is not None:
+        r.update(runtime.decision_reads(one))
     return value
 
 
@@ -244,11 +263,15 @@ _HELPERS: dict[str, Any] = {
     "skipped_entry": runtime.skipped_entry,
     "in_force": _h_in_force,
     "with_outcome": runtime.with_outcome,
+    "let_entry": runtime.let_entry,
+    "put_outcome": runtime.put_outcome,
+    "lookup": runtime.lookup_entry,
     "reads_since": runtime.reads_since,
     "definition": _h_definition,
     "definition_traced": _h_definition_traced,
     "judgement": _h_judgement,
     "item": _h_item,
+    "item_of": _h_item_of,
     **_operator_helpers(),
 }
 
@@ -394,6 +417,15 @@ def _expr_key(node: ir.Expr, env: dict[str, _Val], depth: int = 0) -> Any:
             return ("c", type(node.value), repr(node.value))
         case ir.Local():
             return ("l", env[node.name].ref)
+        case ir.LetRef():
+            return ("let", node.name)
+        case ir.ItemOutcome():
+            return ("i", node.key, _expr_key(node.item, env, depth))
+        case ir.Lookup():
+            return ("k", _expr_key(node.target, env, depth), _expr_key(node.key, env, depth))
+        case ir.Ternary():
+            parts = (node.first, node.second, node.third)
+            return ("t", node.op, *(_expr_key(part, env, depth) for part in parts))
         case ir.EvidenceField():
             return ("f", node.name)
         case ir.GetField():
@@ -549,6 +581,12 @@ class _Fn:
         self.uses_as_of = False
         self.index_ref: str | None = None
         self.steps = steps
+        # The decision's local values (`let`): their definitions, the environment they are
+        # computed in, the local holding each (None until computed) and what it may hold.
+        self.lets: dict[str, ir.Let] = {}
+        self.let_env: dict[str, _Val] = {}
+        self.let_locals: dict[str, str] = {}
+        self.let_vals: dict[str, _Val] = {}
 
     # -- emitting
 
@@ -648,6 +686,18 @@ class _Fn:
                 return self._literal(node.value, node.type)
             case ir.Local():
                 return env[node.name]
+            case ir.LetRef():
+                return self._let(node)
+            case ir.ItemOutcome():
+                key = self.ev(node.item, env)
+                index = self.g.decision_index[node.key]
+                self.g.referenced.add(index)
+                call = self.call("item_of", P.name("s"), P.const(index), key.expr(), P.name("r"))
+                return self.assign_value(call, node.type, unk=True, clean=not _is_collection(node.type))
+            case ir.Lookup():
+                return self._lookup(node, env)
+            case ir.Ternary():
+                return self._ternary(node, env)
             case ir.EvidenceField():
                 return self._evidence_field(node)
             case ir.GetField():
@@ -729,6 +779,65 @@ class _Fn:
         else:
             self.emit(*present)
         return _Val(node.type, ref=out, unk=target.unk or node.optional or is_map, ptr=static)
+
+    def _let(self, node: ir.LetRef) -> _Val:
+        """A local value: computed into its local where first needed (`if v is None: ...`), once per decision.
+
+        Where an earlier computation dominates, `ev` finds the local among the known
+        values and no test is emitted. With tracing, the computation leaves one trace
+        entry of its own, as in `engine.reference`.
+        """
+        let = self.lets[node.name]
+        local = self.let_locals[node.name]
+        known = self.let_vals.get(node.name)
+        if known is None:
+            with self.block(), self.recording(None):  # what the value may hold, from code thrown away
+                probe = self.ev(let.value, self.let_env)
+            known = self.let_vals[node.name] = _Val(
+                let.type, ref=local, unk=probe.unk, clean=probe.clean, ptr=probe.ptr
+            )
+        with self.block() as compute:
+            if self.g.tracing:
+                saved, count = self.new(), self.new()
+                self.emit(
+                    P.assign(saved, P.name("t")),
+                    P.assign("t", P.list_()),
+                    P.assign(count, self.call("len", P.name("r"))),
+                )
+                with self.recording("list"):
+                    value = self.ev(let.value, self.let_env)
+                self.emit(P.assign(local, value.expr()))
+                entry = self.call(
+                    "let_entry",
+                    P.const(let.location),
+                    P.const(let.name),
+                    P.name(local),
+                    self.call("reads_since", P.name("r"), P.name(count)),
+                    P.name("t"),
+                )
+                self.emit(P.append("T", entry), P.assign("t", P.name(saved)))
+            else:
+                value = self.ev(let.value, self.let_env)
+                self.emit(P.assign(local, value.expr()))
+        self.emit(P.if_(P.cmp(P.name(local), ast.Is(), P.const(None)), compute))
+        return known
+
+    def _lookup(self, node: ir.Lookup, env: dict[str, _Val]) -> _Val:
+        """`map.(key)`: the entry by a key computed at run time (`runtime.lookup_entry`)."""
+        target = self.ev(node.target, env)
+        key = self.ev(node.key, env)
+        structural = P.const(is_structure(node.type))
+        call = self.call("lookup", target.expr(), key.expr(), P.name("r"), structural)
+        return self.assign_value(call, node.type, unk=True)
+
+    def _ternary(self, node: ir.Ternary, env: dict[str, _Val]) -> _Val:
+        operator = OPERATORS[node.op]
+        operands = [self.ev(part, env) for part in (node.first, node.second, node.third)]
+        folded = self._fold(operator, operands, node.type)
+        if folded is not None:
+            return folded
+        call = self.call(f"eval_{node.op.value}", *(v.expr() for v in operands))
+        return self.assign_value(call, node.type, unk=any(v.unk or not v.clean for v in operands))
 
     def _definition(self, node: ir.DefinitionRef) -> _Val:
         definitions = self.g.framework.definitions
@@ -1070,6 +1179,14 @@ class _Fn:
         self.emit(P.assign("r", ast.Dict(keys=[], values=[])))
         if self.g.tracing:
             self.emit(P.assign("T", P.list_()))
+        if judgement.lets:
+            self.lets = {let.name: let for let in judgement.lets}
+            self.let_env = env
+            self.let_locals = {let.name: self.new() for let in judgement.lets}
+            self.emit(*(P.assign(local, P.const(None)) for local in self.let_locals.values()))
+            if self.g.tracing:
+                # A local value first needed by an outcome or reason saves `t` before any condition set it.
+                self.emit(P.assign("t", P.const(None)))
         if judgement.collect:
             self._collect(judgement, env, item)
         else:
@@ -1214,8 +1331,15 @@ class _Fn:
         self, clause: ir.Clause, env: dict[str, _Val], item: ast.expr, pending: list[tuple[ir.Clause, str]]
     ) -> None:
         """The clause's condition holds: decide, unless its outcome or a pending clause is unknown."""
+        count: str | None = None
+        if self.g.tracing and self.lets:
+            # Computing the outcome may add a local value's entry after the clause's own.
+            count = self.new()
+            self.emit(P.assign(count, self.call("len", P.name("T"))))
         outcome = self._settled(self.ev(clause.outcome, env))
-        if self.g.tracing:
+        if count is not None:
+            self.emit(P.assign(self.new(), self.call("put_outcome", P.name("T"), P.name(count), outcome.expr())))
+        elif self.g.tracing:
             last = ast.Subscript(value=P.name("T"), slice=P.const(-1), ctx=ast.Store())
             entry = self.call("with_outcome", P.sub(P.name("T"), P.const(-1)), outcome.expr())
             self.emit(ast.Assign(targets=[last], value=entry))

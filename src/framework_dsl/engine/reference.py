@@ -76,6 +76,7 @@ class Evaluation:
         self._outcomes: dict[str, tuple[Any, dict[str, Any]] | EvaluationError] = {}
         self._results: dict[str, Decision | tuple[Decision, ...]] = {}
         self._reads: dict[str, Any] = {}
+        self._item_indexes: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._steps: list[tuple[str, Any]] | None = None  # the current condition's, when explaining
 
     def decide_all(
@@ -129,6 +130,9 @@ class Evaluation:
     def _decide_once(self, judgement: ir.Judgement, env: dict[str, Any], item: str | None) -> Decision:
         self._reads = {}
         trace: list[TraceEntry] | None = [] if self.explain else None
+        if judgement.lets:
+            env = {**env}
+            env[_LETS] = _LetValues({let.name: let for let in judgement.lets}, env, trace)
         try:
             if judgement.collect:
                 return self._collect(judgement, env, item, trace)
@@ -183,9 +187,10 @@ class Evaluation:
                 continue
             if value is not True:
                 continue
+            at = len(trace) - 1 if trace is not None else 0
             outcome = self._outcome(clause, env)
             if trace is not None:
-                trace[-1] = runtime.with_outcome(trace[-1], outcome)
+                trace[at] = runtime.with_outcome(trace[at], outcome)
             if type(outcome) is Unknown:
                 return runtime.undetermined(item, [*(u for _, u in pending), outcome], clause.location, _done(trace))
             blockers = [u for c, u in pending if self._pending_outcome(c, env) != outcome]
@@ -314,6 +319,35 @@ class Evaluation:
                 return node.value
             case ir.Local():
                 return env[node.name]
+            case ir.LetRef():
+                return self._let(env[_LETS], node.name)
+            case ir.ItemOutcome():
+                decision = self._decisions[node.key]
+                assert decision.for_each_source is not None
+                key = self.ev(node.item, env)
+                decided = self.decide(decision)
+                cached = self._item_indexes.get(node.key)
+                if cached is None:
+                    outer_reads, outer_steps = self._reads, self._steps
+                    self._reads, self._steps = {}, None  # the list is the decision's, not this trace's
+                    try:
+                        items = self.ev(decision.for_each_source, {})
+                    finally:
+                        source_reads, self._reads, self._steps = self._reads, outer_reads, outer_steps
+                    cached = self._item_indexes[node.key] = (runtime.item_index(items), source_reads)
+                indexed, source_reads = cached
+                self._reads.update(source_reads)
+                value, one = runtime.item_outcome(decision.name, decided, indexed, key)
+                if one is not None:
+                    self._reads.update(runtime.decision_reads(one))
+                return value
+            case ir.Lookup():
+                target = self.ev(node.target, env)
+                key = self.ev(node.key, env)  # as the generated code does, even when the map is unknown
+                return runtime.lookup_entry(target, key, self._reads, is_structure(node.type))
+            case ir.Ternary():
+                operator = OPERATORS[node.op]
+                return operator.evaluate(self.ev(node.first, env), self.ev(node.second, env), self.ev(node.third, env))
             case ir.EvidenceField():
                 return self._read(self.root, node.name, node.type)
             case ir.GetField():
@@ -351,6 +385,24 @@ class Evaluation:
                 return operator.evaluate(left, self.ev(node.right, env))
             case _:
                 assert_never(node)
+
+    def _let(self, lets: _LetValues, name: str) -> Any:
+        """A local value of the decision, computed when first used, leaving one trace entry of its own."""
+        if name in lets.values:
+            return lets.values[name]
+        let = lets.lets[name]
+        outer_steps = self._steps
+        known = len(self._reads)
+        self._steps = [] if lets.trace is not None else None
+        try:
+            value = self.ev(let.value, lets.env)
+        finally:
+            steps, self._steps = self._steps, outer_steps
+        if lets.trace is not None:
+            reads = runtime.reads_since(self._reads, known)
+            lets.trace.append(runtime.let_entry(let.location, let.name, value, reads, steps))
+        lets.values[name] = value
+        return value
 
     def _read(self, target: Any, name: str, t: Type) -> Any:
         """A record's field or a map's entry; absent is unknown, with its pointer."""
@@ -425,6 +477,22 @@ class Evaluation:
 # The position of the current item in a for-each decision's environment. No name in a
 # rule file can contain a NUL character, so it cannot clash with a loop variable.
 _ITEM_INDEX = "\0item"
+
+
+# The local values of the decision being made, in its environment (a NUL cannot be in a name).
+_LETS = "\0lets"
+
+
+class _LetValues:
+    """A decision's `let`s: their definitions, the environment they are computed in, and those computed."""
+
+    __slots__ = ("env", "lets", "trace", "values")
+
+    def __init__(self, lets: dict[str, ir.Let], env: dict[str, Any], trace: list[TraceEntry] | None) -> None:
+        self.lets = lets
+        self.env = env
+        self.trace = trace
+        self.values: dict[str, Any] = {}
 
 
 class _ClauseError(Exception):

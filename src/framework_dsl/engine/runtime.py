@@ -29,9 +29,13 @@ __all__ = [
     "collected",
     "decided",
     "failed",
+    "item_index",
+    "item_outcome",
     "item_pointers",
     "label",
     "labelled",
+    "let_entry",
+    "lookup_entry",
     "nothing_collected",
     "out_of_force",
     "outcome_value",
@@ -227,6 +231,77 @@ def trace_entry(
 def skipped_entry(location: str) -> TraceEntry:
     """The trace of a dated clause skipped because it is not in force."""
     return (location, "not_in_force", None, (), (), ())
+
+
+def let_entry(
+    location: str, name: str, value: Any, reads: tuple[tuple[str, Any], ...], steps: list[tuple[str, Any]] | None
+) -> TraceEntry:
+    """The trace of computing a local value (`let name = ...`), once per decision: `condition` is `let NAME`."""
+    missing = tuple(sorted(value.missing)) if type(value) is Unknown else ()
+    return (location, f"let {name}", value, reads, missing, tuple(steps or ()))
+
+
+def lookup_entry(target: Any, key: Any, reads: dict[str, Any], structural: bool) -> Any:
+    """`map.(key)`: the entry, recording its read unless it is structure; absent is unknown with its pointer."""
+    if type(target) is Unknown:
+        return target
+    if type(key) is Unknown:
+        return key
+    name = key.name
+    pointer = f"{target.pointer}/{escape_pointer(name)}"
+    if name not in target.entries:
+        return Unknown(frozenset({pointer}))
+    if not structural:
+        reads[pointer] = target.raw[name]
+    return target.entries[name]
+
+
+def item_index(items: Any) -> Any:
+    """A for-each decision's items by value, for `item_outcome`: each value's first position.
+
+    Built once per evaluation, so reading n items by key costs n lookups, not n scans.
+    Values that cannot be hashed are kept apart and compared one by one. Unknown when the
+    list is unknown.
+    """
+    if type(items) is Unknown:
+        return items
+    values = tuple(items.entries.values()) if isinstance(items, MapValue) else tuple(items)
+    positions: dict[Any, int] = {}
+    unhashable: list[tuple[Any, int]] = []
+    for index, value in enumerate(values):
+        try:
+            positions.setdefault(value, index)
+        except TypeError:
+            unhashable.append((value, index))
+    return positions, tuple(unhashable)
+
+
+def item_outcome(name: str, decided: Decision | tuple[Decision, ...], indexed: Any, key: Any) -> tuple[Any, Any]:
+    """(outcome, the decision) of a for-each decision for the first item equal to `key` (`indexed`: `item_index`).
+
+    Unknown when the key or the list is unknown; an evaluation error when no item equals it.
+    """
+    if type(key) is Unknown:
+        return key, None
+    if type(indexed) is Unknown:
+        return indexed, None
+    positions, unhashable = indexed
+    try:
+        found = positions.get(key)
+    except TypeError:
+        found = None
+    candidates = [i for v, i in unhashable if v == key]
+    if candidates and (found is None or candidates[0] < found):
+        found = candidates[0]
+    if found is None:
+        raise EvaluationError(f"`{name}` has no item `{key.display if isinstance(key, Symbol) else key}`")
+    one = decided[found] if isinstance(decided, tuple) else decided
+    return outcome_value(name, one), one
+
+
+def put_outcome(trace: list[TraceEntry], count: int, outcome: Any) -> None:
+    """Give the outcome to the trace's `count`-th entry (the clause that fired; local values may follow it)."""
+    trace[count - 1] = with_outcome(trace[count - 1], outcome)
 
 
 def otherwise_entry(location: str) -> TraceEntry:

@@ -183,7 +183,7 @@ class _Reads:
         found: set[str] = set()
         for expr in exprs:
             for node in walk(expr):
-                if isinstance(node, ir.JudgementRef):
+                if isinstance(node, ir.JudgementRef | ir.ItemOutcome):
                     found.add(node.key)
                 elif isinstance(node, ir.DefinitionRef):
                     found |= self._definition(node.key)
@@ -201,6 +201,8 @@ class _Reads:
 def _decision_exprs(decision: ir.Judgement) -> Iterator[ir.Expr]:
     if decision.for_each_source is not None:
         yield decision.for_each_source
+    for let in decision.lets:
+        yield let.value
     for clause in decision.clauses:
         yield clause.outcome
         if clause.condition is not None:

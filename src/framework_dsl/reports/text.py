@@ -61,7 +61,10 @@ def _decision_lines(decision: Decision, indent: str, explain: bool) -> list[str]
             if step.condition == "not_in_force":
                 lines.append(f"{indent}  {step.location}: skipped, not in force on this date")
                 continue
-            lines.append(f"{indent}  {step.location}: condition {step.condition}{outcome}")
+            if step.condition.startswith("let "):  # a local value, computed once
+                lines.append(f"{indent}  {step.location}: {step.condition} = {step.outcome}")
+            else:
+                lines.append(f"{indent}  {step.location}: condition {step.condition}{outcome}")
             for expression, value in step.steps:
                 lines.append(f"{indent}    {expression} = {value}")
             for pointer, value in step.reads:

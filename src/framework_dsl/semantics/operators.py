@@ -25,6 +25,7 @@ both evaluation paths follow `decides_alone` and then `apply`.
 from __future__ import annotations
 
 import datetime
+import decimal
 import enum
 from collections.abc import Callable
 from decimal import Decimal
@@ -120,6 +121,10 @@ class Op(enum.StrEnum):
     MAX = "max"
     AVERAGE = "average"
     WITHIN = "within"  # a statutory provision, or one of its sub-paragraphs
+    ROUND_HALF_UP = "round_half_up"
+    ROUND_HALF_EVEN = "round_half_even"
+    BETWEEN = "between"
+    TABLE_GET = "table_get"
 
 
 class Unknowns(enum.Enum):
@@ -684,6 +689,81 @@ def _within(provision: Any, scope: Any) -> Any:
     return answer
 
 
+# Rounding: `round X to N decimal places` takes N from 0 to this. Twelve places is far
+# beyond any published percentage or score, and keeps every rounded value of a number
+# within the 34 significant digits decimals carry.
+MAX_DECIMAL_PLACES = 12
+_QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(MAX_DECIMAL_PLACES + 1))
+
+
+def _round(value: Any, places: int | None, rounding: str) -> Any:
+    """`value` rounded to `places` decimal places (None: a whole number, as an integer)."""
+    if type(value) is int:
+        return value if places is None or places == 0 else Decimal(value).quantize(_QUANTUM[places])
+    try:
+        if places is None or places == 0:
+            return checked_integer(int(value.quantize(_QUANTUM[0], rounding=rounding, context=DECIMAL_CONTEXT)))
+        return value.quantize(_QUANTUM[places], rounding=rounding, context=DECIMAL_CONTEXT)
+    except ArithmeticError as error:
+        raise _arithmetic_failed(error) from error
+
+
+def _round_half_up(value: Any, places: int | None) -> Any:
+    """Half up (away from zero at exactly half): 68.75 to one place is 68.8, 62.5 to a whole number is 63."""
+    return _round(value, places, decimal.ROUND_HALF_UP)
+
+
+def _round_half_even(value: Any, places: int | None) -> Any:
+    """Half to even (banker's rounding): 62.5 to a whole number is 62, 63.5 is 64."""
+    return _round(value, places, decimal.ROUND_HALF_EVEN)
+
+
+def round_type(value: Type, places: int | None) -> Type | Mismatch:
+    """The type of `round X [to N decimal places]`: a whole number with no places, else a decimal."""
+    if places is not None and not 0 <= places <= MAX_DECIMAL_PLACES:
+        return Mismatch(
+            f"`round` takes 0 to {MAX_DECIMAL_PLACES} decimal places, not {places}",
+            "published percentages and scores need a few places at most",
+        )
+    if isinstance(value, AnyType):
+        return value
+    if not is_numeric(value):
+        return Mismatch(f"`round` needs a number, but this is {value.display()}")
+    return INTEGER if places is None or places == 0 else DECIMAL
+
+
+def _between(value: Any, low: Any, high: Any) -> Any:
+    """`low <= value <= high`, three-valued: a count known only by bounds decides where the bounds do."""
+    above = _by_bounds(Op.GE, value, low) if Unknown in (type(value), type(low)) else _ge(value, low)
+    if above is False:
+        return False
+    below = _by_bounds(Op.LE, value, high) if Unknown in (type(value), type(high)) else _le(value, high)
+    return kleene_and(above, below)
+
+
+def resolve_between(value: Type, low: Type, high: Type) -> Resolved | Mismatch:
+    """The operator for `value between low and high`: numbers, dates or durations, both ends included."""
+    for other in (low, high):
+        if isinstance(value, AnyType) or isinstance(other, AnyType):
+            continue
+        if not ((is_numeric(value) and is_numeric(other)) or (value == other and value in (DATE, DURATION))):
+            hint = None
+            if isinstance(value, Choice) and value.scale is not None:
+                hint = "for grades, write `g >= low and g <= high`, or `g at least low`"
+            return Mismatch(
+                f"`between` needs numbers, dates or durations: {value.display()} and {other.display()}", hint
+            )
+    return Resolved(Op.BETWEEN, BOOLEAN)
+
+
+def _table_get(table: Any, key: Any) -> Any:
+    """The row of a constant table for `key` (the checker proves every member of the key type has one)."""
+    try:
+        return table.get(key.name)
+    except (KeyError, AttributeError) as error:
+        raise EvaluationError(f"the table `{table.name}` has no row for `{display_value(key)}`") from error
+
+
 # ---------------------------------------------------------------- type rules of the aggregates
 
 
@@ -814,6 +894,15 @@ def _define(op: Op) -> Operator:
             return Operator(op, 1, items, _average, item_rule=_average_rule)
         case Op.WITHIN:
             return Operator(op, 2, own, _within, imprecise=True)
+        case Op.ROUND_HALF_UP:
+            # The second operand is the number of places (None: whole), a constant of the rules.
+            return Operator(op, 2, strict, _round_half_up)
+        case Op.ROUND_HALF_EVEN:
+            return Operator(op, 2, strict, _round_half_even)
+        case Op.BETWEEN:
+            return Operator(op, 3, own, _between)
+        case Op.TABLE_GET:
+            return Operator(op, 2, strict, _table_get)
         case _:
             assert_never(op)
 
