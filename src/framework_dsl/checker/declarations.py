@@ -199,11 +199,14 @@ class Declarations:
 
     def _import(self, scope: FileScope, item: nodes.ImportModule | nodes.ImportNames) -> None:
         module = scope.file.imports.get(id(item))
-        if module is None:
-            return  # the loader reported it
-        target = self.ctx.scopes.get((str(scope.file.root), module))
-        if target is None:
-            return  # part of an import cycle, reported by the loader
+        target = None if module is None else self.ctx.scopes.get((str(scope.file.root), module))
+        if module is None or target is None:
+            # The loader reported it (missing, outside the root, or part of a cycle).
+            if isinstance(item, nodes.ImportModule):
+                scope.failed_imports.add((item.alias or item.path[-1]).text)
+            else:
+                scope.failed_imports.update(name.text for name in item.names)
+            return
         if isinstance(item, nodes.ImportModule):
             alias = item.alias or item.path[-1]
             self.declare(scope, alias, ModuleEntity(target, alias.span), export=False)
@@ -215,6 +218,7 @@ class Declarations:
                 if (entity := exports.get(name.text)) is not None
             ]
             if not found:
+                scope.failed_imports.add(name.text)
                 declared = [*target.exports, *target.type_exports]
                 self.ctx.error(
                     "names.unknown",

@@ -257,6 +257,14 @@ class ExpressionChecker:
         span = node.span
         if name in env.locals:
             return ir.Local(name=name, type=env.locals[name], span=span)
+        if env.scope.incomplete and (
+            (name in env.scope.failed_imports and name not in env.scope.names)
+            or (expected is not None and expected == ERROR)
+        ):
+            # An import failed and said so: its names, and the members of the types it
+            # would have brought (`b.key_question = safe`), are not reported again, nor
+            # taken for a judgement of the same name (no false cycle through `safe`).
+            return ir.Const(value=None, type=ERROR, span=span)
         if isinstance(expected, Choice):
             symbol = expected.member(name)
             if symbol is not None:
@@ -379,6 +387,8 @@ class ExpressionChecker:
             return ir.Const(value=symbol, type=Choice((symbol_set,)), span=span)
         if isinstance(node.target, nodes.Ref) and node.target.name not in env.locals:
             module = env.scope.names.get(node.target.name)
+            if module is None and node.target.name in env.scope.failed_imports:
+                return ir.Const(value=None, type=ERROR, span=span)  # `standards.x` after a failed import
             if isinstance(module, ModuleEntity):
                 entity = module.scope.exports.get(node.field.text) or module.scope.type_exports.get(node.field.text)
                 if entity is None:
