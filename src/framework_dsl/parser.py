@@ -20,9 +20,10 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from framework_dsl import canonical_json, nodes
-from framework_dsl.diagnostics import Diagnostic, did_you_mean
+from framework_dsl.diagnostics import Diagnostic, Label, did_you_mean
 from framework_dsl.grammar import rule_parser
 from framework_dsl.source import SourceFile, Span
+from framework_dsl.syntax_hints import keyword_declarations, keyword_hint, keyword_use, natural_attempt
 
 DECLARATION_KEYWORDS = (
     "framework",
@@ -131,6 +132,8 @@ def _diagnose_by_declaration(source: SourceFile) -> list[Diagnostic]:
         starts.insert(0, 0)
     bounds = [*starts, len(source.text)]
     problems: list[Diagnostic] = []
+    keywords = keyword_declarations(source)  # `define all = ...`: its uses cannot parse
+    uses: dict[str, list[Span]] = {}
     for start, end in itertools.pairwise(bounds):
         chunk = source.text[start:end]
         if not chunk.strip():
@@ -138,7 +141,25 @@ def _diagnose_by_declaration(source: SourceFile) -> list[Diagnostic]:
         try:
             _parse_items(source, chunk, start, problems)
         except UnexpectedInput as error:
-            problems.append(_syntax_diagnostic(source, error, start, end))
+            found = _syntax_diagnostic(source, error, start, end)
+            at = found.span.start if found.span is not None else end
+            used = keyword_use(source, start, at, {name for name, _ in keywords}, {s.start for _, s in keywords})
+            if used is None:
+                problems.append(found)
+            else:
+                uses.setdefault(used[0], []).append(used[1])
+    for name, span in keywords:
+        if name in uses or not problems:
+            labels = tuple(Label(use, "read as the keyword here") for use in uses.get(name, []))
+            problems.append(
+                Diagnostic(
+                    code="names.keyword",
+                    message=f"`{name}` is a keyword; choose another name",
+                    span=span,
+                    hint=keyword_hint(name),
+                    labels=labels,
+                )
+            )
     if not problems:  # the declarations parse alone but not together
         try:
             rule_parser().parse(source.text, start="start")
@@ -171,6 +192,14 @@ def _keyword_values(expected: set[str]) -> list[str]:
 
 
 def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None) -> Diagnostic:
+    """The diagnostic for a parse error: a newcomer's habit when one explains it, else what lark saw."""
+    generic = _lark_diagnostic(source, error, offset, limit)
+    at = generic.span.start if generic.span is not None else offset
+    natural = natural_attempt(source, offset, len(source.text) if limit is None else limit, at)
+    return natural if natural is not None else generic
+
+
+def _lark_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
         position = offset + (error.pos_in_stream or 0)
         char = source.text[position : position + 1]

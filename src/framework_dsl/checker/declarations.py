@@ -24,6 +24,7 @@ from framework_dsl.checker.scope import (
 )
 from framework_dsl.diagnostics import Label, did_you_mean
 from framework_dsl.loader import LoadedFile
+from framework_dsl.syntax_hints import keyword_hint, keyword_name_problem
 from framework_dsl.typesystem import TEXT, FieldInfo, RecordType, Symbol, SymbolSet
 
 
@@ -150,6 +151,10 @@ class Declarations:
         namespaces = [(scope.types, scope.type_exports)] if is_type else []
         if is_value:
             namespaces.append((scope.names, scope.exports))
+        if not isinstance(entity, ModuleEntity | DecisionEntity):
+            # A judgement or check named `average` is still reported under its name; the
+            # parser refuses it when a rule tries to read it.
+            self.refuse_keyword(name, as_type=is_type)
         existing = next((space[name.text] for space, _ in namespaces if name.text in space), None)
         if existing is not None:
             self.ctx.error(
@@ -165,6 +170,12 @@ class Declarations:
             if export:
                 exports[name.text] = entity
         return True
+
+    def refuse_keyword(self, name: nodes.Name, *, as_type: bool = False) -> None:
+        """`define all = ...` parses, but `all` could never be read as the name: say so here."""
+        problem = keyword_name_problem(name.text, as_type=as_type)
+        if problem is not None:
+            self.ctx.error("names.keyword", f"{problem}; choose another name", name.span, keyword_hint(name.text))
 
     def _declare_symbols(
         self,

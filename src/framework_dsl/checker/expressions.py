@@ -33,6 +33,7 @@ from framework_dsl.semantics.operators import (
     resolve_compare,
 )
 from framework_dsl.source import Span
+from framework_dsl.syntax_hints import unknown_name_hint
 from framework_dsl.typesystem import (
     ANY,
     BOOLEAN,
@@ -320,7 +321,7 @@ class ExpressionChecker:
             "names.unknown",
             f"unknown name `{name}`",
             span,
-            did_you_mean(name, candidates),
+            unknown_name_hint(name) or did_you_mean(name, candidates),
         )
         return ir.Const(value=None, type=ERROR, span=span)
 
