@@ -66,7 +66,39 @@ def parse_source(source: SourceFile) -> tuple[nodes.RuleFile | None, list[Diagno
         for m in _STRING_OR_COMMENT.finditer(source.text)
         if m.group(0).startswith("#")
     )
-    return nodes.RuleFile(items=items, comments=comments, span=Span(source, 0, len(source.text))), []
+    return (
+        nodes.RuleFile(
+            items=items,
+            comments=comments,
+            span=Span(source, 0, len(source.text)),
+            parenthesised=_bracketed(source.text),
+        ),
+        [],
+    )
+
+
+def _bracketed(text: str) -> frozenset[tuple[int, int]]:
+    """The `(start, end)` of what each pair of round brackets encloses, white space trimmed.
+
+    Round brackets in rule text only group expressions (and enclose `one of (...)`
+    members, whose extent no expression shares), so an expression whose span is one of
+    these was written in brackets.
+    """
+    # Quoted text becomes other characters of its length (it is an operand), comments space.
+    masked = _STRING_OR_COMMENT.sub(lambda m: (" " if m.group(0)[0] == "#" else "_") * len(m.group(0)), text)
+    found = set()
+    opened: list[int] = []
+    for index, char in enumerate(masked):
+        if char == "(":
+            opened.append(index)
+        elif char == ")" and opened:
+            start = opened.pop() + 1
+            inner = masked[start:index]
+            first = start + (len(inner) - len(inner.lstrip()))
+            last = start + len(inner.rstrip())
+            if first < last:
+                found.add((first, last))
+    return frozenset(found)
 
 
 def parse_expression(source: SourceFile, text: str, offset: int) -> nodes.Expr:
