@@ -39,6 +39,7 @@ CODES: dict[str, str] = {
     "syntax.chained-comparison": "comparisons chained as in `63 <= pct <= 87`",
     "syntax.foreign-operator": "an operator or word from another language (`==`, `&&`, `!`, `contains`, `else`)",
     "syntax.is-not": "`is not empty`, `is not missing` or `is not VALUE`, which are not tests",
+    "syntax.format-spec": "a value in a reason formatted as in Python (`{pct:.1f}`)",
     "syntax.call-form": "an aggregate or rounding written as a call (`sum(x)`) or without its `of` or places",
     "modules.not-found": "an import names a file that does not exist",
     "modules.outside-root": "an import or example file leaves the rules root",

@@ -23,7 +23,13 @@ from framework_dsl import canonical_json, nodes
 from framework_dsl.diagnostics import Diagnostic, Label, did_you_mean
 from framework_dsl.grammar import rule_parser
 from framework_dsl.source import SourceFile, Span
-from framework_dsl.syntax_hints import keyword_declarations, keyword_hint, keyword_use, natural_attempt
+from framework_dsl.syntax_hints import (
+    format_spec_attempt,
+    keyword_declarations,
+    keyword_hint,
+    keyword_use,
+    natural_attempt,
+)
 
 DECLARATION_KEYWORDS = (
     "framework",
@@ -608,7 +614,15 @@ class _Builder(Transformer[Token, Any]):
         try:
             expr = parse_expression(self.source, text, offset)
         except UnexpectedInput as error:
-            self.problems.append(_syntax_diagnostic(self.source, error, offset, offset + len(text)))
+            spec = format_spec_attempt(text)
+            if spec is not None:  # `{pct:.1f}`, as in Python
+                message, hint = spec
+                problem = Diagnostic(
+                    code="syntax.format-spec", message=message, span=Span(self.source, start, end), hint=hint
+                )
+            else:
+                problem = _syntax_diagnostic(self.source, error, offset, offset + len(text))
+            self.problems.append(problem)
             return ""
         except _TemplateError as error:
             self.problems.extend(error.problems)

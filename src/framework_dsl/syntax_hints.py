@@ -653,3 +653,23 @@ def keyword_use(
 def _mask(text: str) -> str:
     """`text` with quoted text and comments blanked out, offsets unchanged."""
     return re.sub(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*', lambda m: " " * len(m.group(0)), text)
+
+
+_FORMAT_SPEC = re.compile(r"^(?P<value>[^:]+?)\s*:\s*(?P<spec>[<>^=+ #0-9,_]*(?:\.(?P<places>\d+))?[%a-zA-Z]?)\s*$")
+
+
+def format_spec_attempt(text: str) -> tuple[str, str] | None:
+    """`{pct:.1f}` in a reason: (message, hint) when `text` is a value and a Python format spec, else None."""
+    match = _FORMAT_SPEC.match(text)
+    if match is None or not match.group("spec"):
+        return None
+    value, spec = " ".join(match.group("value").split()), match.group("spec")
+    places = match.group("places") or "0"
+    if spec.endswith("%"):
+        written = f"{{round ({value} * 100) to {places} decimal places}}%"
+    else:
+        written = f"{{round {value} to {places} decimal places}}"
+    return (
+        f"`{{{value}:{spec}}}`: a reason cannot format a value with a `:` specification",
+        f"round the value itself: write `{written}`",
+    )

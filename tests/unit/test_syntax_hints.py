@@ -136,3 +136,21 @@ def test_a_judgement_named_like_a_keyword_still_reports_under_its_name(write_rul
     rule_set, diagnostics = check_rules(write_rules({"demo.fw": text}))
     assert diagnostics == []
     assert rule_set is not None
+
+
+@pytest.mark.parametrize(
+    ("reason", "in_hint"),
+    [
+        ("{pct:.1f}", "`{round pct to 1 decimal places}`"),
+        ("{pct:.0%}", "`{round (pct * 100) to 0 decimal places}%`"),
+        ("{pct:d}", "`{round pct to 0 decimal places}`"),
+    ],
+)
+def test_a_python_format_spec_in_a_reason_says_to_round(reason: str, in_hint: str) -> None:
+    """`{pct:.1f}` in a reason: `syntax.format-spec` over the interpolation, saying how to round instead."""
+    text = BASE.format(condition="pct > 1").replace('because "x"', f'because "Met {reason}"')
+    _, problems = parse_source(SourceFile("t.fw", text))
+    assert [p.code for p in problems] == ["syntax.format-spec"]
+    span = problems[0].span
+    assert span is not None and text[span.start : span.end] == reason
+    assert problems[0].hint is not None and in_hint in problems[0].hint
