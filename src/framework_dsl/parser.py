@@ -24,6 +24,7 @@ from framework_dsl.diagnostics import Diagnostic, Label, did_you_mean
 from framework_dsl.grammar import rule_parser
 from framework_dsl.source import SourceFile, Span
 from framework_dsl.syntax_hints import (
+    declaration_hint,
     format_spec_attempt,
     keyword_declarations,
     keyword_hint,
@@ -271,6 +272,8 @@ def _lark_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, li
     hint = None
     if token.type == "NAME":
         hint = did_you_mean(str(token), _keyword_values(accepted))
+    if hint is None:
+        hint = declaration_hint(source, offset, start, str(token))
     if hint is None and "WHEN" in accepted and "BECAUSE" in accepted:
         hint = (
             'a clause reads `OUTCOME when CONDITION because "..." cite "..."`; '

@@ -167,9 +167,15 @@ def natural_attempt(source: SourceFile, start: int, end: int, error_at: int) -> 
     for detect in _DETECTORS:
         findings.extend(detect(source, tokens))
     before = [f for f in findings if f.start <= error_at]
-    if not before:
-        return None
-    chosen = max(before, key=lambda f: (f.start, -f.end))
+    if before:
+        chosen = max(before, key=lambda f: (f.start, -f.end))
+    else:  # `when pct > 1 then good` fails at `pct`; the habit is later on that line
+        line_end = source.text.find("\n", error_at)
+        line_end = len(source.text) if line_end < 0 else line_end
+        after = [f for f in findings if error_at < f.start < line_end]
+        if not after:
+            return None
+        chosen = min(after, key=lambda f: f.start)
     return Diagnostic(
         code=chosen.code,
         message=chosen.message,
@@ -673,3 +679,15 @@ def format_spec_attempt(text: str) -> tuple[str, str] | None:
         f"`{{{value}:{spec}}}`: a reason cannot format a value with a `:` specification",
         f"round the value itself: write `{written}`",
     )
+
+
+def declaration_hint(source: SourceFile, start: int, token_start: int, token: str) -> str | None:
+    """A hint for a declaration written in another order or with other signs (`scale r: a, b`), or None."""
+    head = source.text[start:token_start].lstrip()
+    if token == "," and head.startswith("scale"):
+        return "a scale lists its grades best first, joined by `>`: `scale rating: good > poor`"
+    if token == ">" and head.startswith("enum"):
+        return "an enum's members are separated by `,`; a scale orders grades with `>`"
+    if token == "=" and source.text[:token_start].rstrip().endswith(":") and head.startswith("define"):
+        return "a definition reads `define NAME = VALUE` (or `define NAME: TYPE = VALUE`): write `=`, not `:=`"
+    return None

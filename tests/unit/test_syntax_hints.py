@@ -154,3 +154,25 @@ def test_a_python_format_spec_in_a_reason_says_to_round(reason: str, in_hint: st
     span = problems[0].span
     assert span is not None and text[span.start : span.end] == reason
     assert problems[0].hint is not None and in_hint in problems[0].hint
+
+
+@pytest.mark.parametrize(
+    ("declaration", "in_hint"),
+    [
+        ("scale level: high, low", "joined by `>`"),
+        ("enum kind: small > large", "separated by `,`"),
+        ("define x := 1", "not `:=`"),
+    ],
+)
+def test_a_declaration_in_another_languages_form_gets_its_own_hint(declaration: str, in_hint: str) -> None:
+    """The parser's message stays; the hint says how the declaration is written here."""
+    _, problems = parse_source(SourceFile("t.fw", BASE.format(condition="pct > 1") + declaration + "\n"))
+    assert [p.code for p in problems] == ["syntax.unexpected-token"]
+    assert problems[0].hint is not None and in_hint in problems[0].hint
+
+
+def test_a_habit_after_the_parse_error_on_its_line_is_named() -> None:
+    """`when pct > 1 then good` fails at `pct`; the diagnostic names `then`, later on the same line."""
+    text = BASE.format(condition="pct > 1").replace("  good when pct > 1", "  when pct > 1 then good")
+    _, problems = parse_source(SourceFile("t.fw", text))
+    assert [(p.code, p.message) for p in problems] == [("syntax.foreign-operator", "`then` is not a keyword")]
