@@ -47,6 +47,7 @@ DECLARATION_KEYWORDS = (
 )
 _DECLARATION_START = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_ROUND_BRACKET = re.compile(r"[()]")
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -95,10 +96,11 @@ def _bracketed(text: str) -> frozenset[tuple[int, int]]:
     masked = _STRING_OR_COMMENT.sub(lambda m: (" " if m.group(0)[0] == "#" else "_") * len(m.group(0)), text)
     found = set()
     opened: list[int] = []
-    for index, char in enumerate(masked):
-        if char == "(":
+    for match in _ROUND_BRACKET.finditer(masked):
+        index = match.start()
+        if match.group() == "(":
             opened.append(index)
-        elif char == ")" and opened:
+        elif opened:
             start = opened.pop() + 1
             inner = masked[start:index]
             first = start + (len(inner) - len(inner.lstrip()))
