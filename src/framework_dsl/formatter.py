@@ -52,10 +52,15 @@ Layout rules (the model is `rules/clas/clas.fw`):
   * anything else stays on one line.
   A comment between list items or between chain operands forces the break (a list
   then takes one item per line).
-- Expressions have single spaces around operators and parentheses only where the
-  grammar needs them to give the same tree: `(count k in ks where k = a) >= 2`,
-  `any x in xs where (a or b)`, `a - (b - c)`, `not (a or b)`; redundant ones go
-  (but a comparison under `not` keeps its brackets: `not (a = b)`).
+- Expressions have single spaces around operators and parentheses where the grammar
+  needs them to give the same tree: `(count k in ks where k = a) >= 2`,
+  `any x in xs where (a or b)`, `a - (b - c)`, `not (a or b)` (a comparison under
+  `not` keeps its brackets: `not (a = b)`). Brackets the author wrote around an
+  operand stay too, though the tree does not need them, so `(sum of xs) * 100` is not
+  turned into `sum of xs * 100` (which reads as `sum of (xs * 100)`) and
+  `(a and b) or c` keeps its grouping; a broken chain does not run through them.
+  Brackets around a name, literal, list or field access (`(x)`), around a whole
+  condition, value or list item go.
 - Quoted texts are re-escaped as JSON (non-ASCII kept as is); a reason keeps its
   source text exactly, so interpolations and `{{ }}` survive. Numbers keep their digits
   (`0.250`, never an exponent), dates are ISO, a duration of one is singular (`1 year`).
@@ -72,6 +77,7 @@ Layout rules (the model is `rules/clas/clas.fw`):
 from __future__ import annotations
 
 import bisect
+import contextvars
 import itertools
 import json
 import re
@@ -135,7 +141,11 @@ def format_source(text: str, path: str = "<text>") -> tuple[str | None, list[Dia
 
 def format_rule_file(tree: nodes.RuleFile) -> str:
     """The canonical text of a parsed rule file, comments included."""
-    return _Formatter(tree).run()
+    token = _KEPT.set(tree.parenthesised)
+    try:
+        return _Formatter(tree).run()
+    finally:
+        _KEPT.reset(token)
 
 
 def format_expression(expr: nodes.Expr) -> str:
@@ -225,9 +235,21 @@ def _level(expr: nodes.Expr) -> int:
     return _ATOM
 
 
+# The brackets the author wrote (`RuleFile.parenthesised`) in the file being laid out.
+_KEPT: contextvars.ContextVar[frozenset[tuple[int, int]]] = contextvars.ContextVar("kept", default=frozenset())
+
+
 def _expr(expr: nodes.Expr, need: int) -> str:
     text = _render(expr)
-    return f"({text})" if _level(expr) < need or _reads_better_bracketed(expr, need) else text
+    bracket = _level(expr) < need or _reads_better_bracketed(expr, need) or _kept(expr, need)
+    return f"({text})" if bracket else text
+
+
+def _kept(expr: nodes.Expr, need: int) -> bool:
+    """`(sum of xs) * 100`: the author's brackets around an operand that is not a name,
+    literal, list or field access stay; around a whole condition or list item they go."""
+    span = expr.span
+    return need > 0 and _level(expr) < _POSTFIX and span is not None and (span.start, span.end) in _KEPT.get()
 
 
 def _reads_better_bracketed(expr: nodes.Expr, need: int) -> bool:
@@ -353,7 +375,11 @@ def _chain(expr: nodes.Expr) -> _Chain | None:
     operands: list[nodes.Expr] = []
     ops: list[str] = []
     node: nodes.Expr = expr
-    while isinstance(node, nodes.BoolOp | nodes.Arith | nodes.SetOp) and _level(node) == level:
+    while (
+        isinstance(node, nodes.BoolOp | nodes.Arith | nodes.SetOp)
+        and _level(node) == level
+        and (node is expr or not _kept(node, level))
+    ):
         operands.append(node.right)
         ops.append(node.op)
         node = node.left
@@ -880,7 +906,7 @@ class _Formatter:
     def operand(self, indent: int, prefix: str, expr: nodes.Expr, need: int, suffix: str, key: int, cont: int) -> None:
         """One operand of a broken chain; a parenthesised chain that does not fit breaks too."""
         text = prefix + _expr(expr, need) + suffix
-        inner = _chain(expr) if _level(expr) < need else None
+        inner = _chain(expr) if _level(expr) < need or _kept(expr, need) else None
         if inner is None or _width(indent, text) <= WIDTH:
             self.emit(indent, text, key)
             return

@@ -1,19 +1,28 @@
 """The load stage: rule files and folders -> parsed files with their imports resolved.
 
-A rules root is a folder (or the folder of a single rule file). Every `*.fw` file in
-it is parsed; `import shared.scales` names the file `shared/scales.fw` under the same
-root. An import that does not exist, that leaves the root (through a symbolic link;
-the syntax has no `..`), or that closes a cycle is a diagnostic at the import line.
-The digest of every loaded file's bytes identifies the exact rules a result used.
+Every `*.fw` file in a given folder (or the one file given) is parsed. Its rules root
+(`resources.find_rules_root`) is the nearest folder at or above it that holds a
+`rules-root` file, else the given folder; `import shared.scales` names the file
+`shared/scales.fw` under that root, so `rules/cqc` alone imports from `rules/shared`.
+An import that does not exist, that leaves the root (through a symbolic link; the
+syntax has no `..`), or that closes a cycle is a diagnostic at the import line.
+
+A file reached from a relative path is shown relative to the current folder
+(`rules/cqc/cqc.fw`, or `../shared/scales.fw` from inside `rules/cqc`); one reached
+from an absolute path is shown from its root's folder name (`rules/cqc/cqc.fw` for
+the bundled rules wherever they are installed).
+The digest of every loaded file's bytes, named from its root's folder, identifies the
+exact rules a result used, whichever folder the command was run from.
 
 For editors, `load_module` loads one file and what it imports, reading the text of
 files open in the editor from `overrides` rather than from disk, and
-`find_rules_root` finds the folder that a file's imports are written against.
+`find_import_root` finds the folder that a file's imports are written against.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +31,7 @@ import attrs
 from framework_dsl import nodes
 from framework_dsl.diagnostics import Diagnostic, did_you_mean
 from framework_dsl.parser import parse_source
+from framework_dsl.resources import ROOT_MARKER, find_rules_root
 from framework_dsl.source import SourceFile
 
 RULE_SUFFIX = ".fw"
@@ -80,18 +90,23 @@ def load_module(file: Path, root: Path, *, overrides: Mapping[Path, str] | None 
     """
     loader = _Loader(overrides)
     resolved_root = root.resolve()
-    loader.load_file(file.resolve(), resolved_root, root)
+    loader.load_file(file.resolve(), resolved_root, not root.is_absolute())
     return _finish(loader)
 
 
-def find_rules_root(file: Path, imports: Sequence[str], *, overrides: Mapping[Path, str] | None = None) -> Path:
-    """The folder a rule file's imports are written against.
+def find_import_root(file: Path, imports: Sequence[str], *, overrides: Mapping[Path, str] | None = None) -> Path:
+    """The folder a rule file's imports are written against, for an editor.
 
-    `import shared.scales` in `rules/cqc/cqc.fw` reads `rules/shared/scales.fw`, so the
-    root is the nearest folder above the file under which the most of `imports`
-    (dotted module names) exist, on disk or in `overrides`; the file's own folder
-    when it imports nothing, or nothing it imports exists anywhere above it.
+    The rules root the command line would use when a `rules-root` marker is at or above
+    the file (`resources.find_rules_root`). Without one: `import shared.scales` in
+    `rules/cqc/cqc.fw` reads `rules/shared/scales.fw`, so the root is the nearest folder
+    above the file under which the most of `imports` (dotted module names) exist, on
+    disk or in `overrides`; the file's own folder when it imports nothing, or nothing it
+    imports exists anywhere above it.
     """
+    marked = find_rules_root(file)
+    if (marked / ROOT_MARKER).is_file():
+        return marked
     folder = file.resolve().parent
     pending = {path.resolve() for path in (overrides or {})}
     best, best_found = folder, 0
@@ -121,7 +136,7 @@ def _finish(loader: _Loader) -> LoadedRules:
     digest = hashlib.sha256()
     for key in sorted(loader.files):
         loaded = loader.files[key]
-        digest.update(loaded.source.path.encode("utf-8") + b"\0")
+        digest.update(_anchored_path(loaded.path, loaded.root).encode("utf-8") + b"\0")
         digest.update(loaded.source.text.encode("utf-8") + b"\0")
     loader.find_cycles()
     return LoadedRules(
@@ -156,16 +171,18 @@ class _Loader:
                 )
             )
             return
+        root = find_rules_root(path)
+        relative = not path.is_absolute()
         if path.is_dir():
-            root = path.resolve()
-            for file in sorted(root.rglob("*" + RULE_SUFFIX)):
-                if file.is_file() and _inside(file, root):
-                    self.load_file(file, root, path)
+            folder = path.resolve()
+            for file in sorted(folder.rglob("*" + RULE_SUFFIX)):
+                if file.is_file() and _inside(file, folder):
+                    self.load_file(file, root, relative)
         else:
             # The root is the folder the file is named in, not its target's: a link to a
             # file elsewhere must not make that folder the root (imports would read it).
-            root = path.absolute().parent.resolve()
-            if not _inside(path, root):
+            root = find_rules_root(path.absolute().parent)
+            if not _inside(path, path.absolute().parent.resolve()):
                 self.diagnostics.append(
                     Diagnostic(
                         code="modules.outside-root",
@@ -185,14 +202,14 @@ class _Loader:
                     )
                 )
                 return
-            self.load_file(path.resolve(), root, path.parent)
+            self.load_file(path.resolve(), root, relative)
 
-    def load_file(self, file: Path, root: Path, shown_root: Path) -> LoadedFile | None:
+    def load_file(self, file: Path, root: Path, relative: bool) -> LoadedFile | None:
         module = module_name(file, root)
         key = (str(root), module)
         if key in self.files:
             return self.files[key]
-        display = _display_path(file, root, shown_root)
+        display = _display_path(file, root, relative)
         self.paths[display] = file
         try:
             override = self.overrides.get(file)
@@ -225,12 +242,10 @@ class _Loader:
         self.files[key] = loaded
         for item in tree.items:
             if isinstance(item, nodes.ImportModule | nodes.ImportNames):
-                self._resolve_import(loaded, item, shown_root)
+                self._resolve_import(loaded, item, relative)
         return loaded
 
-    def _resolve_import(
-        self, loaded: LoadedFile, item: nodes.ImportModule | nodes.ImportNames, shown_root: Path
-    ) -> None:
+    def _resolve_import(self, loaded: LoadedFile, item: nodes.ImportModule | nodes.ImportNames, relative: bool) -> None:
         dotted = ".".join(part.text for part in item.path)
         span = item.path[0].span.cover(item.path[-1].span)
         target = loaded.root.joinpath(*(part.text for part in item.path)).with_suffix(RULE_SUFFIX)
@@ -242,6 +257,7 @@ class _Loader:
                     message=f"there is no module `{dotted}` in the rules root",
                     span=span,
                     hint=did_you_mean(dotted, known)
+                    or _marker_hint(loaded.root, dotted)
                     or f"`import {dotted}` reads the file {dotted.replace('.', '/')}{RULE_SUFFIX} under the rules root",
                 )
             )
@@ -269,7 +285,7 @@ class _Loader:
             )
             return
         resolved = target.resolve()
-        imported = self.load_file(resolved, loaded.root, shown_root)
+        imported = self.load_file(resolved, loaded.root, relative)
         if imported is not None:
             loaded.imports[id(item)] = imported.module
 
@@ -321,7 +337,40 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _display_path(file: Path, root: Path, shown_root: Path) -> str:
+def _anchored_path(file: Path, root: Path) -> str:
+    """`rules/cqc/cqc.fw`: the file under its root, starting from the root's folder name."""
     relative = file.relative_to(root).as_posix()
-    name = shown_root.name or root.name
-    return f"{name}/{relative}" if name else relative
+    return f"{root.name}/{relative}" if root.name else relative
+
+
+def _display_path(file: Path, root: Path, relative: bool) -> str:
+    """How a file is named in diagnostics and locations (see the module's docstring)."""
+    if relative:
+        try:
+            return Path(os.path.relpath(file, Path.cwd().resolve())).as_posix()
+        except (ValueError, OSError):  # another drive, or the current folder is gone
+            pass
+    return _anchored_path(file, root)
+
+
+def _shown_folder(folder: Path) -> str:
+    """A folder as a message names it: relative to the current folder when under it."""
+    try:
+        shown = folder.relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(folder)
+    return shown
+
+
+def _marker_hint(root: Path, dotted: str) -> str | None:
+    """When the module is found in a folder above the root: say how to make that folder the root."""
+    relative = Path(*dotted.split(".")).with_suffix(RULE_SUFFIX)
+    for folder in root.parents:
+        if (folder / relative).is_file():
+            where = _shown_folder(folder)
+            named = "the current folder" if where == "." else f"`{where}`"
+            return (
+                f"`{relative.as_posix()}` is in {named}: to resolve imports from there, put an empty file "
+                f"named `{ROOT_MARKER}` in {named} (or check {named} as a whole)"
+            )
+    return None

@@ -729,11 +729,17 @@ Decl = Union[
 
 @attrs.frozen(kw_only=True)
 class RuleFile:
-    """One parsed rule file: its declarations in order, and its comments beside them."""
+    """One parsed rule file: its declarations in order, and its comments beside them.
+
+    `parenthesised` holds the `(start, end)` offsets of every expression the author
+    wrote in brackets (`(sum of xs) * 100` holds the span of `sum of xs`), so the
+    formatter can keep brackets that clarify though the tree does not need them.
+    """
 
     items: tuple[Decl, ...] = attrs.field(converter=_tuple)
     comments: tuple[Comment, ...] = attrs.field(converter=_tuple, eq=False)
     span: Span = _span_field()
+    parenthesised: frozenset[tuple[int, int]] = attrs.field(factory=frozenset, eq=False, repr=False)
 
 
 def dump(node: object, indent: int = 0, *, spans: bool = False) -> str:
@@ -751,7 +757,7 @@ def dump(node: object, indent: int = 0, *, spans: bool = False) -> str:
         head += f" @{node.span.line}:{node.span.column}"
     lines = [pad + head]
     for field in attrs.fields(kind):
-        if field.name in ("span", "comments"):
+        if field.name in ("span", "comments", "parenthesised"):
             continue
         value = getattr(node, field.name)
         if attrs.has(type(value)) or (isinstance(value, tuple) and value):

@@ -21,9 +21,17 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from framework_dsl import canonical_json, nodes
-from framework_dsl.diagnostics import Diagnostic, did_you_mean
+from framework_dsl.diagnostics import Diagnostic, Label, did_you_mean
 from framework_dsl.grammar import rule_parser
 from framework_dsl.source import SourceFile, Span
+from framework_dsl.syntax_hints import (
+    declaration_hint,
+    format_spec_attempt,
+    keyword_declarations,
+    keyword_hint,
+    keyword_use,
+    natural_attempt,
+)
 
 DECLARATION_KEYWORDS = (
     "framework",
@@ -41,6 +49,7 @@ DECLARATION_KEYWORDS = (
 )
 _DECLARATION_START = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_ROUND_BRACKET = re.compile(r"[()]")
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -72,7 +81,40 @@ def parse_source(source: SourceFile) -> tuple[nodes.RuleFile | None, list[Diagno
         for m in _STRING_OR_COMMENT.finditer(source.text)
         if m.group(0).startswith("#")
     )
-    return nodes.RuleFile(items=items, comments=comments, span=Span(source, 0, len(source.text))), []
+    return (
+        nodes.RuleFile(
+            items=items,
+            comments=comments,
+            span=Span(source, 0, len(source.text)),
+            parenthesised=_bracketed(source.text),
+        ),
+        [],
+    )
+
+
+def _bracketed(text: str) -> frozenset[tuple[int, int]]:
+    """The `(start, end)` of what each pair of round brackets encloses, white space trimmed.
+
+    Round brackets in rule text only group expressions (and enclose `one of (...)`
+    members, whose extent no expression shares), so an expression whose span is one of
+    these was written in brackets.
+    """
+    # Quoted text becomes other characters of its length (it is an operand), comments space.
+    masked = _STRING_OR_COMMENT.sub(lambda m: (" " if m.group(0)[0] == "#" else "_") * len(m.group(0)), text)
+    found = set()
+    opened: list[int] = []
+    for match in _ROUND_BRACKET.finditer(masked):
+        index = match.start()
+        if match.group() == "(":
+            opened.append(index)
+        elif opened:
+            start = opened.pop() + 1
+            inner = masked[start:index]
+            first = start + (len(inner) - len(inner.lstrip()))
+            last = start + len(inner.rstrip())
+            if first < last:
+                found.add((first, last))
+    return frozenset(found)
 
 
 def parse_expression(source: SourceFile, text: str, offset: int) -> nodes.Expr:
@@ -144,6 +186,8 @@ def _diagnose_by_declaration(source: SourceFile) -> list[Diagnostic]:
         starts.insert(0, 0)
     bounds = [*starts, len(source.text)]
     problems: list[Diagnostic] = []
+    keywords = keyword_declarations(source)  # `define all = ...`: its uses cannot parse
+    uses: dict[str, list[Span]] = {}
     for start, end in itertools.pairwise(bounds):
         chunk = source.text[start:end]
         if not chunk.strip():
@@ -151,7 +195,25 @@ def _diagnose_by_declaration(source: SourceFile) -> list[Diagnostic]:
         try:
             _parse_items(source, chunk, start, problems)
         except UnexpectedInput as error:
-            problems.append(_syntax_diagnostic(source, error, start, end))
+            found = _syntax_diagnostic(source, error, start, end)
+            at = found.span.start if found.span is not None else end
+            used = keyword_use(source, start, at, {name for name, _ in keywords}, {s.start for _, s in keywords})
+            if used is None:
+                problems.append(found)
+            else:
+                uses.setdefault(used[0], []).append(used[1])
+    for name, span in keywords:
+        if name in uses or not problems:
+            labels = tuple(Label(use, "read as the keyword here") for use in uses.get(name, []))
+            problems.append(
+                Diagnostic(
+                    code="names.keyword",
+                    message=f"`{name}` is a keyword; choose another name",
+                    span=span,
+                    hint=keyword_hint(name),
+                    labels=labels,
+                )
+            )
     if not problems:  # the declarations parse alone but not together
         try:
             rule_parser().parse(source.text, start="start")
@@ -184,6 +246,14 @@ def _keyword_values(expected: set[str]) -> list[str]:
 
 
 def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None) -> Diagnostic:
+    """The diagnostic for a parse error: a newcomer's habit when one explains it, else what lark saw."""
+    generic = _lark_diagnostic(source, error, offset, limit)
+    at = generic.span.start if generic.span is not None else offset
+    natural = natural_attempt(source, offset, len(source.text) if limit is None else limit, at)
+    return natural if natural is not None else generic
+
+
+def _lark_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, limit: int | None = None) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
         position = offset + (error.pos_in_stream or 0)
         char = source.text[position : position + 1]
@@ -217,6 +287,8 @@ def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, 
     hint = None
     if token.type == "NAME":
         hint = did_you_mean(str(token), _keyword_values(accepted))
+    if hint is None:
+        hint = declaration_hint(source, offset, start, str(token))
     if hint is None and "WHEN" in accepted and "BECAUSE" in accepted:
         hint = (
             'a clause reads `OUTCOME when CONDITION because "..." cite "..."`; '
@@ -632,7 +704,15 @@ class _Builder(Transformer[Token, Any]):
         try:
             expr = parse_expression(self.source, text, offset)
         except UnexpectedInput as error:
-            self.problems.append(_syntax_diagnostic(self.source, error, offset, offset + len(text)))
+            spec = format_spec_attempt(text)
+            if spec is not None:  # `{pct:.1f}`, as in Python
+                message, hint = spec
+                problem = Diagnostic(
+                    code="syntax.format-spec", message=message, span=Span(self.source, start, end), hint=hint
+                )
+            else:
+                problem = _syntax_diagnostic(self.source, error, offset, offset + len(text))
+            self.problems.append(problem)
             return ""
         except _TemplateError as error:
             self.problems.extend(error.problems)

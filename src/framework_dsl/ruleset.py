@@ -33,7 +33,7 @@ from framework_dsl.evidence import (
     validate,
 )
 from framework_dsl.evidence_compiler import CompiledValidator, compile_validator
-from framework_dsl.resources import bundled_rules_root
+from framework_dsl.resources import bundled_rules_root, find_rules_root
 from framework_dsl.result import Result, make_record
 
 
@@ -389,9 +389,12 @@ def _cache_name(roots: list[Path]) -> str | None:
             if not root.exists():  # a dangling link too: the loader reports it, and nothing is walked
                 return None
             resolved = root.resolve()
-            # A file's root is the folder it is named in, as the loader has it (not its target's).
-            folder = resolved if resolved.is_dir() else root.absolute().parent.resolve()
-            parts.append(f"root:{root}:{resolved}")
+            # A file's root is found from the folder it is named in, as the loader has it (not
+            # its target's); imports reach the whole rules root, not only the folder given.
+            folder = find_rules_root(resolved if resolved.is_dir() else root.absolute().parent)
+            # A relative path shows its files relative to the current folder (see loader.py).
+            shown_from = "" if root.is_absolute() else str(Path.cwd())
+            parts.append(f"root:{root}:{resolved}:{folder}:{shown_from}")
             for file in sorted(folder.rglob("*.fw")):
                 # Only regular files that really sit under the root, as the loader reads them.
                 if not file.is_file() or not file.resolve().is_relative_to(folder):

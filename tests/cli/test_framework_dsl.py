@@ -342,3 +342,55 @@ from framework_dsl.cli import {entry}
     )
     assert run.returncode == 130, run.stderr
     assert run.stderr == "interrupted\n"
+
+
+# ---------------------------------------------------------------- part of a rules tree
+
+
+def test_check_one_frameworks_folder_from_the_repository_root() -> None:
+    """`framework-dsl check rules/cqc` run from the repository: `rules/` holds `rules-root`, so it checks (exit 0)."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "framework-dsl"), "check", "rules/cqc"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "no problems found\n"
+
+
+def test_framework_check_with_one_frameworks_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`framework-check --rules rules/cqc` evaluates CQC evidence, its locations relative to the current folder."""
+    monkeypatch.chdir(REPO)
+    args = ["--rules", "rules/cqc", "examples/cqc/typical.json", "--format", "json", "--as-of", "2019-03-01"]
+    result = CliRunner().invoke(framework_check, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "evaluated"
+    assert '"rule": "rules/cqc/cqc.fw:' in result.stdout
+
+
+def test_check_names_files_relative_to_the_current_folder(write_rules, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A failed import in part of an unmarked tree: one diagnostic, at a path relative to where the command ran."""
+    root = write_rules({"shared/scales.fw": 'scale rating: good "Good" > poor "Poor"\n', "demo/demo.fw": _USES_SCALES})
+    monkeypatch.chdir(root)
+    result = _dsl("check", "demo", "--format", "gnu")
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("demo/demo.fw:2:20: error[modules.not-found]")
+    assert "put an empty file named `rules-root` in the current folder" in lines[0]
+    (root / "rules-root").write_text("")
+    result = _dsl("check", "demo")
+    assert (result.exit_code, result.stdout) == (0, "no problems found\n")
+
+
+_USES_SCALES = """framework demo "Demo" effective from 2020-01-01
+import rating from shared.scales
+evidence:
+  score: rating
+judgement j: rating
+  good when score = good because "Good"
+  otherwise poor because "Not good"
+"""

@@ -15,7 +15,7 @@ from pytest_lsp import LanguageClient
 REPO = Path(__file__).resolve().parents[2]
 CQC = REPO / "rules" / "cqc" / "cqc.fw"
 SCALES = REPO / "rules" / "shared" / "scales.fw"
-OTHER_FRAMEWORKS = ("clas", "ilacs", "jtai", "ncpi", "peel", "saas")
+OTHER_FRAMEWORKS = ("clas", "ilacs", "jtai", "ncpi", "peel", "saas", "saf")
 # Far beyond any real answer on a loaded machine: only a server that never answers reaches it.
 STUCK = 120
 

@@ -3,7 +3,8 @@
 For every bundled rule file, and for versions of it with the whitespace between tokens
 reshuffled and extra comments dropped in, formatting is idempotent, keeps the tree and
 keeps every comment. Generated expression trees print and parse back equal, and so do
-generated declarations laid out by `format_rule_file`.
+generated declarations laid out by `format_rule_file`; brackets added around any of a
+generated expression's parts format to an equal tree and stay where they group an operand.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import datetime
 import random
 import re
+import typing
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -448,3 +452,63 @@ def test_generated_rule_file_lays_out_and_parses_back_equal(items: list[nodes.De
     again = _parse(text)
     assert again.items == tree.items
     assert format_rule_file(again) == text
+
+
+# ---------------------------------------------------------------- the author's brackets
+
+_EXPR_TYPES = tuple(typing.get_args(nodes.Expr))
+# Operands the formatter never brackets for the author: names, literals, lists, fields.
+_SIMPLE = (
+    nodes.Ref,
+    nodes.NumberLit,
+    nodes.TextLit,
+    nodes.DateLit,
+    nodes.DurationLit,
+    nodes.BoolLit,
+    nodes.AsOf,
+    nodes.ListLit,
+    nodes.Comprehension,
+    nodes.FieldAccess,
+)
+
+
+def _walk(node: nodes.Expr, whole: bool = True) -> Iterator[tuple[nodes.Expr, bool]]:
+    """Every expression in `node`, pre-order, with whether it stands as a whole value or item."""
+    yield node, whole
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        children = value if isinstance(value, tuple) else (value,)
+        for child in children:
+            if isinstance(child, _EXPR_TYPES):
+                yield from _walk(child, isinstance(node, nodes.ListLit | nodes.Comprehension))
+
+
+def _with_brackets(text: str, chosen: list[nodes.Expr]) -> str:
+    """`text` with each chosen expression's span wrapped in brackets."""
+    inserts = [(e.span.end, 0, -e.span.start, ")") for e in chosen]
+    inserts += [(e.span.start, 1, -e.span.end, "(") for e in chosen]
+    out = text
+    for position, _, _, bracket in sorted(inserts, reverse=True):
+        out = out[:position] + bracket + out[position:]
+    return out
+
+
+@settings(max_examples=100)
+@given(expr=EXPRESSIONS, data=st.data())
+def test_brackets_the_author_wrote_round_trip_and_stay(expr: nodes.Expr, data: st.DataObject) -> None:
+    """Brackets added around any sub-expressions: the file formats to an equal tree, idempotently, and every
+    bracket around a compound operand (not a whole value or list item) is still there."""
+    text = f"define v = {format_expression(expr)}\n"
+    value = _parse(text).items[0].value  # type: ignore[union-attr]
+    subexpressions = [node for node, _ in _walk(value)]
+    chosen = data.draw(st.lists(st.sampled_from(subexpressions), unique_by=id, max_size=6))
+    bracketed = _with_brackets(text, chosen)
+    tree = _parse(bracketed)
+    assert tree.items == _parse(text).items  # brackets around a whole sub-expression never change it
+    formatted = _assert_round_trip(bracketed)
+    again = _parse(formatted)
+    written = tree.items[0].value  # type: ignore[union-attr]
+    printed = again.items[0].value  # type: ignore[union-attr]
+    for (before, whole), (after, _) in zip(_walk(written), _walk(printed), strict=True):
+        if (before.span.start, before.span.end) in tree.parenthesised and not whole and not isinstance(before, _SIMPLE):
+            assert (after.span.start, after.span.end) in again.parenthesised, (bracketed, formatted)

@@ -37,6 +37,20 @@ def test_checked_rules_are_reused_and_invalidated(private_cache: Path, write_rul
     assert changed.evaluate({"framework": "demo"}, "2021-01-01").judgements["j"].reason == "second"
 
 
+def test_a_change_in_an_imported_module_above_the_folder_is_seen(private_cache: Path, write_rules) -> None:  # type: ignore[no-untyped-def]
+    """Checking `root/demo` of a marked root: the cache covers `root/shared` too, which the folder imports."""
+    main = (
+        'framework demo "Demo" effective from 2020-01-01\nimport note from shared.notes\n'
+        'judgement j: note\n  otherwise note because "x"\n'
+    )
+    root = write_rules({"rules-root": "", "shared/notes.fw": 'outcome note "First"\n', "demo/demo.fw": main})
+    first, _ = check_rules(root / "demo")
+    assert first is not None
+    (root / "shared" / "notes.fw").write_text('outcome note "Second"\n')
+    changed, _ = check_rules(root / "demo")
+    assert changed is not None and changed.digest != first.digest
+
+
 def test_rules_with_errors_are_never_cached(private_cache: Path, write_rules) -> None:  # type: ignore[no-untyped-def]
     """Only rules that checked cleanly are stored, so errors are always reported afresh."""
     root = write_rules({"demo.fw": "framework demo"})

@@ -333,6 +333,24 @@ def test_example_json_that_fits_stays_on_one_line_with_spaces() -> None:
     assert '  given {"a": 1, "b": [true, null, "x"], "c": {}}\n' in out
 
 
+def test_a_small_example_written_over_several_lines_is_laid_on_one() -> None:
+    """A `given {...}` block written open, that fits the width, closes onto the `given` line."""
+    out = fmt(
+        """
+        example "t"
+          given {
+            "framework": "demo",
+            "scores": [
+              3,
+              4
+            ]
+          }
+          expect status evaluated
+        """
+    )
+    assert '  given {"framework": "demo", "scores": [3, 4]}\n' in out
+
+
 def test_example_json_too_long_opens_objects_and_fills_scalar_arrays() -> None:
     """Long evidence puts one object member per line, fills arrays of scalars, and keeps short parts inline."""
     services = ", ".join(f'"service_{i}"' for i in range(12))
@@ -421,6 +439,36 @@ def test_expressions_get_parentheses_only_where_the_tree_needs_them(source: str,
     """Expressions print with the brackets the tree needs, plus those that keep `not` and defaults readable."""
     assert expr(source) == printed
     assert expr(printed) == printed
+
+
+@pytest.mark.parametrize(
+    ("written", "printed"),
+    [
+        ("(sum of xs) * 100", "(sum of xs) * 100"),
+        ("sum of xs * 100", "sum of xs * 100"),
+        ("(a and b) or c", "(a and b) or c"),
+        ("(any x in xs where a) or b", "(any x in xs where a) or b"),
+        ("(a - b) - c", "(a - b) - c"),
+        ("a + (b * c)", "a + (b * c)"),
+        ("(count of xs) > 2", "(count of xs) > 2"),
+        ("(a) + (b.c) + ([1])", "a + b.c + [1]"),
+        ("(a = b)", "a = b"),
+        ("((a + b)) * 2", "(a + b) * 2"),
+        ("[(a + b), (c)]", "[a + b, c]"),
+    ],
+)
+def test_brackets_the_author_wrote_around_an_operand_stay(written: str, printed: str) -> None:
+    """In a file, brackets that group a compound operand are kept; around a name, a whole value or an item they go."""
+    out = fmt(f"define v = {written}\n")
+    assert out == f"define v = {printed}\n"
+
+
+def test_kept_brackets_hold_a_broken_chain_together() -> None:
+    """A chain too long for the line breaks at its outermost operators, not inside the author's brackets."""
+    long = " and ".join(f"condition_number_{i}" for i in range(3))
+    out = fmt(f"check c:\n  ok when ({long}) or other_condition_that_is_long or yet_another_condition_here\n")
+    assert f"  ok when ({long})\n" in out
+    assert "\n      or other_condition_that_is_long\n" in out
 
 
 # ---------------------------------------------------------------- comments

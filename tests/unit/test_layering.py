@@ -17,6 +17,7 @@ ORDER = [
     "canonical_json",
     "grammar",
     "nodes",
+    "syntax_hints",
     "parser",
     "loader",
     "typesystem",

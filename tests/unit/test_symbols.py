@@ -9,7 +9,7 @@ import pytest
 
 from framework_dsl.checker.symbols import index_program
 from framework_dsl.diagnostics import has_errors
-from framework_dsl.loader import find_rules_root, imported_modules, load_module
+from framework_dsl.loader import find_import_root, imported_modules, load_module
 
 LEVELS = """\
 # Levels shared by the demo frameworks.
@@ -48,9 +48,9 @@ def root(tmp_path: Path) -> Path:
 
 def test_the_rules_root_is_the_folder_the_imports_resolve_under(root: Path) -> None:
     """A file in demo/ importing shared.levels has its root one folder up; a file importing nothing, its own."""
-    assert find_rules_root(root / "demo" / "demo.fw", ["shared.levels"]) == root.resolve()
-    assert find_rules_root(root / "shared" / "levels.fw", []) == (root / "shared").resolve()
-    assert find_rules_root(root / "demo" / "demo.fw", ["nowhere.at_all"]) == (root / "demo").resolve()
+    assert find_import_root(root / "demo" / "demo.fw", ["shared.levels"]) == root.resolve()
+    assert find_import_root(root / "shared" / "levels.fw", []) == (root / "shared").resolve()
+    assert find_import_root(root / "demo" / "demo.fw", ["nowhere.at_all"]) == (root / "demo").resolve()
 
 
 def test_load_module_reads_the_file_its_imports_and_unsaved_text(root: Path) -> None:

@@ -25,6 +25,7 @@ from framework_dsl.checker.scope import (
 )
 from framework_dsl.diagnostics import Label, did_you_mean
 from framework_dsl.loader import LoadedFile
+from framework_dsl.syntax_hints import keyword_hint, keyword_name_problem
 from framework_dsl.typesystem import TEXT, FieldInfo, RecordType, Symbol, SymbolSet
 
 
@@ -156,6 +157,10 @@ class Declarations:
         namespaces = [(scope.types, scope.type_exports)] if is_type else []
         if is_value:
             namespaces.append((scope.names, scope.exports))
+        if not isinstance(entity, ModuleEntity | DecisionEntity):
+            # A judgement or check named `average` is still reported under its name; the
+            # parser refuses it when a rule tries to read it.
+            self.refuse_keyword(name, as_type=is_type)
         existing = next((space[name.text] for space, _ in namespaces if name.text in space), None)
         if existing is not None:
             self.ctx.error(
@@ -171,6 +176,12 @@ class Declarations:
             if export:
                 exports[name.text] = entity
         return True
+
+    def refuse_keyword(self, name: nodes.Name, *, as_type: bool = False) -> None:
+        """`define all = ...` parses, but `all` could never be read as the name: say so here."""
+        problem = keyword_name_problem(name.text, as_type=as_type)
+        if problem is not None:
+            self.ctx.error("names.keyword", f"{problem}; choose another name", name.span, keyword_hint(name.text))
 
     def _declare_symbols(
         self,
@@ -205,11 +216,14 @@ class Declarations:
 
     def _import(self, scope: FileScope, item: nodes.ImportModule | nodes.ImportNames) -> None:
         module = scope.file.imports.get(id(item))
-        if module is None:
-            return  # the loader reported it
-        target = self.ctx.scopes.get((str(scope.file.root), module))
-        if target is None:
-            return  # part of an import cycle, reported by the loader
+        target = None if module is None else self.ctx.scopes.get((str(scope.file.root), module))
+        if module is None or target is None:
+            # The loader reported it (missing, outside the root, or part of a cycle).
+            if isinstance(item, nodes.ImportModule):
+                scope.failed_imports.add((item.alias or item.path[-1]).text)
+            else:
+                scope.failed_imports.update(name.text for name in item.names)
+            return
         if isinstance(item, nodes.ImportModule):
             alias = item.alias or item.path[-1]
             self.declare(scope, alias, ModuleEntity(target, alias.span), export=False)
@@ -221,6 +235,7 @@ class Declarations:
                 if (entity := exports.get(name.text)) is not None
             ]
             if not found:
+                scope.failed_imports.add(name.text)
                 declared = [*target.exports, *target.type_exports]
                 self.ctx.error(
                     "names.unknown",

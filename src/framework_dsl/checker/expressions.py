@@ -40,6 +40,7 @@ from framework_dsl.semantics.operators import (
     resolve_compare,
 )
 from framework_dsl.source import Span
+from framework_dsl.syntax_hints import unknown_name_hint
 from framework_dsl.typesystem import (
     ANY,
     BOOLEAN,
@@ -280,6 +281,14 @@ class ExpressionChecker:
         if name in env.lets:
             env.used_lets.add(name)
             return ir.LetRef(name=name, type=env.lets[name], span=span)
+        if env.scope.incomplete and (
+            (name in env.scope.failed_imports and name not in env.scope.names)
+            or (expected is not None and expected == ERROR)
+        ):
+            # An import failed and said so: its names, and the members of the types it
+            # would have brought (`b.key_question = safe`), are not reported again, nor
+            # taken for a judgement of the same name (no false cycle through `safe`).
+            return ir.Const(value=None, type=ERROR, span=span)
         if isinstance(expected, Choice):
             symbol = expected.member(name)
             if symbol is not None:
@@ -339,7 +348,7 @@ class ExpressionChecker:
             "names.unknown",
             f"unknown name `{name}`",
             span,
-            did_you_mean(name, candidates),
+            unknown_name_hint(name) or did_you_mean(name, candidates),
         )
         return ir.Const(value=None, type=ERROR, span=span)
 
@@ -430,6 +439,8 @@ class ExpressionChecker:
             return ir.Const(value=symbol, type=Choice((symbol_set,)), span=span)
         if isinstance(node.target, nodes.Ref) and node.target.name not in env.locals:
             module = env.scope.names.get(node.target.name)
+            if module is None and node.target.name in env.scope.failed_imports:
+                return ir.Const(value=None, type=ERROR, span=span)  # `standards.x` after a failed import
             if isinstance(module, ModuleEntity):
                 self.ctx.refer(node.target.span, module)
                 entity = module.scope.exports.get(node.field.text) or module.scope.type_exports.get(node.field.text)

@@ -161,6 +161,8 @@ class TypeResolver:
         if len(parts) == 1 and parts[0] in PRIMITIVES:
             return PRIMITIVES[parts[0]]
         entity = scope.names.get(parts[0]) if len(parts) == 2 else scope.types.get(parts[0])
+        if entity is None and parts[0] in scope.failed_imports:
+            return ERROR  # its import failed, and said so
         if len(parts) == 2:
             if isinstance(entity, ModuleEntity):
                 self.ctx.refer(qualified.parts[0].span, entity)

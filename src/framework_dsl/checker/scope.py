@@ -127,10 +127,19 @@ class FileScope:
     type_exports: dict[str, Any] = attrs.field(factory=dict)
     decisions: dict[str, Any] = attrs.field(factory=dict)  # judgements and checks, by name
     symbol_sets: list[SymbolSet] = attrs.field(factory=list)
+    # Names an import should have brought in but could not (the module is missing, in
+    # a cycle, or lacks the name): the import's diagnostic is the only one, and a later
+    # use of these names, or of members of the types they were, is not reported again.
+    failed_imports: set[str] = attrs.field(factory=set)
 
     @property
     def module(self) -> str:
         return self.file.module
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether an import of this file failed, so some of its names cannot be known."""
+        return bool(self.failed_imports)
 
     def visible_symbol_sets(self) -> Iterator[SymbolSet]:
         seen: set[int] = set()

@@ -21,7 +21,7 @@ from framework_dsl.loader import (
     RULE_SUFFIX,
     LoadedFile,
     LoadedRules,
-    find_rules_root,
+    find_import_root,
     load_module,
 )
 
@@ -110,7 +110,7 @@ def analyse(path: Path, overrides: Mapping[Path, str]) -> Analysis:
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             text = ""
-    root = find_rules_root(path, imports_in(text), overrides=overrides)
+    root = find_import_root(path, imports_in(text), overrides=overrides)
     loaded = load_module(path, root, overrides=overrides)
     frameworks, diagnostics, index = index_program(loaded)
     return Analysis(
