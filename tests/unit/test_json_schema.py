@@ -53,6 +53,8 @@ record node:
 
 evidence:
   total: integer "A count"
+  bounded: integer from 0 to 10 "A bounded count"
+  share: optional decimal from 0 to 1.5 "A bounded share"
   ratio: decimal "A ratio"
   flag: optional boolean "A flag"
   on: date "A date"
@@ -73,6 +75,8 @@ SYNTHETIC_VALID: dict[str, Any] = {
     "framework": "synth",
     "subject": {"anything": ["at", "all"]},
     "total": 3,
+    "bounded": 10,
+    "share": Decimal("0.25"),
     "ratio": Decimal("1.5"),
     "flag": None,
     "on": "2020-02-29",
@@ -123,9 +127,15 @@ def _engine_accepts(rule_set: RuleSet, data: Any) -> bool:
     return rule_set.evaluate(data, AS_OF).status != "invalid_evidence"
 
 
+def _as_producers_see_it(data: Any) -> Any:
+    """The document as a producer's validator reads it: JSON text parsed with floats (`2.0` is integral)."""
+    return json.loads(canonical_json.dumps(data))
+
+
 def _schema_accepts(validators: dict[str, Draft202012Validator], data: Any) -> bool:
     # `framework` is a const in each schema, so at most one schema can accept a document
-    return any(v.is_valid(data) for v in validators.values())
+    document = _as_producers_see_it(data)
+    return any(v.is_valid(document) for v in validators.values())
 
 
 def _disagreement(rule_set: RuleSet, validators: dict[str, Draft202012Validator], data: Any) -> str:
@@ -133,7 +143,7 @@ def _disagreement(rule_set: RuleSet, validators: dict[str, Draft202012Validator]
     problems = "; ".join(f"{p.pointer}: {p.message}" for p in result.problems) or "none"
     errors = []
     for name, validator in validators.items():
-        errors.extend(f"{name}: {e.json_path}: {e.message}" for e in validator.iter_errors(data))
+        errors.extend(f"{name}: {e.json_path}: {e.message}" for e in validator.iter_errors(_as_producers_see_it(data)))
     return f"engine status {result.status} (problems: {problems}); schema errors: {errors or 'none'}"
 
 
@@ -306,7 +316,16 @@ def test_synthetic_valid_document_is_accepted_by_both(synthetic: RuleSet) -> Non
         (("flag",), None, True),  # optional: null is absence
         (("total",), None, False),  # required: null is refused
         (("total",), True, False),  # a boolean is not an integer
-        (("total",), Decimal("1.0"), False),  # the engine reads numbers exactly
+        (("total",), Decimal("1.0"), True),  # a whole number written with a fraction is that integer
+        (("total",), Decimal("1E+2"), True),  # and so is one written with an exponent
+        (("total",), Decimal("1.5"), False),
+        (("bounded",), Decimal("10.0"), True),  # the bounds are inclusive
+        (("bounded",), 0, True),
+        (("bounded",), -1, False),
+        (("bounded",), 11, False),
+        (("share",), Decimal("1.5"), True),
+        (("share",), Decimal("1.51"), False),
+        (("share",), Decimal("-0.01"), False),
         (("ratio",), 2, True),  # a decimal accepts an integer
         (("on",), "2019-02-29", False),  # not a real date
         (("on",), "2019-3-1", False),
