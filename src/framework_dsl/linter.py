@@ -37,7 +37,7 @@ from framework_dsl.loader import LoadedFile, LoadedRules, load_files
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.source import Span
-from framework_dsl.typesystem import Choice, ListOf, MapOf, RecordType, SetOf, Symbol, Type
+from framework_dsl.typesystem import Choice, ListOf, MapOf, Prim, RecordType, SetOf, Symbol, Type
 
 # code -> one-line description. docs/lints.md explains each with a bad example.
 LINTS: dict[str, str] = {
@@ -52,6 +52,7 @@ LINTS: dict[str, str] = {
     "lint.unproducible-grade": "a grade or member of a judgement's type that no clause can give",
     "lint.unused-evidence-field": "an evidence field that no rule reads",
     "lint.missing-source": "a framework without a `source` line naming its published source",
+    "lint.range-decided-comparison": "a comparison that a field's declared range makes always true or always false",
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -66,6 +67,7 @@ SEVERITIES: dict[str, Severity] = {
     "lint.unproducible-grade": Severity.INFO,
     "lint.unused-evidence-field": Severity.INFO,
     "lint.missing-source": Severity.WARNING,
+    "lint.range-decided-comparison": Severity.WARNING,
 }
 
 
@@ -340,6 +342,26 @@ def _bound_within(mine: Any, mine_inclusive: bool, theirs: Any, theirs_inclusive
     return bool(mine > theirs) if lower else bool(mine < theirs)
 
 
+def _disjoint(declared: _Range, wanted: _Range) -> bool:
+    """Whether no value in the interval `declared` is in `wanted` (sound, not complete)."""
+    if wanted.points is not None:
+        return all(not declared.contains(p) for p in wanted.points)
+    try:
+        below = (
+            wanted.high is not None
+            and declared.low is not None
+            and (wanted.high < declared.low or (wanted.high == declared.low and not wanted.high_inclusive))
+        )
+        above = (
+            wanted.low is not None
+            and declared.high is not None
+            and (wanted.low > declared.high or (wanted.low == declared.high and not wanted.low_inclusive))
+        )
+    except TypeError:
+        return False
+    return bool(below or above)
+
+
 def _order_key(value: Any) -> Any:
     """How the evaluator orders `value`: grades by rank (better is greater), numbers and dates as themselves."""
     if isinstance(value, Symbol):
@@ -495,6 +517,7 @@ class _Linter:
             for decision in (*framework.judgements, *framework.checks):
                 self.reasons_and_citations(decision)
                 self.reachability(decision)
+                self.range_decided(decision)
                 if decision.kind == "judgement":
                     self.unproducible(decision)
         self.unused_definitions()
@@ -587,6 +610,32 @@ class _Linter:
                         labels=(Label(single.span, "this clause is chosen instead"),) if single is not None else (),
                     )
             earlier.append(clause)
+
+    def range_decided(self, decision: ir.Judgement) -> None:
+        """`q.count >= 0` where `count` is `integer from 0`: the declared range already decides it."""
+        for root in _decision_exprs(decision):
+            for e in walk(root):
+                atom = _atom(e)
+                if atom is None:
+                    continue
+                subject, wanted = atom
+                declared = subject.type
+                if not isinstance(declared, Prim) or not declared.ranged:
+                    continue
+                allowed = _Range(low=declared.low, low_inclusive=True, high=declared.high, high_inclusive=True)
+                if allowed.within(wanted):
+                    verdict = "true"
+                elif _disjoint(allowed, wanted):
+                    verdict = "false"
+                else:
+                    continue
+                self.add(
+                    "lint.range-decided-comparison",
+                    f"`{_text(e)}` is always {verdict} when `{_text(subject)}` is given: "
+                    f"it is declared `{declared.display()}`",
+                    e.span,
+                    "remove the comparison (or write `is present` if that is what it asks), or correct the range",
+                )
 
     def unproducible(self, decision: ir.Judgement) -> None:
         t = decision.type
