@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 import framework_dsl.cli.schema  # registers `framework-dsl schema`
 from framework_dsl import canonical_json
 from framework_dsl.cli.dsl import framework_dsl
-from framework_dsl.evidence import parse_json
+from framework_dsl.evidence import Limits, parse_json
 from framework_dsl.json_schema import evidence_schema
 from framework_dsl.ruleset import RuleSet, check_rules
 
@@ -375,6 +375,19 @@ def test_schema_layout(synthetic: RuleSet) -> None:
     }
     assert defs["synth.part"]["required"] == ["name", "tags"]
     assert defs["synth.node"]["properties"]["children"]["anyOf"][0]["items"] == {"$ref": "#/$defs/synth.node"}
+
+
+def test_ranges_and_limits_in_the_schema(synthetic: RuleSet) -> None:
+    """Ranged numbers give `minimum`/`maximum`; the depth and digit limits are stated in words."""
+    schema = evidence_schema(synthetic.frameworks["synth"], Limits(max_depth=9))
+    properties = schema["properties"]
+    assert properties["bounded"] == {"description": "A bounded count", "type": "integer", "minimum": 0, "maximum": 10}
+    assert properties["share"]["anyOf"][0] == {"type": "number", "minimum": 0, "maximum": 1.5}
+    assert properties["total"] == {"description": "A count", "type": "integer"}
+    assert "at most 9 levels" in properties["subject"]["description"]
+    assert "nested more than 9 levels deep" in schema["description"]
+    assert "4,300 digits" in schema["description"]
+    assert "`2.0` is the integer 2" in schema["description"]
 
 
 def test_primitive_base_union_accepts_its_primitive(write_rules) -> None:  # type: ignore[no-untyped-def]
