@@ -619,6 +619,10 @@ class _Linter:
                 if atom is None:
                     continue
                 subject, wanted = atom
+                # Only a field read as it is: a range can reach other expressions' types
+                # (`x if missing 100`, a list with constants) without bounding their values.
+                if not isinstance(subject, ir.EvidenceField | ir.GetField):
+                    continue
                 declared = subject.type
                 if not isinstance(declared, Prim) or not declared.ranged:
                     continue

@@ -525,3 +525,9 @@ def test_range_decided_comparison(write_rules) -> None:  # type: ignore[no-untyp
         _line_of(text, "outstanding when high"),
         _line_of(text, "good when colour = red"),
     }
+
+
+def test_range_decided_only_for_a_field_read_as_it_is(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """`max of [50, score] > 10` is true: only a field read directly is bounded by its range."""
+    text = RANGED.replace("good when colour = red because", "good when colour = red or max of [50, score] > 10 because")
+    assert [d for d in _lints(write_rules, text) if d.code == "lint.range-decided-comparison"] == []
