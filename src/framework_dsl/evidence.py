@@ -33,6 +33,7 @@ from framework_dsl.typesystem import (
     Choice,
     ListOf,
     MapOf,
+    Prim,
     RecordType,
     SetOf,
     Type,
@@ -41,6 +42,23 @@ from framework_dsl.values import parse_provision
 
 MISSING = None  # an absent or null optional field, in RecordValue.fields
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The most digits an evidence integer may have: Python's limit on reading one from JSON
+# text, applied also to integers written with a fraction or an exponent (`2.0`, `1e3`).
+MAX_INTEGER_DIGITS = 4300
+
+
+def whole_number(value: Any) -> int | None:
+    """An integer written with a fraction or exponent (`2.0`, `1E+2`) as that integer; else None.
+
+    JSON does not tell `2` from `2.0`, JSON Schema's `integer` accepts both, and many
+    serialisers write a whole float with `.0`, so an integer field takes either. A number
+    with a non-zero fraction, or of more than `MAX_INTEGER_DIGITS` digits, is not one.
+    """
+    if type(value) is not Decimal or not value.is_finite() or value != value.to_integral_value():
+        return None
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        return None
+    return int(value)
 
 
 @attrs.frozen
@@ -455,6 +473,18 @@ class _Validator:
             json_type_name(value),
         )
 
+    def out_of_range(self, pointer: str, t: Prim, value: int | Decimal) -> None:
+        kind = "a whole number" if t == INTEGER else "a number"
+        expected = f"{kind} {t.range_words()}"
+        self.problem(
+            "evidence.out-of-range",
+            pointer,
+            f"{value} is {'below' if t.low is not None and value < t.low else 'above'} the range of this field, "
+            f"which takes {expected}",
+            expected,
+            json_type_name(value),
+        )
+
     def value(self, data: Any, t: Type, pointer: str, depth: int) -> Any:
         if depth > self.limits.max_depth:
             self.problem(
@@ -497,14 +527,33 @@ class _Validator:
             return data
         if t == INTEGER:
             if isinstance(data, bool) or not isinstance(data, int):
-                self.wrong_type(pointer, "a whole number", data)
+                whole = whole_number(data)
+                if whole is None:
+                    if isinstance(data, Decimal) and data.is_finite() and data.adjusted() >= MAX_INTEGER_DIGITS:
+                        self.problem(
+                            "evidence.too-large",
+                            pointer,
+                            f"this number has {data.adjusted() + 1} digits, above the limit of {MAX_INTEGER_DIGITS}",
+                            f"at most {MAX_INTEGER_DIGITS} digits",
+                            f"{data.adjusted() + 1} digits",
+                        )
+                    else:
+                        self.wrong_type(pointer, "a whole number", data)
+                    return None
+                data = whole
+            if isinstance(t, Prim) and t.ranged and not t.contains(data):
+                self.out_of_range(pointer, t, data)
                 return None
             return data
         if t == DECIMAL:
             if isinstance(data, bool) or not isinstance(data, int | Decimal):
                 self.wrong_type(pointer, "a number", data)
                 return None
-            return Decimal(data) if isinstance(data, int) else data
+            number = Decimal(data) if isinstance(data, int) else data
+            if isinstance(t, Prim) and t.ranged and not t.contains(number):
+                self.out_of_range(pointer, t, data)
+                return None
+            return number
         if t == DATE:
             if not isinstance(data, str):
                 self.wrong_type(pointer, "a date (YYYY-MM-DD)", data)

@@ -49,6 +49,7 @@ from framework_dsl.evidence import (
     echo_set_in_order,
     escape_pointer,
     parse_date,
+    whole_number,
 )
 from framework_dsl.typesystem import (
     BOOLEAN,
@@ -60,6 +61,7 @@ from framework_dsl.typesystem import (
     Choice,
     ListOf,
     MapOf,
+    Prim,
     RecordType,
     SetOf,
     Symbol,
@@ -170,6 +172,7 @@ _HELPERS: dict[str, Any] = {
     "Decimal": Decimal,
     "date": parse_date,
     "provision": parse_provision,
+    "whole": whole_number,
     "within": frozenset.issuperset,  # within(allowed, data): every key of `data` is allowed
     "unique": _h_unique,
     "sort_symbols": _h_sort_symbols,
@@ -272,8 +275,14 @@ class _Generator:
             body.append(self.refuse(ast.BoolOp(op=ast.And(), values=is_not)))
             return data
         if t == INTEGER:
-            body.append(self.refuse(self.type_is_not(data, "int")))
-            return data
+            # `2.0` is the integer 2 (`evidence.whole_number`); anything else it refuses is refused
+            out = self.m.new()
+            is_int = _cmp(self.call("type", _name(data)), ast.Is(), self.m.helper("int"))
+            whole = self.call("whole", _name(data))
+            body.append(_assign(out, ast.IfExp(test=is_int, body=_name(data), orelse=whole)))
+            body.append(self.refuse(_cmp(_name(out), ast.Is(), _const(None))))
+            self.bounds(body, out, t)
+            return out
         if t == DECIMAL:
             out = self.m.new()
             kind = self.m.new()
@@ -288,6 +297,7 @@ class _Generator:
                     ],
                 )
             )
+            self.bounds(body, out, t)
             return out
         if t == DATE:
             out = self.m.new()
@@ -303,6 +313,18 @@ class _Generator:
             return out
         # durations are never evidence; free-form values are not compiled
         raise _Unsupported(t)
+
+    def bounds(self, body: list[ast.stmt], value: str, t: Type) -> None:
+        """Refuse a number outside a ranged type's bounds (`integer from 1 to 4`)."""
+        if not isinstance(t, Prim):
+            return
+        outside: list[ast.expr] = []
+        for bound, op in ((t.low, ast.Lt()), (t.high, ast.Gt())):
+            if bound is not None:
+                written = int(bound) if t == INTEGER else bound
+                outside.append(_cmp(_name(value), op, self.m.constant(written)))
+        if outside:
+            body.append(self.refuse(_or(outside)))
 
     def choice(self, body: list[ast.stmt], data: str, t: Choice, pointer: ast.expr, depth: int) -> str:
         members = {symbol.name: t.member(symbol.name) for symbol in t.members}

@@ -164,6 +164,9 @@ def format_type(type_: nodes.TypeExpr) -> str:
     """A type expression on one line."""
     if isinstance(type_, nodes.NamedType):
         return " or ".join(name.dotted for name in type_.names)
+    if isinstance(type_, nodes.RangedType):
+        high = "" if type_.high is None else " to " + _decimal(type_.high)
+        return f"{type_.base.dotted} from {_decimal(type_.low)}{high}"
     if isinstance(type_, nodes.OptionalType):
         return "optional " + format_type(type_.inner)
     if isinstance(type_, nodes.ListType):

@@ -6,11 +6,13 @@ Producers of evidence validate against this schema before they send a document t
 - records are objects with `additionalProperties: false`; fields that are not
   `optional` are `required` and refuse `null`; optional fields also accept `null`;
 - `"framework"` is required and must name the framework (the command reads it to pick
-  the rules); `"subject"` is an open object (or `null`) that is never checked;
+  the rules); `"subject"` is an open object (or `null`), checked only for its depth;
 - scales, enumerations and named outcomes are strings naming a member, each member
   with its label as `title` (`oneOf` of `const`s); named ones sit in `$defs`;
-- `integer` is a JSON integer, `decimal` any JSON number; `date` is a
-  `YYYY-MM-DD` string (`format: date` plus a pattern, for validators that treat
+- `integer` is a JSON integer, which JSON Schema and the engine both take to include a
+  number written with a zero fraction (`2.0` is the integer 2); `decimal` is any JSON
+  number; a ranged number (`integer from 1 to 4`) has `minimum` and `maximum`; `date` is
+  a `YYYY-MM-DD` string (`format: date` plus a pattern, for validators that treat
   `format` as an annotation only);
 - `list of T` is an array, `set of T` an array with `uniqueItems` when its items are
   compared by value (a set of records or maps is not: the engine never treats two
@@ -18,12 +20,13 @@ Producers of evidence validate against this schema before they send a document t
 - `map of K to V` is an object whose keys are members of K (every key optional) and
   whose values are V or `null` (the engine ignores `null` entries);
 - records are `$defs` entries referenced with `$ref`, so recursive records work;
-- text length and list length carry the engine's default limits.
+- the limits the engine applies to evidence are stated: text length as `maxLength`,
+  list length as `maxItems`, and what JSON Schema cannot say (nesting depth, the digits
+  of an integer) in the schema's `description`.
 
-What JSON Schema cannot say, and the engine still refuses: an integer written with a
-fraction part (`3.0` is an integer to JSON Schema, not to the engine, which reads
-numbers exactly), duplicate keys in one object, and nesting deeper than the engine's
-depth limit.
+What JSON Schema cannot say, and the engine still refuses, is listed in `NOT_EXPRESSED`
+(the agreement test `tests/properties/test_schema_agreement.py` treats exactly these as
+expected differences).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from __future__ import annotations
 from typing import Any
 
 from framework_dsl import ir
-from framework_dsl.evidence import DEFAULT_LIMITS, Limits
+from framework_dsl.evidence import DEFAULT_LIMITS, MAX_INTEGER_DIGITS, Limits
 from framework_dsl.typesystem import (
     BOOLEAN,
     DATE,
@@ -50,11 +53,31 @@ from framework_dsl.typesystem import (
     SymbolSet,
     Type,
 )
-from framework_dsl.values import PROVISION_PATTERN
+from framework_dsl.values import MAX_PROVISION_LENGTH, PROVISION_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NULL: dict[str, Any] = {"type": "null"}
+
+# What the engine refuses and JSON Schema cannot express, as the schema's description says it.
+NOT_EXPRESSED: dict[str, str] = {
+    "bytes": "a document text longer than the byte limit",
+    "depth": "nesting deeper than the depth limit, `subject` included",
+    "digits": f"an integer of more than {MAX_INTEGER_DIGITS:,} digits",
+    "duplicate-keys": "an object that holds one key twice (a JSON parser keeps only one)",
+    "surrogates": "a text holding a lone surrogate escape such as \\ud800",
+}
+
+
+def limits_text(limits: Limits) -> str:
+    """The sentence of the schema's description that states the limits JSON Schema cannot."""
+    return (
+        f"The engine also refuses a document of more than {limits.max_bytes:,} bytes, "
+        f"one nested more than {limits.max_depth} levels deep "
+        "(the document itself is level 0; this counts `subject` too), an integer of more than "
+        f"{MAX_INTEGER_DIGITS:,} digits, an object holding one key twice, and a text with a lone "
+        "surrogate escape. An integer may be written with a zero fraction (`2.0` is the integer 2)."
+    )
 
 
 def evidence_schema(framework: ir.Framework, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -80,6 +103,7 @@ def evidence_schema(framework: ir.Framework, limits: Limits = DEFAULT_LIMITS) ->
     description = f"Evidence for the framework `{framework.name}`, as `framework-check` accepts it."
     if framework.source_text:
         description += f" Rules from: {framework.source_text}."
+    description += " " + limits_text(limits)
     schema: dict[str, Any] = {
         "$schema": DIALECT,
         "title": f"{framework.title}: evidence",
@@ -117,7 +141,8 @@ class _Builder:
                 required.append(name)
                 for open_name in sorted(record.open_fields):
                     properties[open_name] = {
-                        "description": "Who or what the evidence is about; copied into the result, never checked",
+                        "description": "Who or what the evidence is about; copied into the result, and checked "
+                        f"only for its nesting: at most {self.limits.max_depth} levels, counted from the document",
                         "type": ["object", "null"],
                     }
                 continue
@@ -202,17 +227,26 @@ class _Builder:
         if t == BOOLEAN:
             return {"type": "boolean"}
         if t == INTEGER:
-            return {"type": "integer"}
+            return {"type": "integer", **_bounds(t)}
         if t == DECIMAL:
-            return {"type": "number"}
+            return {"type": "number", **_bounds(t)}
         if t == DATE:
             return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
         if t == PROVISION:
-            return {"type": "string", "pattern": PROVISION_PATTERN, "maxLength": 100}
+            return {"type": "string", "pattern": PROVISION_PATTERN, "maxLength": MAX_PROVISION_LENGTH}
         if t == DURATION:
             # evidence cannot carry a duration: the validator refuses every value
             return {"not": {}, "description": "durations cannot be given as evidence"}
         raise AssertionError(f"unhandled primitive {t!r}")  # pragma: no cover
+
+
+def _bounds(t: Prim) -> dict[str, Any]:
+    """`minimum` / `maximum` of a ranged number (`integer from 1 to 4`): JSON numbers, exact when whole."""
+    bounds: dict[str, Any] = {}
+    for key, bound in (("minimum", t.low), ("maximum", t.high)):
+        if bound is not None:
+            bounds[key] = int(bound) if bound == bound.to_integral_value() else float(bound)
+    return bounds
 
 
 def _is_inline(symbol_set: SymbolSet) -> bool:

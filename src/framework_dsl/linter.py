@@ -38,7 +38,7 @@ from framework_dsl.loader import LoadedFile, LoadedRules, load_files
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.source import Span
-from framework_dsl.typesystem import DECIMAL, Choice, ListOf, MapOf, RecordType, SetOf, Symbol, Type
+from framework_dsl.typesystem import DECIMAL, Choice, ListOf, MapOf, Prim, RecordType, SetOf, Symbol, Type
 
 # code -> one-line description. docs/lints.md explains each with a bad example.
 LINTS: dict[str, str] = {
@@ -56,6 +56,7 @@ LINTS: dict[str, str] = {
     "lint.missing-source": "a framework without a `source` line naming its published source",
     "lint.unused-let": "a `let` local value that no clause, reason or later `let` of its decision uses",
     "lint.unrounded-reason": "a reason that shows a computed decimal without `round`, so it may print 34 digits",
+    "lint.range-decided-comparison": "a comparison that a field's declared range makes always true or always false",
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -73,6 +74,7 @@ SEVERITIES: dict[str, Severity] = {
     "lint.missing-source": Severity.WARNING,
     "lint.unused-let": Severity.WARNING,
     "lint.unrounded-reason": Severity.WARNING,
+    "lint.range-decided-comparison": Severity.WARNING,
 }
 
 
@@ -372,6 +374,26 @@ def _bound_within(mine: Any, mine_inclusive: bool, theirs: Any, theirs_inclusive
     return bool(mine > theirs) if lower else bool(mine < theirs)
 
 
+def _disjoint(declared: _Range, wanted: _Range) -> bool:
+    """Whether no value in the interval `declared` is in `wanted` (sound, not complete)."""
+    if wanted.points is not None:
+        return all(not declared.contains(p) for p in wanted.points)
+    try:
+        below = (
+            wanted.high is not None
+            and declared.low is not None
+            and (wanted.high < declared.low or (wanted.high == declared.low and not wanted.high_inclusive))
+        )
+        above = (
+            wanted.low is not None
+            and declared.high is not None
+            and (wanted.low > declared.high or (wanted.low == declared.high and not wanted.low_inclusive))
+        )
+    except TypeError:
+        return False
+    return bool(below or above)
+
+
 def _order_key(value: Any) -> Any:
     """How the evaluator orders `value`: grades by rank (better is greater), numbers and dates as themselves."""
     if isinstance(value, Symbol):
@@ -528,6 +550,7 @@ class _Linter:
                 self.reasons_and_citations(decision)
                 self.local_values(decision)
                 self.reachability(decision)
+                self.range_decided(decision)
                 if decision.kind == "judgement":
                     self.unproducible(decision)
         self.citations()
@@ -669,6 +692,36 @@ class _Linter:
                     )
             if clause.in_force is None:  # a dated clause is skipped outside its dates: it shadows nothing
                 earlier.append(clause)
+
+    def range_decided(self, decision: ir.Judgement) -> None:
+        """`q.count >= 0` where `count` is `integer from 0`: the declared range already decides it."""
+        for root in _decision_exprs(decision):
+            for e in walk(root):
+                atom = _atom(e)
+                if atom is None:
+                    continue
+                subject, wanted = atom
+                # Only a field read as it is: a range can reach other expressions' types
+                # (`x if missing 100`, a list with constants) without bounding their values.
+                if not isinstance(subject, ir.EvidenceField | ir.GetField):
+                    continue
+                declared = subject.type
+                if not isinstance(declared, Prim) or not declared.ranged:
+                    continue
+                allowed = _Range(low=declared.low, low_inclusive=True, high=declared.high, high_inclusive=True)
+                if allowed.within(wanted):
+                    verdict = "true"
+                elif _disjoint(allowed, wanted):
+                    verdict = "false"
+                else:
+                    continue
+                self.add(
+                    "lint.range-decided-comparison",
+                    f"`{_text(e)}` is always {verdict} when `{_text(subject)}` is given: "
+                    f"it is declared `{declared.display()}`",
+                    e.span,
+                    "remove the comparison (or write `is present` if that is what it asks), or correct the range",
+                )
 
     def unproducible(self, decision: ir.Judgement) -> None:
         t = decision.type

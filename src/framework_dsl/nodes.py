@@ -76,6 +76,16 @@ class NamedType:
 
 
 @attrs.frozen(kw_only=True)
+class RangedType:
+    """`integer from 1 to 4`, `integer from 0`: a number type with inclusive bounds."""
+
+    base: QualifiedName
+    low: Decimal
+    high: Decimal | None = None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
 class OptionalType:
     """`optional T`: the field may be absent or null."""
 
@@ -134,7 +144,7 @@ class CollectType:
     span: Span = _span_field()
 
 
-TypeExpr = Union[NamedType, OptionalType, ListType, SetType, MapType, InlineEnum, CollectType]
+TypeExpr = Union[NamedType, RangedType, OptionalType, ListType, SetType, MapType, InlineEnum, CollectType]
 
 
 # ---------------------------------------------------------------- expressions

@@ -320,6 +320,7 @@ def _is_type(value: object) -> bool:
     return isinstance(
         value,
         nodes.NamedType
+        | nodes.RangedType
         | nodes.OptionalType
         | nodes.ListType
         | nodes.SetType
@@ -518,6 +519,22 @@ class _Builder(Transformer[Token, Any]):
 
     def named_type(self, meta: Any, children: list[Any]) -> nodes.NamedType:
         return nodes.NamedType(names=children, span=self._span(meta))
+
+    def ranged_type(self, meta: Any, children: list[Any]) -> nodes.RangedType:
+        """`ranged_type: qualified_name "from" _range_bound ("to" _range_bound)?`, `_range_bound: MINUS? NUMBER`."""
+        base, *tokens = children
+        bounds: list[Decimal] = []
+        negative = False
+        for token in tokens:
+            if token.type == "MINUS":
+                negative = True
+                continue
+            value = Decimal(str(token))
+            bounds.append(-value if negative else value)
+            negative = False
+        return nodes.RangedType(
+            base=base, low=bounds[0], high=bounds[1] if len(bounds) > 1 else None, span=self._span(meta)
+        )
 
     def optional_type(self, meta: Any, children: list[Any]) -> nodes.OptionalType:
         return nodes.OptionalType(inner=children[0], span=self._span(meta))

@@ -9,6 +9,7 @@ by rank (0 is the best grade), members by declaration order.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Union
 
 import attrs
@@ -16,13 +17,53 @@ import attrs
 
 @attrs.frozen
 class Prim:
-    """A primitive type."""
+    """A primitive type; an `integer` or `decimal` evidence field may carry inclusive bounds.
+
+    The bounds (`integer from 1 to 4`) are a promise about evidence that the validator
+    keeps: they take no part in equality, so for the checker a ranged integer is an
+    integer, and a ranged field compares, adds and counts as any other.
+    """
 
     name: str
+    low: Decimal | None = attrs.field(default=None, eq=False)
+    high: Decimal | None = attrs.field(default=None, eq=False)
+
+    @property
+    def ranged(self) -> bool:
+        """Whether the type has a bound."""
+        return self.low is not None or self.high is not None
+
+    def range_text(self) -> str:
+        """`from 1 to 4`, `from 0`, `up to 10`; empty without bounds."""
+        if self.low is not None and self.high is not None:
+            return f"from {_plain(self.low)} to {_plain(self.high)}"
+        if self.low is not None:
+            return f"from {_plain(self.low)}"
+        if self.high is not None:
+            return f"up to {_plain(self.high)}"
+        return ""
+
+    def range_words(self) -> str:
+        """The bounds as a message says them: `from 1 to 4`, `of at least 0`, `of at most 10`."""
+        if self.low is not None and self.high is not None:
+            return self.range_text()
+        if self.low is not None:
+            return f"of at least {_plain(self.low)}"
+        if self.high is not None:
+            return f"of at most {_plain(self.high)}"
+        return ""
+
+    def contains(self, value: int | Decimal) -> bool:
+        """Whether `value` lies within the bounds (both inclusive)."""
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
     def display(self) -> str:
         """How the type is written in rule files."""
-        return self.name
+        return f"{self.name} {self.range_text()}" if self.ranged else self.name
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")
 
 
 BOOLEAN = Prim("boolean")

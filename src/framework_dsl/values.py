@@ -186,9 +186,13 @@ class Provision:
         return self.text
 
 
+# The longest provision accepted: far beyond `12(2)(g)(ii)`, and stated in the schema.
+MAX_PROVISION_LENGTH = 100
+
+
 def parse_provision(text: str, pointer: str | None = None) -> Provision | None:
     """The provision `text` names, or None when it is not written as the regulations write one."""
-    if len(text) > 100 or not _PROVISION.fullmatch(text):
+    if len(text) > MAX_PROVISION_LENGTH or not _PROVISION.fullmatch(text):
         return None
     head = text.split("(", 1)[0]
     return Provision(text, (head, *_PROVISION_PART.findall(text)), pointer)

@@ -45,6 +45,7 @@ from framework_dsl.typesystem import (
     Choice,
     ListOf,
     MapOf,
+    Prim,
     RecordType,
     SetOf,
     Symbol,
@@ -123,9 +124,20 @@ def schema_values(t: Type, depth: int = 0) -> st.SearchStrategy[Any]:
     if t == TEXT:
         return st.text(max_size=20)
     if t == INTEGER:
-        return st.one_of(st.integers(-5, 30), st.integers(-(2**70), 2**70))
+        assert isinstance(t, Prim)  # a ranged integer (`integer from 0`) stays within its bounds
+        low = -(2**70) if t.low is None else int(t.low)
+        high = 2**70 if t.high is None else int(t.high)
+        small = max(low, min(-5, high))
+        return st.one_of(st.integers(small, max(small, min(high, 30))), st.integers(low, high))
     if t == DECIMAL:
-        return st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=4)
+        assert isinstance(t, Prim)
+        return st.decimals(
+            min_value=-(10**9) if t.low is None else t.low,
+            max_value=10**9 if t.high is None else t.high,
+            allow_nan=False,
+            allow_infinity=False,
+            places=4,
+        )
     if t == BOOLEAN:
         return st.booleans()
     if t == DATE:

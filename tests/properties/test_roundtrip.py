@@ -255,16 +255,19 @@ def _types() -> st.SearchStrategy[nodes.TypeExpr]:
     here = st.just(_NOWHERE)
     named = st.builds(nodes.NamedType, names=st.lists(_qualified(), min_size=1, max_size=3), span=here)
     inline = st.builds(nodes.InlineEnum, members=st.lists(_member(), min_size=1, max_size=6), span=here)
+    bound = st.decimals(-(10**6), 10**6, places=2) | st.integers(-(10**6), 10**6).map(Decimal)
+    ranged = st.builds(nodes.RangedType, base=_qualified(), low=bound, high=st.none() | bound, span=here)
 
     def extend(inner: st.SearchStrategy[nodes.TypeExpr]) -> st.SearchStrategy[nodes.TypeExpr]:
         return st.one_of(
             st.builds(nodes.ListType, element=inner, span=here),
             st.builds(nodes.SetType, element=inner, span=here),
-            st.builds(nodes.MapType, key=inner, value=inner, span=here),
+            # a key is a named or inline enumeration (the grammar says so)
+            st.builds(nodes.MapType, key=named | inline, value=inner, span=here),
             st.builds(nodes.OptionalType, inner=inner, span=here),
         )
 
-    return st.recursive(named | inline, extend, max_leaves=4)
+    return st.recursive(named | inline | ranged, extend, max_leaves=4)
 
 
 @given(type_=_types())
@@ -469,6 +472,7 @@ _SIMPLE = (
     nodes.ListLit,
     nodes.Comprehension,
     nodes.FieldAccess,
+    nodes.Lookup,
 )
 
 

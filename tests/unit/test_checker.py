@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from framework_dsl.diagnostics import Diagnostic
+from framework_dsl.typesystem import DECIMAL, INTEGER, Prim
+
 HEAD = 'framework demo "Demo" effective from 2020-01-01\n'
 SCALE = 'scale rating: good "Good" > requires_improvement "Requires improvement" > inadequate "Inadequate"\n'
 
@@ -302,3 +310,85 @@ def test_a_for_each_decision_is_read_by_its_item(check_text) -> None:  # type: i
     assert codes(check_text, LOCAL_EVIDENCE + each + bad) == ["types.mismatch"]
     cycle = "judgement per for each k in [safe]: integer\n  otherwise per.(k)\n"
     assert "names.cycle" in codes(check_text, LOCAL_EVIDENCE + cycle)
+
+
+# ---------------------------------------------------------------- ranged numbers
+
+
+def _field_checks(check_text, field_type: str) -> list[Diagnostic]:  # type: ignore[no-untyped-def]
+    text = f"evidence:\n  x: {field_type}\njudgement j: boolean\n  true when x is present\n  otherwise false\n"
+    return check_text(HEAD + text)[1]
+
+
+@pytest.mark.parametrize(
+    ("written", "low", "high"),
+    [
+        ("integer from 1 to 4", 1, 4),
+        ("integer from 0", 0, None),
+        ("integer from -10 to -2", -10, -2),
+        ("integer from 3 to 3", 3, 3),
+        ("decimal from 0 to 0.5", 0, Decimal("0.5")),
+        ("optional integer from 0", 0, None),
+    ],
+)
+def test_a_ranged_number_keeps_its_bounds(check_text, written: str, low: Any, high: Any) -> None:  # type: ignore[no-untyped-def]
+    """A ranged field checks, and its type carries the inclusive bounds while comparing equal to the plain type."""
+    rule_set, diagnostics = check_text(
+        HEAD + f"evidence:\n  x: {written}\njudgement j: boolean\n  true when x is present\n  otherwise false\n"
+    )
+    assert diagnostics == [] and rule_set is not None
+    (framework,) = rule_set.frameworks.values()
+    t = framework.evidence.fields["x"].type
+    assert isinstance(t, Prim) and (t.low, t.high) == (low, high)
+    assert t in (INTEGER, DECIMAL)
+
+
+def test_a_ranged_number_inside_collections(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`list of integer from 1 to 4` and `map of K to integer from 0` carry the range to their items."""
+    rule_set, diagnostics = check_text(
+        HEAD
+        + "enum k: a, b\nevidence:\n  xs: list of integer from 1 to 4\n  m: map of k to integer from 0\n"
+        + "judgement j: boolean\n  true when count of xs > 0\n  otherwise false\n"
+    )
+    assert diagnostics == [] and rule_set is not None
+    fields = next(iter(rule_set.frameworks.values())).evidence.fields
+    assert fields["xs"].type.element.display() == "integer from 1 to 4"  # type: ignore[union-attr]
+    assert fields["m"].type.value.display() == "integer from 0"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "words"),
+    [
+        ("integer from 4 to 1", "types.empty-range", "its lower bound 4 is above its upper bound 1"),
+        ("decimal from 1 to 0.5", "types.empty-range", "`decimal from 1 to 0.5`"),
+        ("integer from 1.2 to 1.8", "types.empty-range", "no whole number lies between its bounds"),
+        ("integer from 0.5 to 3", "types.mismatch", "the bounds of an integer range are whole numbers"),
+        ("text from 1", "types.mismatch", "only a number can have a range, not `text`"),
+        ("nothing from 1", "names.unknown", "unknown type `nothing`"),
+    ],
+)
+def test_a_bad_range_is_one_located_diagnostic(check_text, written: str, code: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    """An empty, inverted or misplaced range gets one diagnostic at the type, saying what is wrong."""
+    diagnostics = _field_checks(check_text, written)
+    assert [d.code for d in diagnostics] == [code]
+    assert words in diagnostics[0].message
+    assert diagnostics[0].span is not None
+    start = diagnostics[0].span.start
+    assert diagnostics[0].span.source.text[start:].startswith(written.partition(" from")[0])
+
+
+def test_an_inverted_range_hint_gives_the_fix(check_text) -> None:  # type: ignore[no-untyped-def]
+    """The hint of an inverted range is the range written the right way round."""
+    (diagnostic,) = _field_checks(check_text, "integer from 4 to 1")
+    assert diagnostic.hint == "write the smaller bound first: `integer from 1 to 4`"
+
+
+def test_a_range_outside_evidence_is_refused(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A range on a definition's type would promise what nothing checks, so it is an error there."""
+    text = (
+        "evidence:\n  x: integer\ndefine y: integer from 0 = x\n"
+        "judgement j: boolean\n  true when y > 1\n  otherwise false\n"
+    )
+    _, diagnostics = check_text(HEAD + text)
+    assert [d.code for d in diagnostics] == ["types.mismatch"]
+    assert "a range describes evidence" in diagnostics[0].message

@@ -14,7 +14,7 @@ import ast
 import datetime
 import itertools
 import textwrap
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from framework_dsl.typesystem import (
     Choice,
     ListOf,
     MapOf,
+    Prim,
     RecordType,
     SetOf,
     Type,
@@ -231,11 +232,20 @@ def evidence_strategy(t: Type, texts: list[str], dates: list[datetime.date]) -> 
         random_text = st.text(alphabet="abc019()/-", max_size=6)
         return st.one_of(st.sampled_from(texts), random_text) if texts else random_text
     if t == INTEGER:
-        return st.one_of(st.integers(0, 6), st.integers(-5, 1000))
+        assert isinstance(t, Prim)
+        low = int(t.low) if t.low is not None else -5
+        high = int(t.high) if t.high is not None else max(low, 0) + 1000
+        small = max(low, min(0, high))  # small numbers near 0 are the common case
+        whole = st.one_of(st.integers(small, max(small, min(high, 6))), st.integers(low, high))
+        # a whole number written with a zero fraction is that integer, on both validators
+        return st.one_of(whole, whole.map(lambda n: Decimal(f"{n}.0")))
     if t == DECIMAL:
+        assert isinstance(t, Prim)
+        low_d = t.low if t.low is not None else Decimal(-5)
+        high_d = t.high if t.high is not None else max(low_d, Decimal(0)) + 100
         return st.one_of(
-            st.integers(0, 10),
-            st.decimals(min_value=-5, max_value=100, places=2, allow_nan=False, allow_infinity=False),
+            st.integers(int(low_d.to_integral_value(ROUND_CEILING)), int(high_d.to_integral_value(ROUND_FLOOR))),
+            st.decimals(min_value=low_d, max_value=high_d, places=2, allow_nan=False, allow_infinity=False),
         )
     if t == BOOLEAN:
         return st.booleans()

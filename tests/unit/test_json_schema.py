@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 import framework_dsl.cli.schema  # registers `framework-dsl schema`
 from framework_dsl import canonical_json
 from framework_dsl.cli.dsl import framework_dsl
-from framework_dsl.evidence import parse_json
+from framework_dsl.evidence import Limits, parse_json
 from framework_dsl.json_schema import evidence_schema
 from framework_dsl.ruleset import RuleSet, check_rules
 
@@ -53,6 +53,8 @@ record node:
 
 evidence:
   total: integer "A count"
+  bounded: integer from 0 to 10 "A bounded count"
+  share: optional decimal from 0 to 1.5 "A bounded share"
   ratio: decimal "A ratio"
   flag: optional boolean "A flag"
   on: date "A date"
@@ -73,6 +75,8 @@ SYNTHETIC_VALID: dict[str, Any] = {
     "framework": "synth",
     "subject": {"anything": ["at", "all"]},
     "total": 3,
+    "bounded": 10,
+    "share": Decimal("0.25"),
     "ratio": Decimal("1.5"),
     "flag": None,
     "on": "2020-02-29",
@@ -123,9 +127,15 @@ def _engine_accepts(rule_set: RuleSet, data: Any) -> bool:
     return rule_set.evaluate(data, AS_OF).status != "invalid_evidence"
 
 
+def _as_producers_see_it(data: Any) -> Any:
+    """The document as a producer's validator reads it: JSON text parsed with floats (`2.0` is integral)."""
+    return json.loads(canonical_json.dumps(data))
+
+
 def _schema_accepts(validators: dict[str, Draft202012Validator], data: Any) -> bool:
     # `framework` is a const in each schema, so at most one schema can accept a document
-    return any(v.is_valid(data) for v in validators.values())
+    document = _as_producers_see_it(data)
+    return any(v.is_valid(document) for v in validators.values())
 
 
 def _disagreement(rule_set: RuleSet, validators: dict[str, Draft202012Validator], data: Any) -> str:
@@ -133,7 +143,7 @@ def _disagreement(rule_set: RuleSet, validators: dict[str, Draft202012Validator]
     problems = "; ".join(f"{p.pointer}: {p.message}" for p in result.problems) or "none"
     errors = []
     for name, validator in validators.items():
-        errors.extend(f"{name}: {e.json_path}: {e.message}" for e in validator.iter_errors(data))
+        errors.extend(f"{name}: {e.json_path}: {e.message}" for e in validator.iter_errors(_as_producers_see_it(data)))
     return f"engine status {result.status} (problems: {problems}); schema errors: {errors or 'none'}"
 
 
@@ -306,7 +316,16 @@ def test_synthetic_valid_document_is_accepted_by_both(synthetic: RuleSet) -> Non
         (("flag",), None, True),  # optional: null is absence
         (("total",), None, False),  # required: null is refused
         (("total",), True, False),  # a boolean is not an integer
-        (("total",), Decimal("1.0"), False),  # the engine reads numbers exactly
+        (("total",), Decimal("1.0"), True),  # a whole number written with a fraction is that integer
+        (("total",), Decimal("1E+2"), True),  # and so is one written with an exponent
+        (("total",), Decimal("1.5"), False),
+        (("bounded",), Decimal("10.0"), True),  # the bounds are inclusive
+        (("bounded",), 0, True),
+        (("bounded",), -1, False),
+        (("bounded",), 11, False),
+        (("share",), Decimal("1.5"), True),
+        (("share",), Decimal("1.51"), False),
+        (("share",), Decimal("-0.01"), False),
         (("ratio",), 2, True),  # a decimal accepts an integer
         (("on",), "2019-02-29", False),  # not a real date
         (("on",), "2019-3-1", False),
@@ -356,6 +375,19 @@ def test_schema_layout(synthetic: RuleSet) -> None:
     }
     assert defs["synth.part"]["required"] == ["name", "tags"]
     assert defs["synth.node"]["properties"]["children"]["anyOf"][0]["items"] == {"$ref": "#/$defs/synth.node"}
+
+
+def test_ranges_and_limits_in_the_schema(synthetic: RuleSet) -> None:
+    """Ranged numbers give `minimum`/`maximum`; the depth and digit limits are stated in words."""
+    schema = evidence_schema(synthetic.frameworks["synth"], Limits(max_depth=9))
+    properties = schema["properties"]
+    assert properties["bounded"] == {"description": "A bounded count", "type": "integer", "minimum": 0, "maximum": 10}
+    assert properties["share"]["anyOf"][0] == {"type": "number", "minimum": 0, "maximum": 1.5}
+    assert properties["total"] == {"description": "A count", "type": "integer"}
+    assert "at most 9 levels" in properties["subject"]["description"]
+    assert "nested more than 9 levels deep" in schema["description"]
+    assert "4,300 digits" in schema["description"]
+    assert "`2.0` is the integer 2" in schema["description"]
 
 
 def test_primitive_base_union_accepts_its_primitive(write_rules) -> None:  # type: ignore[no-untyped-def]

@@ -579,3 +579,34 @@ def test_reachability_lints_are_sound(clauses: list[tuple[str, str]], otherwise:
                 result = rule_set.evaluate(evidence)
                 decision = result.judgements["j"]
                 assert not (set(decision.clause_ids) & flagged), (text, evidence)
+
+
+RANGED = CLEAN.replace('  score: integer "A score"\n', '  score: integer from 0 to 10 "A score"\n')
+
+
+def test_ranged_field_compared_within_its_range_is_clean(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """Comparisons a ranged field can make either way (`score > 5` of `integer from 0 to 10`) get no lint."""
+    assert _lints(write_rules, RANGED) == []
+
+
+def test_range_decided_comparison(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """`score >= 0` of an `integer from 0 to 10` is always true, `score > 10` always false: each is reported."""
+    text = RANGED.replace("outstanding when high because", "outstanding when high and score >= 0 because").replace(
+        "good when colour = red because", "good when colour = red or score > 10 because"
+    )
+    found = _lints(write_rules, text)
+    assert _codes(found) == ["lint.range-decided-comparison", "lint.range-decided-comparison"]
+    messages = sorted(d.message for d in found)
+    assert messages[0].startswith("`score > 10` is always false")
+    assert messages[1].startswith("`score >= 0` is always true")
+    assert all("integer from 0 to 10" in m for m in messages)
+    assert {d.span.line for d in found if d.span is not None} == {
+        _line_of(text, "outstanding when high"),
+        _line_of(text, "good when colour = red"),
+    }
+
+
+def test_range_decided_only_for_a_field_read_as_it_is(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """`max of [50, score] > 10` is true: only a field read directly is bounded by its range."""
+    text = RANGED.replace("good when colour = red because", "good when colour = red or max of [50, score] > 10 because")
+    assert [d for d in _lints(write_rules, text) if d.code == "lint.range-decided-comparison"] == []

@@ -7,7 +7,10 @@ field, and that records do not nest deeper than evidence can be.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import Any
+
+import attrs
 
 from framework_dsl import nodes
 from framework_dsl.checker.scope import (
@@ -26,13 +29,16 @@ from framework_dsl.source import Span
 from framework_dsl.typesystem import (
     CHECK_OUTCOME,
     DATE,
+    DECIMAL,
     ERROR,
+    INTEGER,
     PRIMITIVES,
     AnyType,
     Choice,
     FieldInfo,
     ListOf,
     MapOf,
+    Prim,
     RecordType,
     SetOf,
     Symbol,
@@ -62,7 +68,7 @@ class TypeResolver:
             spans[field.name.text] = field.name.span
             optional = isinstance(field.type, nodes.OptionalType)
             inner = field.type.inner if isinstance(field.type, nodes.OptionalType) else field.type
-            field_type = self.resolve_type(scope, inner, context=f"{record.name}.{field.name.text}")
+            field_type = self.resolve_type(scope, inner, context=f"{record.name}.{field.name.text}", in_evidence=True)
             record.fields[field.name.text] = FieldInfo(
                 field.name.text,
                 field_type,
@@ -71,8 +77,16 @@ class TypeResolver:
             )
 
     def resolve_type(
-        self, scope: FileScope, node: nodes.TypeExpr, *, context: str, allow_collect: bool = False
+        self,
+        scope: FileScope,
+        node: nodes.TypeExpr,
+        *,
+        context: str,
+        allow_collect: bool = False,
+        in_evidence: bool = False,
     ) -> Type:
+        if isinstance(node, nodes.RangedType):
+            return self.ranged_type(scope, node, in_evidence=in_evidence)
         if isinstance(node, nodes.OptionalType):
             self.ctx.error(
                 "types.mismatch",
@@ -80,14 +94,14 @@ class TypeResolver:
                 node.span,
                 "write `optional` only right after a field's colon: `impact: optional impact_level`",
             )
-            return self.resolve_type(scope, node.inner, context=context)
+            return self.resolve_type(scope, node.inner, context=context, in_evidence=in_evidence)
         if isinstance(node, nodes.ListType):
-            return ListOf(self.resolve_type(scope, node.element, context=context))
+            return ListOf(self.resolve_type(scope, node.element, context=context, in_evidence=in_evidence))
         if isinstance(node, nodes.SetType):
-            return SetOf(self.resolve_type(scope, node.element, context=context))
+            return SetOf(self.resolve_type(scope, node.element, context=context, in_evidence=in_evidence))
         if isinstance(node, nodes.MapType):
             key = self.resolve_type(scope, node.key, context=context)
-            value = self.resolve_type(scope, node.value, context=context)
+            value = self.resolve_type(scope, node.value, context=context, in_evidence=in_evidence)
             if not isinstance(key, Choice):
                 if not isinstance(key, AnyType):
                     self.ctx.error(
@@ -154,6 +168,60 @@ class TypeResolver:
             self.ctx.error("types.mismatch", "an `or` type needs a scale, enumeration or outcome", node.span)
             return ERROR
         return Choice(tuple(sets), base)
+
+    def ranged_type(self, scope: FileScope, node: nodes.RangedType, *, in_evidence: bool) -> Type:
+        """`integer from 1 to 4`: the number type with its bounds, or ERROR after saying what is wrong."""
+        base = self.resolve_type_name(scope, node.base)
+        if isinstance(base, AnyType):
+            return ERROR
+        if base not in (INTEGER, DECIMAL):
+            self.ctx.error(
+                "types.mismatch",
+                f"only a number can have a range, not `{node.base.dotted}`",
+                node.span,
+                "write a range after `integer` or `decimal`: `score: integer from 1 to 4`",
+            )
+            return ERROR
+        assert isinstance(base, Prim)
+        written = _written(node)
+        if not in_evidence:
+            self.ctx.error(
+                "types.mismatch",
+                f"`{written}`: a range describes evidence, and only evidence is checked against it",
+                node.span,
+                f"declare the range on the evidence field, and write `{base.name}` here",
+            )
+            return base
+        bounds = [b for b in (node.low, node.high) if b is not None]
+        if base == INTEGER and any(b != b.to_integral_value() for b in bounds):
+            low = node.low.to_integral_value(ROUND_CEILING)
+            high = None if node.high is None else node.high.to_integral_value(ROUND_FLOOR)
+            if high is None or low <= high:
+                suggestion = f"integer from {low}" + ("" if high is None else f" to {high}")
+                self.ctx.error(
+                    "types.mismatch",
+                    f"`{written}`: the bounds of an integer range are whole numbers",
+                    node.span,
+                    f"write `{suggestion}`, or make the field `decimal`",
+                )
+                return base
+            self.empty_range(node, written, "no whole number lies between its bounds")
+            return base
+        if node.high is not None and node.low > node.high:
+            self.empty_range(node, written, f"its lower bound {node.low} is above its upper bound {node.high}")
+            return base
+        return attrs.evolve(base, low=node.low, high=node.high)
+
+    def empty_range(self, node: nodes.RangedType, written: str, why: str) -> None:
+        swapped = ""
+        if node.high is not None and node.low > node.high:
+            swapped = f": `{node.base.dotted} from {node.high} to {node.low}`"
+        self.ctx.error(
+            "types.empty-range",
+            f"`{written}` holds no value: {why}",
+            node.span,
+            f"write the smaller bound first{swapped}" if swapped else "widen the range so that a value fits",
+        )
 
     def resolve_type_name(self, scope: FileScope, qualified: nodes.QualifiedName) -> SymbolSet | Type:
         parts = [p.text for p in qualified.parts]
@@ -265,6 +333,12 @@ class TypeResolver:
                 f"`dated by` needs a date field, but this field is {record.display()}",
                 path[-1].span,
             )
+
+
+def _written(node: nodes.RangedType) -> str:
+    """The ranged type as written (the formatter's layout, which comes later in the pipeline)."""
+    high = "" if node.high is None else f" to {node.high:f}"
+    return f"{node.base.dotted} from {node.low:f}{high}"
 
 
 def deepest_chain(root: RecordType) -> list[RecordType]:
