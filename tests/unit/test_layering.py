@@ -139,7 +139,6 @@ def test_no_module_imports_another_modules_private_names() -> None:
     private = [
         f"{dotted} imports {name} from {imported}"
         for dotted, path in _modules()
-        if _stage(dotted) != "cli"
         for imported, names in _imports(path)
         for name in names
         if name.startswith("_")

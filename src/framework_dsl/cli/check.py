@@ -17,15 +17,15 @@ from framework_dsl.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_RULES,
-    _guard,
-    _parse_date,
-    _report_rule_errors,
-    _terminate_cleanly,
     atomic_output,
     evaluate_input,
+    guard,
     iter_inputs,
     iter_sources,
+    parse_date_option,
     refuse_output_target,
+    report_rule_errors,
+    terminate_cleanly,
     version_option,
 )
 from framework_dsl.cli.progress import EVERY_PROBLEM, ProblemDisplay, ProblemLimits, Progress, summary_line
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 @click.option(
     "--as-of",
     "as_of",
-    callback=_parse_date,
+    callback=parse_date_option,
     help="Evaluation date, YYYY-MM-DD (default: the evidence's date, then today).",
 )
 @click.option(
@@ -157,7 +157,7 @@ def framework_check(
     or a report that cannot be written; 3 every document evaluated, but --fail-on matched
     (a grade at or below GRADE, or with --fail-on failed a failed check); 4 an internal error.
     """
-    code = _guard(
+    code = guard(
         debug,
         lambda: _framework_check(
             evidence,
@@ -195,7 +195,7 @@ def _framework_check(
     refuse_output_target(output, evidence, [Path(r) for r in rules] or [bundled_rules_root()])
     rule_set, diagnostics = check_rules(*rules)
     if rule_set is None:
-        _report_rule_errors(diagnostics)
+        report_rule_errors(diagnostics)
         return EXIT_RULES
     if framework is not None and framework not in rule_set.frameworks:
         hint = did_you_mean(framework, rule_set.frameworks)
@@ -386,5 +386,5 @@ def _peek_single(results: Iterator[Rendered]) -> tuple[Iterator[Rendered], bool]
 
 def main_check() -> None:
     """Console entry point of `framework-check`."""
-    _terminate_cleanly()
+    terminate_cleanly()
     framework_check()

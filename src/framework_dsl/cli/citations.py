@@ -9,7 +9,7 @@ import click
 
 from framework_dsl import canonical_json
 from framework_dsl.citations import RegistryError, Source, SourceReport, citation_report, load_registry
-from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
+from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.examples import run_examples
 from framework_dsl.resources import bundled_rules_root
@@ -40,7 +40,7 @@ def citations_command(rules: tuple[str, ...], output_format: str, debug: bool) -
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
         if rule_set is None:
-            _report_rule_errors(diagnostics)
+            report_rule_errors(diagnostics)
             return EXIT_RULES
         roots = sorted({Path(p) if Path(p).is_dir() else Path(p).parent for p in rules}) or [bundled_rules_root()]
         sources: list[Source] = []
@@ -68,7 +68,7 @@ def citations_command(rules: tuple[str, ...], output_format: str, debug: bool) -
             click.echo(render_citations_text(reports), nl=False)
         return EXIT_INPUT if any(r.unknown for r in reports) else EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))
 
 
 def render_citations_text(reports: tuple[SourceReport, ...]) -> str:

@@ -206,7 +206,7 @@ def _report_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def _terminate_cleanly() -> None:
+def terminate_cleanly() -> None:
     """Turn SIGTERM into a normal exit, so an unfinished report's temporary file is removed."""
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no signals here
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -257,11 +257,13 @@ def version_text(command_name: str) -> str:
     return f"{command_name} {engine} (Python {python})\n{rules}"
 
 
-def _report_rule_errors(diagnostics: list[Diagnostic]) -> None:
+def report_rule_errors(diagnostics: list[Diagnostic]) -> None:
+    """Every problem of rules that do not check, on standard error."""
     click.echo(render_all_text(diagnostics), err=True, nl=False)
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
+def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
+    """The click callback of a `--as-of`-style option: a date, or a usage error saying how to write one."""
     if value is None:
         return None
     try:
@@ -270,7 +272,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, for example 2019-03-01") from None
 
 
-def _guard(debug: bool, run: Callable[[], int]) -> int:
+def guard(debug: bool, run: Callable[[], int]) -> int:
+    """Run a command body: its exit status, user errors as click shows them, never a traceback without --debug."""
     try:
         return run()
     except click.exceptions.Exit:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from framework_dsl import canonical_json
-from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
+from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, parse_date_option, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.inputs import iter_inputs
 from framework_dsl.regrade import DocumentChanges, RegradeSummary, regrade
@@ -23,7 +23,7 @@ from framework_dsl.ruleset import RuleSet, check_rules
 )
 @click.option("--after", "after", multiple=True, required=True, type=click.Path(), help="The new rules (repeatable).")
 @click.option("--framework", default=None, help="Use this framework whatever the evidence says.")
-@click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD, for every document.")
+@click.option("--as-of", "as_of", callback=parse_date_option, help="Evaluation date, YYYY-MM-DD, for every document.")
 @click.option(
     "--format",
     "output_format",
@@ -58,7 +58,7 @@ def diff_command(
             rule_set, diagnostics = check_rules(*paths)
             if rule_set is None:
                 click.echo(f"the rules of {label} do not check:", err=True)
-                _report_rule_errors(diagnostics)
+                report_rule_errors(diagnostics)
                 return EXIT_RULES
             rule_sets.append(rule_set)
         summary = RegradeSummary()
@@ -76,7 +76,7 @@ def diff_command(
             click.echo(render_summary_text(summary, rule_sets[0].digest, rule_sets[1].digest), nl=False)
         return EXIT_INPUT if summary.changed_documents else EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))
 
 
 def render_changes_text(document: DocumentChanges) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from framework_dsl import canonical_json
-from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors, version_option
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, guard, report_rule_errors, version_option
 from framework_dsl.diagnostics import Diagnostic, render_all_text, render_gnu, sort_diagnostics, to_json
 from framework_dsl.ruleset import check_rules
 
@@ -33,7 +33,7 @@ def framework_dsl() -> None:
     """
 
 
-def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> None:
+def print_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> None:
     diagnostics = sort_diagnostics(diagnostics)
     if output_format == "json":
         click.echo(canonical_json.dumps([to_json(d) for d in diagnostics], indent=2))
@@ -66,10 +66,10 @@ def check_command(rules: tuple[str, ...], output_format: str, debug: bool) -> No
 
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
-        _print_diagnostics(diagnostics, output_format)
+        print_diagnostics(diagnostics, output_format)
         return EXIT_RULES if rule_set is None else EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))
 
 
 @framework_dsl.command("test")
@@ -122,7 +122,7 @@ def test_command(
 
         rule_set, diagnostics = check_rules(*rules)
         if rule_set is None:
-            _report_rule_errors(diagnostics)
+            report_rule_errors(diagnostics)
             return EXIT_RULES
         unknown = [f for f in frameworks if f not in rule_set.frameworks]
         if unknown:
@@ -179,7 +179,7 @@ def test_command(
             return 1
         return EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))
 
 
 @framework_dsl.command("lsp")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
+from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, parse_date_option, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.inputs import evaluate_input, read_evidence_file
@@ -22,7 +22,7 @@ from framework_dsl.ruleset import check_rules
 @click.argument("judgement")
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
 @click.option("--framework", default=None, help="Use this framework whatever the evidence says.")
-@click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD.")
+@click.option("--as-of", "as_of", callback=parse_date_option, help="Evaluation date, YYYY-MM-DD.")
 @click.option(
     "--format",
     "output_format",
@@ -52,7 +52,7 @@ def explain_command(
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
         if rule_set is None:
-            _report_rule_errors(diagnostics)
+            report_rule_errors(diagnostics)
             return EXIT_RULES
         item = read_evidence_file(Path(evidence), evidence)  # a regular file only, never past the size limit
         if item.data is None and item.code != "evidence.too-large":
@@ -92,4 +92,4 @@ def explain_command(
             click.echo(render_result_text(only, explain=True), nl=False)
         return EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))

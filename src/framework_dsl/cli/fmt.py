@@ -28,7 +28,7 @@ from pathlib import Path
 
 import click
 
-from framework_dsl.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_RULES, _guard
+from framework_dsl.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_RULES, guard
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.diagnostics import render_all_text
 from framework_dsl.formatter import FormatError, format_source
@@ -184,7 +184,7 @@ def fmt_command(rules: tuple[str, ...], check: bool, diff: bool, debug: bool) ->
         click.echo(summary, err=True)
         return status
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))
 
 
 STDIN_NAME = "<stdin>"

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
-from framework_dsl.cli.dsl import DIAGNOSTICS_FORMAT_HELP, _print_diagnostics, framework_dsl
+from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, report_rule_errors
+from framework_dsl.cli.dsl import DIAGNOSTICS_FORMAT_HELP, framework_dsl, print_diagnostics
 from framework_dsl.diagnostics import Severity
 from framework_dsl.linter import lint_rules
 
@@ -37,11 +37,11 @@ def lint_command(rules: tuple[str, ...], output_format: str, no_examples: bool, 
     def run() -> int:
         rule_set, diagnostics = lint_rules(*rules, examples=not no_examples)
         if rule_set is None:
-            _report_rule_errors(diagnostics)
+            report_rule_errors(diagnostics)
             return EXIT_RULES
-        _print_diagnostics(diagnostics, output_format)
+        print_diagnostics(diagnostics, output_format)
         if any(d.severity is Severity.ERROR for d in diagnostics):
             return EXIT_INPUT
         return EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))

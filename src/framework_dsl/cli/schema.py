@@ -7,7 +7,7 @@ import sys
 import click
 
 from framework_dsl import canonical_json
-from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, _guard, _report_rule_errors
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, guard, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.json_schema import evidence_schema
@@ -28,7 +28,7 @@ def schema_command(framework: str, rules: tuple[str, ...], debug: bool) -> None:
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
         if rule_set is None:
-            _report_rule_errors(diagnostics)
+            report_rule_errors(diagnostics)
             return EXIT_RULES
         if framework not in rule_set.frameworks:
             known = sorted(rule_set.frameworks)
@@ -42,4 +42,4 @@ def schema_command(framework: str, rules: tuple[str, ...], debug: bool) -> None:
         click.echo(canonical_json.dumps(evidence_schema(rule_set.frameworks[framework]), indent=2))
         return EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))

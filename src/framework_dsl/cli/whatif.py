@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from framework_dsl import canonical_json
-from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, _guard, _parse_date, _report_rule_errors
+from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, parse_date_option, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.evidence import parse_json
 from framework_dsl.inputs import read_evidence_file
@@ -32,7 +32,7 @@ SHOWN_PER_TARGET = 5
 )
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
 @click.option("--framework", default=None, help="Use this framework whatever the evidence says.")
-@click.option("--as-of", "as_of", callback=_parse_date, help="Evaluation date, YYYY-MM-DD.")
+@click.option("--as-of", "as_of", callback=parse_date_option, help="Evaluation date, YYYY-MM-DD.")
 @click.option(
     "--format",
     "output_format",
@@ -67,7 +67,7 @@ def whatif_command(
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
         if rule_set is None:
-            _report_rule_errors(diagnostics)
+            report_rule_errors(diagnostics)
             return EXIT_RULES
         read = read_evidence_file(Path(evidence), evidence)  # a regular file only, never past the size limit
         if read.data is None:
@@ -89,7 +89,7 @@ def whatif_command(
             click.echo(render_whatif_text(answer), nl=False)
         return EXIT_INPUT if answer.unreachable else EXIT_OK
 
-    sys.exit(_guard(debug, run))
+    sys.exit(guard(debug, run))
 
 
 def render_whatif_text(answer: WhatIf) -> str:
