@@ -212,6 +212,18 @@ def mutants_of(framework: ir.Framework, *, kinds: tuple[str, ...] = KINDS) -> It
     for group in ("judgements", "checks"):
         decisions: tuple[ir.Judgement, ...] = getattr(framework, group)
         for position, judgement in enumerate(decisions):
+            for at, let in enumerate(judgement.lets):  # `let pct = ...`: mutated like a definition
+                for kind, description, span, value in _expression_mutants(let.value):
+                    if kind in wanted:
+                        lets = (*judgement.lets[:at], attrs.evolve(let, value=value), *judgement.lets[at + 1 :])
+                        with_let = attrs.evolve(judgement, lets=lets)
+                        replaced_lets = (*decisions[:position], with_let, *decisions[position + 1 :])
+                        rules = (
+                            attrs.evolve(framework, judgements=replaced_lets)
+                            if group == "judgements"
+                            else attrs.evolve(framework, checks=replaced_lets)
+                        )
+                        yield mutant(judgement.name, kind, description, span, rules)
             for kind, description, span, clauses in _clause_mutants(judgement.clauses):
                 if kind in wanted:
                     renumbered = tuple(attrs.evolve(c, index=i) for i, c in enumerate(clauses))
@@ -294,6 +306,17 @@ def _expression_mutants(expr: ir.Expr) -> Iterator[tuple[str, str, Span, ir.Expr
                 yield kind, description, span, attrs.evolve(expr, source=inner)
             for kind, description, span, inner in _expression_mutants(condition):
                 yield kind, description, span, attrs.evolve(expr, condition=inner)
+        case ir.Ternary(op=Op.BETWEEN, first=first, second=second, third=third):
+            for bound, label in ((second, "lower"), (third, "upper")):
+                if isinstance(bound, ir.Const):
+                    for moved in _neighbours(bound):
+                        description = f"the {label} bound `{_show(bound.value)}` became `{_show(moved.value)}`"
+                        moved_expr = (
+                            attrs.evolve(expr, second=moved) if label == "lower" else attrs.evolve(expr, third=moved)
+                        )
+                        yield "threshold", description, bound.span, moved_expr
+            for kind, description, span, inner in _expression_mutants(first):
+                yield kind, description, span, attrs.evolve(expr, first=inner)
         case ir.Comprehension(condition=condition) if condition is not None:
             for kind, description, span, inner in _expression_mutants(condition):
                 yield kind, description, span, attrs.evolve(expr, condition=inner)
