@@ -79,7 +79,7 @@ def test_the_kinds_of_mutant(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("framework", ["clas", "saas", "ncpi"])
+@pytest.mark.parametrize("framework", ["clas", "saas", "ncpi", "saf"])
 def test_both_engines_agree_on_every_mutant(framework: str) -> None:
     """A mutant killed on the reference engine fails an example on the compiled one too, and a survivor passes there."""
     bundled = load_rules()
