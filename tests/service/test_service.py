@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from framework_dsl.service.config import DEFAULT_SERVICE_LIMITS
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -191,7 +193,15 @@ def test_each_framework_schema_is_the_one_framework_dsl_schema_prints(service: S
     assert names == sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
     for name in names[:2]:
         printed = subprocess.run(
-            [sys.executable, "-c", "from framework_dsl.cli.dsl import main_dsl; main_dsl()", "schema", name],
+            [
+                sys.executable,
+                "-c",
+                "from framework_dsl.cli.dsl import main_dsl; main_dsl()",
+                "schema",
+                name,
+                "--max-bytes",
+                str(DEFAULT_SERVICE_LIMITS.max_bytes),  # the service's own limit, stated in its schemas
+            ],
             capture_output=True,
             check=True,
         ).stdout

@@ -10,6 +10,7 @@ from framework_dsl import canonical_json
 from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, guard, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.diagnostics import did_you_mean
+from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.json_schema import evidence_schema
 from framework_dsl.ruleset import check_rules
 
@@ -17,13 +18,41 @@ from framework_dsl.ruleset import check_rules
 @framework_dsl.command("schema")
 @click.argument("framework")
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_bytes,
+    show_default=True,
+    help="The document size limit to state, as framework-check or serve is run with.",
+)
+@click.option(
+    "--max-depth", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_depth, show_default=True, help="Likewise."
+)
+@click.option(
+    "--max-items", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_items, show_default=True, help="Likewise."
+)
+@click.option(
+    "--max-text", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_text, show_default=True, help="Likewise."
+)
 @click.option("--debug", is_flag=True, hidden=True)
-def schema_command(framework: str, rules: tuple[str, ...], debug: bool) -> None:
+def schema_command(
+    framework: str,
+    rules: tuple[str, ...],
+    max_bytes: int,
+    max_depth: int,
+    max_items: int,
+    max_text: int,
+    debug: bool,
+) -> None:
     """Print the JSON Schema of a framework's evidence.
 
     The schema (draft 2020-12) of FRAMEWORK's evidence documents, for the systems that
-    produce evidence to validate against before sending it.
+    produce evidence to validate against before sending it. It states the limits the
+    engine applies (`maxLength`, `maxItems`, and in its description the size and depth);
+    give the --max-* options a deployment runs with (`framework-dsl serve` defaults to
+    --max-bytes 1048576) to state those.
     """
+    limits = Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text)
 
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)
@@ -39,7 +68,7 @@ def schema_command(framework: str, rules: tuple[str, ...], debug: bool) -> None:
                 + (f"; {hint}" if hint else f" (they define: {listing})"),
                 param_hint="FRAMEWORK",
             )
-        click.echo(canonical_json.dumps(evidence_schema(rule_set.frameworks[framework]), indent=2))
+        click.echo(canonical_json.dumps(evidence_schema(rule_set.frameworks[framework], limits), indent=2))
         return EXIT_OK
 
     sys.exit(guard(debug, run))
