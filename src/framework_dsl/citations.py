@@ -138,21 +138,11 @@ def cited_parts(framework: ir.Framework, sources: tuple[Source, ...]) -> Iterato
             for source, pattern in patterns:
                 for match in pattern.finditer(clause.citation):
                     named, unknown = source.expand(match.group(1))
-                    for part in named:
+                    for part, known in [*((p, True) for p in named), *((p, False) for p in unknown)]:
                         yield CitedPart(
                             source=source,
                             part=part,
-                            known=True,
-                            framework=framework.name,
-                            decision=decision.name,
-                            clause=clause,
-                            text=match.group(0),
-                        )
-                    for part in unknown:
-                        yield CitedPart(
-                            source=source,
-                            part=part,
-                            known=False,
+                            known=known,
                             framework=framework.name,
                             decision=decision.name,
                             clause=clause,

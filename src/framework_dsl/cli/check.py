@@ -22,6 +22,8 @@ from framework_dsl.cli.common import (
     guard,
     iter_inputs,
     iter_sources,
+    limit_options,
+    limits_of,
     parse_date_option,
     refuse_output_target,
     report_rule_errors,
@@ -30,7 +32,7 @@ from framework_dsl.cli.common import (
 )
 from framework_dsl.cli.progress import EVERY_PROBLEM, ProblemDisplay, ProblemLimits, Progress, summary_line
 from framework_dsl.diagnostics import did_you_mean
-from framework_dsl.evidence import DEFAULT_LIMITS, Limits
+from framework_dsl.evidence import Limits
 from framework_dsl.inputs import (
     FAILED_CHECK,
     FRAMINGS,
@@ -99,34 +101,7 @@ if TYPE_CHECKING:
     help=f"Show every evidence problem on a terminal too; otherwise a terminal shows at most "
     f"{ProblemLimits().per_document} per document, for the first {ProblemLimits().documents} documents with problems.",
 )
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_bytes,
-    show_default=True,
-    help="Refuse an evidence document larger than this many bytes.",
-)
-@click.option(
-    "--max-depth",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_depth,
-    show_default=True,
-    help="Refuse evidence nested deeper than this.",
-)
-@click.option(
-    "--max-items",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_items,
-    show_default=True,
-    help="Refuse an evidence list longer than this.",
-)
-@click.option(
-    "--max-text",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_text,
-    show_default=True,
-    help="Refuse an evidence text longer than this many characters.",
-)
+@limit_options()
 @version_option("framework-check")
 @click.option("--debug", is_flag=True, hidden=True)
 def framework_check(
@@ -169,7 +144,7 @@ def framework_check(
             explain,
             jobs,
             fail_on,
-            Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text),
+            limits_of(max_bytes, max_depth, max_items, max_text),
             quiet=quiet,
             all_problems=all_problems,
         ),

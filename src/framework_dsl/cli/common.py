@@ -19,11 +19,12 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 import click
 
 from framework_dsl.diagnostics import Diagnostic, Severity, render_all_text
+from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.inputs import EvidenceInput, evaluate_input, iter_inputs, iter_sources
 
 __all__ = ["EvidenceInput", "evaluate_input", "iter_inputs", "iter_sources"]
@@ -296,3 +297,49 @@ def guard(debug: bool, run: Callable[[], int]) -> int:
         if debug:
             click.echo(traceback.format_exc(), err=True)
         return EXIT_INTERNAL
+
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+# What each evidence limit option says where a command applies it (`{status}`: the
+# HTTP status the service answers with), and where a command only states it.
+LIMIT_HELP = {
+    "max_bytes": "Refuse an evidence document larger than this many bytes{status}.",
+    "max_depth": "Refuse evidence nested deeper than this{status}.",
+    "max_items": "Refuse an evidence list longer than this{status}.",
+    "max_text": "Refuse an evidence text longer than this many characters{status}.",
+}
+LIMIT_HELP_STATED = {
+    "max_bytes": "The largest evidence document, in bytes, to state.",
+    "max_depth": "The deepest nesting of evidence to state.",
+    "max_items": "The longest evidence list to state.",
+    "max_text": "The longest evidence text, in characters, to state.",
+}
+
+
+def limit_options(
+    defaults: Limits = DEFAULT_LIMITS, *, stated: bool = False, status: dict[str, str] | None = None
+) -> Callable[[Command], Command]:
+    """The four `--max-*` options of the evidence limits (`Limits`), as every command that
+    applies (or, `stated`, describes) them takes them: `max_bytes`, `max_depth`, `max_items`, `max_text`."""
+    texts = LIMIT_HELP_STATED if stated else LIMIT_HELP
+
+    def decorate(command: Command) -> Command:
+        for name in reversed(LIMIT_HELP):
+            note = (status or {}).get(name, "")
+            command = click.option(
+                "--" + name.replace("_", "-"),
+                name,
+                type=click.IntRange(min=1),
+                default=getattr(defaults, name),
+                show_default=True,
+                help=texts[name].format(status=f" ({note})" if note else ""),
+            )(command)
+        return command
+
+    return decorate
+
+
+def limits_of(max_bytes: int, max_depth: int, max_items: int, max_text: int) -> Limits:
+    """The `Limits` the `--max-*` options give."""
+    return Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text)

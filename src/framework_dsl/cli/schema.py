@@ -7,10 +7,9 @@ import sys
 import click
 
 from framework_dsl import canonical_json
-from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, guard, report_rule_errors
+from framework_dsl.cli.common import EXIT_OK, EXIT_RULES, guard, limit_options, limits_of, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.diagnostics import did_you_mean
-from framework_dsl.evidence import DEFAULT_LIMITS, Limits
 from framework_dsl.json_schema import evidence_schema
 from framework_dsl.ruleset import check_rules
 
@@ -18,22 +17,7 @@ from framework_dsl.ruleset import check_rules
 @framework_dsl.command("schema")
 @click.argument("framework")
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule file or folder (default: bundled).")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_bytes,
-    show_default=True,
-    help="The document size limit to state, as framework-check or serve is run with.",
-)
-@click.option(
-    "--max-depth", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_depth, show_default=True, help="Likewise."
-)
-@click.option(
-    "--max-items", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_items, show_default=True, help="Likewise."
-)
-@click.option(
-    "--max-text", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_text, show_default=True, help="Likewise."
-)
+@limit_options(stated=True)
 @click.option("--debug", is_flag=True, hidden=True)
 def schema_command(
     framework: str,
@@ -52,7 +36,7 @@ def schema_command(
     give the --max-* options a deployment runs with (`framework-dsl serve` defaults to
     --max-bytes 1048576) to state those.
     """
-    limits = Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text)
+    limits = limits_of(max_bytes, max_depth, max_items, max_text)
 
     def run() -> int:
         rule_set, diagnostics = check_rules(*rules)

@@ -6,8 +6,9 @@ import sys
 
 import click
 
+from framework_dsl.cli.common import limit_options, limits_of
 from framework_dsl.cli.dsl import framework_dsl
-from framework_dsl.evidence import DEFAULT_LIMITS, Limits
+from framework_dsl.evidence import Limits
 
 
 @framework_dsl.command("serve")
@@ -37,39 +38,20 @@ from framework_dsl.evidence import DEFAULT_LIMITS, Limits
     help="Seconds a request may take to arrive and be evaluated.",
 )
 @click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    default=1024 * 1024,
-    show_default=True,
-    help="Refuse an evidence document (a request body, a batch line) larger than this many bytes (413).",
-)
-@click.option(
     "--max-batch-bytes",
     type=click.IntRange(min=1),
     default=256 * 1024 * 1024,
     show_default=True,
     help="Stop reading a JSON Lines batch after this many bytes.",
 )
-@click.option(
-    "--max-depth",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_depth,
-    show_default=True,
-    help="Refuse evidence nested deeper than this (422).",
-)
-@click.option(
-    "--max-items",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_items,
-    show_default=True,
-    help="Refuse an evidence list longer than this (422).",
-)
-@click.option(
-    "--max-text",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_text,
-    show_default=True,
-    help="Refuse an evidence text longer than this many characters (422).",
+@limit_options(
+    Limits(max_bytes=1024 * 1024),
+    status={
+        "max_bytes": "a request body or batch line: 413",
+        "max_depth": "422",
+        "max_items": "422",
+        "max_text": "422",
+    },
 )
 @click.option(
     "--reuse-port",
@@ -110,7 +92,7 @@ def serve_command(
         ) from None
     config = ServiceConfig(
         rules=rules,
-        limits=Limits(max_bytes=max_bytes, max_depth=max_depth, max_items=max_items, max_text=max_text),
+        limits=limits_of(max_bytes, max_depth, max_items, max_text),
         max_batch_bytes=max_batch_bytes,
         timeout=timeout,
         decision_log=decision_log,
