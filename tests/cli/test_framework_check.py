@@ -304,3 +304,19 @@ def test_stdout_without_a_binary_buffer_gets_the_same_text(monkeypatch: pytest.M
         "complete",
         "incomplete",
     ]
+
+
+def test_json_output_does_not_load_the_report_templates() -> None:
+    """The HTML/Markdown report machinery (Jinja2, the guides, the linter they use) loads only for those formats:
+    it is most of a cold start otherwise."""
+    script = """
+import atexit, sys
+atexit.register(lambda: print(sorted(m for m in ("jinja2", "framework_dsl.reports.batch") if m in sys.modules)))
+sys.argv = ["framework-check", "examples/clas/complete.json", "--format", "json", "--quiet"]
+from framework_dsl.cli import main_check
+main_check()
+"""
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().splitlines()[-1] == "[]"
