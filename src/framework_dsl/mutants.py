@@ -330,22 +330,20 @@ def _exclusive(one: ir.Expr | None, other: ir.Expr | None) -> bool:
     """Whether two conditions can never both hold, so that swapping their clauses changes nothing.
 
     Only plain cases are recognised, between a conjunct of each: the same expression
-    compared equal to two different constants (`b.enforcement = warning_notice`,
-    `b.enforcement = condition`), or tested `is present` in one and `is missing` in the other.
+    allowed disjoint constant values (`b.enforcement = warning_notice` and
+    `b.enforcement = condition`; `b.regulation = "20"` and `b.regulation in ["9", "10"]`),
+    or tested `is present` in one and `is missing` in the other.
     """
     if one is None or other is None:
         return False
     for mine in _conjuncts(one):
         for theirs in _conjuncts(other):
+            mine_values, theirs_values = _allowed(mine), _allowed(theirs)
             if (
-                isinstance(mine, ir.Binary)
-                and isinstance(theirs, ir.Binary)
-                and mine.op is Op.EQ
-                and theirs.op is Op.EQ
-                and isinstance(mine.right, ir.Const)
-                and isinstance(theirs.right, ir.Const)
-                and mine.left == theirs.left
-                and mine.right.value != theirs.right.value
+                mine_values is not None
+                and theirs_values is not None
+                and mine_values[0] == theirs_values[0]
+                and not set(mine_values[1]) & set(theirs_values[1])
             ):
                 return True
             if (
@@ -356,6 +354,17 @@ def _exclusive(one: ir.Expr | None, other: ir.Expr | None) -> bool:
             ):
                 return True
     return False
+
+
+def _allowed(condition: ir.Expr) -> tuple[ir.Expr, tuple[Any, ...]] | None:
+    """`x = c` or `x in [c, d]` with constants: (x, the values it allows); None otherwise."""
+    if not isinstance(condition, ir.Binary) or not isinstance(condition.right, ir.Const):
+        return None
+    if condition.op is Op.EQ:
+        return condition.left, (condition.right.value,)
+    if condition.op is Op.IN and isinstance(condition.right.value, tuple | list):
+        return condition.left, tuple(condition.right.value)
+    return None
 
 
 def _conjuncts(condition: ir.Expr) -> Iterator[ir.Expr]:
