@@ -67,6 +67,13 @@ def system_clock() -> datetime.date:
     return datetime.date.today()
 
 
+def system_time() -> datetime.datetime:
+    """The current time (UTC) from the system clock, beside `system_clock` so that both
+    wall-clock reads live here. Only the decision service's log uses it, to stamp when a
+    receipt was written; no result depends on it."""
+    return datetime.datetime.now(datetime.UTC)
+
+
 @attrs.frozen(eq=False)
 class RuleSet:
     """Checked frameworks, ready to evaluate evidence. Immutable and thread-safe."""

@@ -19,10 +19,12 @@ import datetime
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from framework_dsl import canonical_json
 from framework_dsl.result import Result
+from framework_dsl.ruleset import system_time
 
 
 def input_hash(data: bytes) -> str:
@@ -69,9 +71,11 @@ def log_entry(result: Result, *, evidence_hash: str, engine: str, decided_at: da
 class DecisionLog:
     """An append-only JSON Lines file of decisions, shared by the service's threads."""
 
-    def __init__(self, path: str, engine: str) -> None:
+    def __init__(self, path: str, engine: str, *, clock: Callable[[], datetime.datetime] = system_time) -> None:
+        """Append to `path` (created if need be); `clock` stamps each receipt (injectable for tests)."""
         self.path = path
         self._engine = engine
+        self._clock = clock
         self._lock = threading.Lock()
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
@@ -81,7 +85,7 @@ class DecisionLog:
             result,
             evidence_hash=input_hash(evidence),
             engine=self._engine,
-            decided_at=datetime.datetime.now(datetime.UTC),
+            decided_at=self._clock(),
         )
         self.write_line(canonical_json.dumps_bytes(entry) + b"\n")
 
