@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+from collections.abc import Iterator
 from typing import Any, Union
 
 import attrs
@@ -336,6 +337,19 @@ class Judgement:
     in_force: InForce | None = None  # None: in force whenever the framework is
     lets: tuple[Let, ...] = ()
     span: Span = _span()
+
+    def expressions(self) -> Iterator[Expr]:
+        """Every top-level expression of the decision: its for-each list, its local values,
+        then each clause's outcome, condition and reason parts."""
+        if self.for_each_source is not None:
+            yield self.for_each_source
+        for let in self.lets:
+            yield let.value
+        for clause in self.clauses:
+            yield clause.outcome
+            if clause.condition is not None:
+                yield clause.condition
+            yield from (part for part in clause.reason if not isinstance(part, str))
 
 
 @attrs.frozen(kw_only=True)

@@ -174,18 +174,6 @@ def walk(node: ir.Expr) -> Iterator[ir.Expr]:
         stack.extend(reversed(list(_children(current))))
 
 
-def _decision_exprs(decision: ir.Judgement) -> Iterator[ir.Expr]:
-    if decision.for_each_source is not None:
-        yield decision.for_each_source
-    for let in decision.lets:
-        yield let.value
-    for clause in decision.clauses:
-        yield clause.outcome
-        if clause.condition is not None:
-            yield clause.condition
-        yield from (part for part in clause.reason if not isinstance(part, str))
-
-
 _ROUNDED = (ir.Op.ROUND_HALF_UP, ir.Op.ROUND_HALF_EVEN)
 
 
@@ -618,7 +606,7 @@ class _Linter:
 
     def local_values(self, decision: ir.Judgement) -> None:
         """`lint.unused-let` and `lint.unrounded-reason`: local values no one reads; decimals shown unrounded."""
-        used = {e.name for root in _decision_exprs(decision) for e in walk(root) if isinstance(e, ir.LetRef)}
+        used = {e.name for root in decision.expressions() for e in walk(root) if isinstance(e, ir.LetRef)}
         for let in decision.lets:
             if let.name not in used:
                 self.add(
@@ -695,7 +683,7 @@ class _Linter:
 
     def range_decided(self, decision: ir.Judgement) -> None:
         """`q.count >= 0` where `count` is `integer from 0`: the declared range already decides it."""
-        for root in _decision_exprs(decision):
+        for root in decision.expressions():
             for e in walk(root):
                 atom = _atom(e)
                 if atom is None:
@@ -755,7 +743,7 @@ class _Linter:
         stack: list[ir.Expr] = []
         for framework in self.frameworks:
             for decision in (*framework.judgements, *framework.checks):
-                stack.extend(_decision_exprs(decision))
+                stack.extend(decision.expressions())
             for example in framework.examples:
                 stack.extend(e.value for e in example.expectations if e.value is not None)
         while stack:
@@ -820,7 +808,7 @@ class _Linter:
         for framework in self.frameworks:
             exprs: list[ir.Expr] = []
             for decision in (*framework.judgements, *framework.checks):
-                exprs.extend(_decision_exprs(decision))
+                exprs.extend(decision.expressions())
             exprs.extend(d.value for k, d in framework.definitions.items() if k in used)
             for root in exprs:
                 for e in walk(root):

@@ -177,7 +177,7 @@ class _Reads:
         self._memo: dict[str, frozenset[str]] = {}
 
     def judgements(self, decision: ir.Judgement) -> frozenset[str]:
-        return self._in(_decision_exprs(decision))
+        return self._in(decision.expressions())
 
     def _in(self, exprs: Iterator[ir.Expr]) -> frozenset[str]:
         found: set[str] = set()
@@ -196,15 +196,3 @@ class _Reads:
             if definition is not None:
                 self._memo[key] = self._in(iter((definition.value,)))
         return self._memo[key]
-
-
-def _decision_exprs(decision: ir.Judgement) -> Iterator[ir.Expr]:
-    if decision.for_each_source is not None:
-        yield decision.for_each_source
-    for let in decision.lets:
-        yield let.value
-    for clause in decision.clauses:
-        yield clause.outcome
-        if clause.condition is not None:
-            yield clause.condition
-        yield from (part for part in clause.reason if not isinstance(part, str))
