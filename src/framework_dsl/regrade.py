@@ -67,6 +67,13 @@ class DocumentChanges:
     source: str
     framework: str | None
     changes: tuple[Change, ...]
+    status: str = "evaluated"  # under the new rules
+    problem: str | None = None  # the first problem, when not evaluated under the new rules
+
+    @property
+    def compared(self) -> bool:
+        """Whether its outcomes could be compared: evaluated under one version at least."""
+        return bool(self.changes) or self.status == "evaluated"
 
     def to_dict(self) -> dict[str, Any]:
         """The document's changes as JSON data (one line of `--format jsonl`)."""
@@ -83,6 +90,9 @@ class RegradeSummary:
 
     documents: int = 0
     changed_documents: int = 0
+    # Documents evaluated under neither version (unreadable, invalid or not in force under
+    # both, alike): nothing of theirs was compared. Status -> how many.
+    not_compared: Counter[str] = attrs.field(factory=Counter)
     # (framework, decision, before, after) -> how many
     transitions: Counter[tuple[str, str, str, str]] = attrs.field(factory=Counter)
 
@@ -91,6 +101,8 @@ class RegradeSummary:
         self.documents += 1
         if document.changes:
             self.changed_documents += 1
+        elif not document.compared:
+            self.not_compared[document.status] += 1
         for change in document.changes:
             key = (document.framework or "-", change.decision, change.before.shown(), change.after.shown())
             self.transitions[key] += 1
@@ -101,6 +113,7 @@ class RegradeSummary:
             "documents": self.documents,
             "changed": self.changed_documents,
             "unchanged": self.documents - self.changed_documents,
+            "not_compared": dict(sorted(self.not_compared.items())),
             "transitions": [
                 {"framework": f, "decision": d, "before": b, "after": a, "count": n}
                 for (f, d, b, a), n in sorted(self.transitions.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -119,11 +132,14 @@ def regrade(
     """Each document of `inputs` evaluated under both rule sets, with what changed (lazily, in order)."""
     for item in inputs:
         old = evaluate_input(before, item, as_of=as_of, framework=framework, explain=False).to_dict()
-        new = evaluate_input(after, item, as_of=as_of, framework=framework, explain=False).to_dict()
+        decided = evaluate_input(after, item, as_of=as_of, framework=framework, explain=False)
+        new = decided.to_dict()
         yield DocumentChanges(
             source=item.source,
             framework=new.get("framework") or old.get("framework"),
             changes=tuple(_changes(old, new)),
+            status=new["status"],
+            problem=(_note(new) or decided.note) if new["status"] != "evaluated" else None,
         )
 
 
@@ -180,7 +196,7 @@ def _note(result: dict[str, Any]) -> str | None:
     problems = result.get("problems") or []
     if problems:
         first = problems[0]
-        return f"{first.get('pointer') or '/'}: {first.get('message')}"
+        return f"{first['path']}: {first['message']}" if first.get("path") else str(first.get("message"))
     return None
 
 

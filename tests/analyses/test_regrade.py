@@ -59,6 +59,7 @@ def test_counts_by_decision_and_outcomes(tmp_path: Path) -> None:
         "documents": 5,
         "changed": 2,
         "unchanged": 3,
+        "not_compared": {},
         "transitions": [{"framework": "marks", "decision": "result", "before": "good", "after": "poor", "count": 2}],
     }
 
@@ -107,3 +108,16 @@ def test_rules_that_do_not_check_exit_2(tmp_path: Path) -> None:
     )
     assert shown.exit_code == 2
     assert "the rules of --after do not check" in shown.output
+
+
+def test_documents_neither_version_evaluates_are_named_not_passed_over(tmp_path: Path) -> None:
+    """A missing file and an invalid document: named on standard error with their problem, counted, exit 1."""
+    _write(tmp_path / "old", 3)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"framework": "marks", "score": "high"}', encoding="utf-8")
+    args = ["diff", "--before", str(tmp_path / "old"), "--after", str(tmp_path / "old")]
+    shown = CliRunner().invoke(framework_dsl, [*args, str(tmp_path / "missing.json"), str(bad)])
+    assert shown.exit_code == 1
+    assert f"{tmp_path / 'missing.json'}: not compared, invalid evidence under both versions" in shown.stderr
+    assert "/score:" in shown.stderr
+    assert "2 of them invalid evidence under both (not compared)" in shown.stdout

@@ -48,8 +48,10 @@ def diff_command(
     CORPUS is evidence files, folders and .jsonl files (`-` for standard input), read one
     document at a time. Every decision whose outcome or status differs is shown with the
     reason and the rule under each version; the counts by decision and outcome follow.
-    Exit status: 0 no outcome changed; 1 some changed; 2 either version of the rules does
-    not check.
+    A document neither version evaluates (unreadable, invalid or not in force under both)
+    is named on standard error with its first problem, and counted apart. Exit status: 0
+    no outcome changed and every document was compared; 1 some changed, or some document
+    could not be compared; 2 either version of the rules does not check.
     """
 
     def run() -> int:
@@ -65,7 +67,12 @@ def diff_command(
         documents = iter_inputs(corpus, sys.stdin.buffer)
         for document in regrade(rule_sets[0], rule_sets[1], documents, as_of=as_of, framework=framework):
             summary.add(document)
-            if document.changes:
+            if not document.compared:
+                status = document.status.replace("_", " ")
+                click.echo(f"{printable(document.source)}: not compared, {status} under both versions", err=True)
+                if document.problem:
+                    click.echo(f"  {printable(document.problem)}", err=True)
+            elif document.changes:
                 if output_format == "jsonl":
                     click.echo(canonical_json.dumps(document.to_dict()))
                 else:
@@ -74,7 +81,7 @@ def diff_command(
             click.echo(canonical_json.dumps({"summary": summary.to_dict()}))
         else:
             click.echo(render_summary_text(summary, rule_sets[0].digest, rule_sets[1].digest), nl=False)
-        return EXIT_INPUT if summary.changed_documents else EXIT_OK
+        return EXIT_INPUT if summary.changed_documents or summary.not_compared else EXIT_OK
 
     sys.exit(guard(debug, run))
 
@@ -98,6 +105,10 @@ def render_summary_text(summary: RegradeSummary, before: str, after: str) -> str
     lines = [
         f"{data['documents']} {noun} re-graded (rules {before} -> {after}): "
         f"{data['changed']} changed, {data['unchanged']} unchanged"
+        + "".join(
+            f", {count} of them {status.replace('_', ' ')} under both (not compared)"
+            for status, count in data["not_compared"].items()
+        )
     ]
     for row in data["transitions"]:
         lines.append(f"  {row['framework']} {row['decision']}: {row['before']} -> {row['after']}: {row['count']}")
