@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 
 from framework_dsl import ir
+from framework_dsl.diagnostics import did_you_mean
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.semantics.operators import Op
 from framework_dsl.typesystem import BOOLEAN, DECIMAL, INTEGER, Choice, ListOf, MapOf, RecordType, SetOf, Type
@@ -213,8 +214,6 @@ def _targets(target: str | None, outcome: Any, values: list[Any]) -> tuple[str, 
             raise WhatIfError("`up` and `down` need a judgement graded on a scale")
         return tuple(v for v in values if v != outcome)
     if values and target not in values:
-        from framework_dsl.diagnostics import did_you_mean
-
         hint = did_you_mean(target, [str(v) for v in values])
         known = ", ".join(str(v) for v in values)
         raise WhatIfError(f"`{target}` is not an outcome of this judgement; " + (hint or f"it gives one of: {known}"))

@@ -136,3 +136,14 @@ def test_the_command(marks: RuleSet, tmp_path: Path, snapshot: SnapshotAssertion
     wrong = runner.invoke(framework_dsl, [*base, "--target", "best"])
     assert wrong.exit_code == 2
     assert "`best` is not an outcome" in wrong.output
+
+
+def test_evidence_the_rules_do_not_evaluate_gets_its_problems(marks: RuleSet, tmp_path: Path) -> None:
+    """Invalid evidence: every problem with its pointer, and why nothing can be searched; exit 1."""
+    evidence = tmp_path / "doc.json"
+    evidence.write_text(json.dumps({"framework": "marks", "score": "high"}), encoding="utf-8")
+    args = ["whatif", str(evidence), "result", "--rules", str(tmp_path / "marks.fw"), "--as-of", "2021-01-01"]
+    shown = CliRunner().invoke(framework_dsl, args)
+    assert shown.exit_code == 1
+    assert "/score" in shown.stderr
+    assert "invalid evidence; whatif needs evidence the rules evaluate" in shown.stderr

@@ -79,6 +79,13 @@ def whatif_command(
             if not problems:
                 click.echo(f"{evidence}: the evidence must be a JSON object", err=True)
             return EXIT_INPUT
+        base = rule_set.evaluate(data, as_of, framework=framework, source=evidence)
+        if base.status != "evaluated":  # nothing to change: say why, as framework-check would
+            for problem in base.problems:
+                click.echo(render_problem_text(problem), err=True)
+            why = base.status.replace("_", " ") + (f": {base.note}" if base.note else "")
+            click.echo(f"{evidence}: {why}; whatif needs evidence the rules evaluate", err=True)
+            return EXIT_INPUT
         try:
             answer = what_if(rule_set, data, judgement, item=item, target=target, as_of=as_of, framework=framework)
         except WhatIfError as error:
