@@ -43,6 +43,7 @@ from framework_dsl.inputs import (
     fail_on_ranks,
     render,
 )
+from framework_dsl.reports import REPORT_FORMATS
 from framework_dsl.resources import bundled_rules_root
 from framework_dsl.ruleset import RuleSet, check_rules
 
@@ -337,7 +338,7 @@ def _report_writer(
     output_format: str, rule_set: RuleSet | None, explain: bool, spool_dir: str | None
 ) -> Iterator[ReportWriter | None]:
     """The streaming writer of an HTML or Markdown report (None for the other formats)."""
-    if output_format not in ("html", "markdown"):  # reports.batch.REPORT_FORMATS, without loading the templates
+    if output_format not in REPORT_FORMATS:  # decided before the templates are loaded
         yield None
         return
     from framework_dsl.reports.batch import ReportWriter

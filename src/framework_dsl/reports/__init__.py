@@ -8,5 +8,8 @@ titles, scales, headline) become a `DocumentView` (view.py), which the templates
 characters from evidence out of both. JSON is not here: it is `Result.to_json()`.
 
 This package imports nothing itself, so that text output does not load the template
-engine: import from its modules.
+engine: import from its modules. It holds only the names of the formats the templates
+write, which the command line checks before deciding to load them.
 """
+
+REPORT_FORMATS = ("html", "markdown")

@@ -25,12 +25,12 @@ from typing import IO, Any
 import attrs
 import jinja2
 
+from framework_dsl.reports import REPORT_FORMATS
 from framework_dsl.reports.guide import FrameworkGuide
 from framework_dsl.reports.markup import html_environment, markdown_environment
 from framework_dsl.reports.view import DocumentView, OutcomeView, document_view
 from framework_dsl.result import Result
 
-REPORT_FORMATS = ("html", "markdown")
 _COPY_CHUNK = 1 << 20
 
 # The order of statuses in a batch's counts, and their words.
