@@ -34,6 +34,7 @@ import attrs
 
 from framework_dsl import ir
 from framework_dsl.diagnostics import did_you_mean
+from framework_dsl.result import Result
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.semantics.operators import Op
 from framework_dsl.typesystem import BOOLEAN, DECIMAL, INTEGER, Choice, ListOf, MapOf, RecordType, SetOf, Type
@@ -130,8 +131,10 @@ def what_if(
         raise WhatIfError(f"{base.framework} has no judgement or check `{judgement}`")
     as_of = base.as_of  # every variant is evaluated at the date of the original
 
-    def outcome_of(document: dict[str, Any]) -> dict[str, Any] | None:
-        data = rule_set.evaluate(document, as_of, framework=base.framework).to_dict()
+    def outcome_of(document: dict[str, Any], result: Result | None = None) -> dict[str, Any] | None:
+        """The judgement's decision (its item's) as the result JSON shows it; None if not evaluated."""
+        decided = result if result is not None else rule_set.evaluate(document, as_of, framework=base.framework)
+        data = decided.to_dict()
         if data["status"] != "evaluated":
             return None
         found: dict[str, Any] | list[dict[str, Any]] | None = (data["judgements"] | data["checks"]).get(judgement)
@@ -141,7 +144,7 @@ def what_if(
             return found[item] if 0 <= item < len(found) else None
         return found
 
-    current = outcome_of(evidence)
+    current = outcome_of(evidence, base)  # the original, evaluated once above
     if current is None:
         raise WhatIfError(f"`{judgement}` has no item {item}")
     values = _outcomes(decision.type)
