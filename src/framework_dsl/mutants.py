@@ -343,7 +343,7 @@ def _exclusive(one: ir.Expr | None, other: ir.Expr | None) -> bool:
                 mine_values is not None
                 and theirs_values is not None
                 and mine_values[0] == theirs_values[0]
-                and not set(mine_values[1]) & set(theirs_values[1])
+                and not any(value in theirs_values[1] for value in mine_values[1])
             ):
                 return True
             if (
