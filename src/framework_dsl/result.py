@@ -8,6 +8,7 @@ contracted order, outcomes as the identifiers written in the rules, dates as
 from __future__ import annotations
 
 import datetime
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from framework_dsl import canonical_json
 from framework_dsl.diagnostics import Diagnostic
 from framework_dsl.evidence import MapValue, RecordValue
 from framework_dsl.typesystem import Duration, Symbol
-from framework_dsl.values import display_value
+from framework_dsl.values import Unknown, display_value
 
 
 @attrs.frozen(kw_only=True)
@@ -35,14 +36,26 @@ class ClauseTrace:
 # A clause's trace as the engine records it, cheaply: (location, condition, outcome value
 # or None, reads, missing pointers, ((sub-expression, value), ...)). Values are shown as
 # text only when the trace is looked at (`Decision.trace`).
-TraceEntry = tuple[str, str, Any, tuple[tuple[str, Any], ...], tuple[str, ...], tuple[tuple[str, Any], ...]]
+TraceEntry = tuple[Any, ...]
+"""A trace entry as recorded while evaluating, values unformatted; `clause_trace` reads it. Either
+
+- (location, condition shown, outcome, ((pointer, raw value), ...), missing pointers, steps), or
+- (location, condition value, outcome, reads, start, end, steps): a compiled condition's,
+  its reads being items `start` to `end` of the decision's reads dict, which only grows
+  (dicts keep insertion order): nothing is copied while evaluating.
+"""
 
 
 def clause_trace(entry: TraceEntry | ClauseTrace) -> ClauseTrace:
     """A recorded trace entry as the `ClauseTrace` people read, values shown as in reasons."""
     if isinstance(entry, ClauseTrace):
         return entry
-    location, condition, outcome, reads, missing, steps = entry
+    if len(entry) == 7:
+        location, value, outcome, reads_dict, start, end, steps = entry
+        reads = tuple(itertools.islice(reads_dict.items(), start, end))
+        condition, missing = condition_shown(value)
+    else:
+        location, condition, outcome, reads, missing, steps = entry
     return ClauseTrace(
         location=location,
         condition=condition,
@@ -51,6 +64,13 @@ def clause_trace(entry: TraceEntry | ClauseTrace) -> ClauseTrace:
         missing=missing,
         steps=tuple((text, display_value(value)) for text, value in steps),
     )
+
+
+def condition_shown(value: Any) -> tuple[str, tuple[str, ...]]:
+    """A condition's value as the trace shows it ("true", "false", "unknown") and the pointers it misses."""
+    if type(value) is Unknown:
+        return "unknown", tuple(sorted(value.missing))
+    return ("true" if value else "false"), ()
 
 
 def _field(index: int, doc: str) -> Any:

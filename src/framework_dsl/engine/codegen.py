@@ -258,7 +258,6 @@ _HELPERS: dict[str, Any] = {
     "failed": runtime.failed,
     "blocked": _h_blocked,
     "fell_through": _h_fell_through,
-    "trace_entry": runtime.trace_entry,
     "otherwise_entry": runtime.otherwise_entry,
     "skipped_entry": runtime.skipped_entry,
     "in_force": _h_in_force,
@@ -563,6 +562,17 @@ def _element(source: _Val, ref: str) -> _Val:
     return _Val(t, ref=ref, unk=not source.clean, clean=source.clean)
 
 
+class _Capture:
+    """The trace steps one computation records, for recording them again where its value is reused."""
+
+    __slots__ = ("depth", "steps", "straight")
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth  # the block the computation starts in
+        self.steps: list[tuple[str, ast.expr]] = []
+        self.straight = True  # every step recorded in that block: none of them can have been skipped
+
+
 class _Fn:
     """One generated function: its statement blocks, and the values known to hold where they dominate.
 
@@ -575,7 +585,8 @@ class _Fn:
         self.g = gen
         self.params = params
         self.blocks: list[list[ast.stmt]] = [[]]
-        self.layers: list[dict[Any, _Val]] = [{}]
+        self.layers: list[dict[Any, Any]] = [{}]
+        self.captures: list[_Capture] = []
         self.uses_fields = False
         self.uses_raw = False
         self.uses_as_of = False
@@ -647,32 +658,61 @@ class _Fn:
     # -- expressions
 
     def ev(self, node: ir.Expr, env: dict[str, _Val]) -> _Val:
-        """Emit the code computing `node`; return where its value is."""
-        if self.steps is not None:
-            # Recording a trace: every computation is shown, so nothing is reused.
-            value = self._ev(node, env)
-            if type(node) is not ir.Const:
-                self._step(node, value)
-            return value
+        """Emit the code computing `node`; return where its value is.
+
+        A value computed where it dominates is reused. While recording a trace, a reused
+        value also records again the steps its computation recorded (`_replay`), so the
+        trace is what computing it again would give; a value whose steps were recorded in
+        code that may not have run (the right operand of `and`, a loop) is computed again.
+        """
         if type(node) is ir.Const:
             return self._ev(node, env)
-        if type(node) is ir.Local:
+        if type(node) is ir.Local and self.steps is None:
             return env[node.name]
         key = _expr_key(node, env)
-        for layer in reversed(self.layers):
-            found: _Val | None = layer.get(key)
-            if found is not None:
+        if self.g.tracing:
+            key = (key, node.span.text)  # the steps' texts are the source's, so its spelling counts
+        found: _Val | None = self._known(key)
+        if found is not None:
+            if self.steps is None:
                 return found
-        result = self._ev(node, env)
+            replay = self._known(("steps", key))
+            if replay is not None:
+                for text, value in replay:
+                    self._record_step(text, value)
+                return found
+        capture = _Capture(len(self.blocks))
+        self.captures.append(capture)
+        try:
+            result = self._ev(node, env)
+            if self.steps is not None:
+                self._record_step(node.span.text, result.expr())
+        finally:
+            self.captures.pop()
+        if self.steps is not None and capture.straight:
+            self.layers[-1][("steps", key)] = tuple(capture.steps)
         self.layers[-1][key] = result
         return result
 
-    def _step(self, node: ir.Expr, value: _Val) -> None:
-        record = P.append("t", P.tuple_([P.const(node.span.text), value.expr()]))
+    def _known(self, key: Any) -> Any:
+        for layer in reversed(self.layers):
+            found = layer.get(key)
+            if found is not None:
+                return found
+        return None
+
+    def _record_step(self, text: str, value: ast.expr) -> None:
+        """Record one trace step; the computations being captured for replay record it too."""
+        record = P.append("t", P.tuple_([P.const(text), value]))
         if self.steps == "guarded":
             self.emit(P.if_(P.cmp(P.name("t"), ast.IsNot(), P.const(None)), [record]))
         else:
             self.emit(record)
+        depth = len(self.blocks)
+        for capture in self.captures:
+            capture.steps.append((text, value))
+            if capture.depth != depth:
+                capture.straight = False
 
     def _literal(self, value: Any, type_: Type) -> _Val:
         expr = self.g.constant(value)
@@ -1230,13 +1270,10 @@ class _Fn:
         self.emit(P.assign("t", P.list_()), P.assign(known, self.call("len", P.name("r"))))
         with self.recording("list"):
             value = self.ev(clause.condition, env)
-        entry = self.call(
-            "trace_entry",
-            P.const(clause.location),
-            value.expr(),
-            self.call("reads_since", P.name("r"), P.name(known)),
-            P.name("t"),
-        )
+        # The entry as `result.TraceEntry` lays a compiled condition's out: its reads are
+        # a slice of `r`, shown (like its value) only when someone reads the trace.
+        reads = [P.name("r"), P.name(known), self.call("len", P.name("r"))]
+        entry = P.tuple_([P.const(clause.location), value.expr(), P.const(None), *reads, P.name("t")])
         self.emit(P.append("T", entry))
         return value
 

@@ -16,7 +16,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from framework_dsl.evidence import MapValue, PointedList, escape_pointer
-from framework_dsl.result import Decision, TraceEntry, make_record
+from framework_dsl.result import Decision, TraceEntry, condition_shown, make_record
 from framework_dsl.typesystem import Symbol
 from framework_dsl.values import EvaluationError, Unknown, first_unknown, merge_unknown
 
@@ -220,11 +220,11 @@ def reads_since(reads: dict[str, Any], count: int) -> tuple[tuple[str, Any], ...
 def trace_entry(
     location: str, condition: Any, reads: tuple[tuple[str, Any], ...], steps: list[tuple[str, Any]] | None
 ) -> TraceEntry:
-    """The trace of one clause's condition: its value, what it read and the steps of its computation."""
-    if type(condition) is Unknown:
-        shown, missing = "unknown", tuple(sorted(condition.missing))
-    else:
-        shown, missing = ("true" if condition else "false"), ()
+    """The trace of one clause's condition: its value, what it read and the steps of its computation.
+
+    (Generated code builds the same entry as a tuple in place: see `TraceEntry`.)
+    """
+    shown, missing = condition_shown(condition)
     return (location, shown, None, reads, missing, tuple(steps or ()))
 
 
@@ -311,4 +311,4 @@ def otherwise_entry(location: str) -> TraceEntry:
 
 def with_outcome(entry: TraceEntry, outcome: Any) -> TraceEntry:
     """A clause's trace entry once it fired, with the outcome it gave."""
-    return (entry[0], entry[1], outcome, entry[3], entry[4], entry[5])
+    return (*entry[:2], outcome, *entry[3:])
