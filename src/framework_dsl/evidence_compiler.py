@@ -75,10 +75,11 @@ __all__ = ["CompiledValidator", "compile_validator", "helpers", "map_builder", "
 class CompiledValidator:
     """A framework's compiled evidence validator. Immutable; threads may share it."""
 
-    __slots__ = ("_accept", "depth", "module")
+    __slots__ = ("accept", "depth", "module")
 
     def __init__(self, accept: Callable[[Any, int, int], RecordValue | None], depth: int, module: ast.Module) -> None:
-        self._accept = accept
+        # accept(data, max_text, max_items): what `__call__` runs once the depth allows it.
+        self.accept = accept
         self.depth = depth  # the deepest nesting the schema reaches (root = 0)
         self.module = module  # the generated module, as checked against the allow-lists
 
@@ -90,7 +91,7 @@ class CompiledValidator:
         """
         if limits.max_depth < self.depth:
             return None
-        return self._accept(data, limits.max_text, limits.max_items)
+        return self.accept(data, limits.max_text, limits.max_items)
 
 
 class _Unsupported(Exception):

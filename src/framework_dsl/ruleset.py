@@ -208,12 +208,14 @@ class RuleSet:
                 found="deeper nesting",
             )
             return self._invalid(chosen, source, None, as_of_date, [problem])
-        compiled = self.compiled(name, tracing=explain) if engine == "compiled" else None
+        compiled = None
         root = None
-        if compiled is not None:
+        if engine == "compiled":
+            compiled = self._compiled.get((name, explain)) or self.compiled(name, tracing=explain)
             fast_validator = self._validators[name]
-            if fast_validator is not None:
-                root = fast_validator(evidence, limits)  # None: not accepted on the fast path
+            if fast_validator is not None and limits.max_depth >= fast_validator.depth:
+                # None: not accepted on the fast path (`CompiledValidator.__call__`)
+                root = fast_validator.accept(evidence, limits.max_text, limits.max_items)
         if root is None:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
@@ -225,7 +227,10 @@ class RuleSet:
             effective_as_of, as_of_from = dated, "evidence"
         else:
             effective_as_of, as_of_from = self.clock(), "clock"
-        note = _not_in_force(chosen, dated or effective_as_of)
+        in_force_on = dated or effective_as_of
+        start, until = chosen.effective_from, chosen.effective_until
+        outside = (start is not None and in_force_on < start) or (until is not None and in_force_on > until)
+        note = _not_in_force(chosen, in_force_on) if outside else None
         if note is not None:
             return Result(
                 framework=chosen.name,
@@ -240,7 +245,6 @@ class RuleSet:
             )
         # Dated judgements, checks and clauses are tested against the date the framework's
         # own dates were: the evidence's `dated by` date, else the evaluation date.
-        in_force_on = dated or effective_as_of
         if compiled is not None:
             judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
         else:

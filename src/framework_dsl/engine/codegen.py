@@ -70,12 +70,15 @@ class State:
         self.as_of = as_of
         self.dated = as_of if dated is None else dated  # the date dated rules are tested against
         # By index, None until computed: a definition's (value, reads); a decision; a
-        # decision's (outcome as a value, reads) or the error using it gives.
-        self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.definitions)
-        self.results: list[Decision | tuple[Decision, ...] | None] = [None] * len(compiled.entries)
-        self.outcomes: list[tuple[Any, dict[str, Any]] | EvaluationError | None] = [None] * len(compiled.entries)
+        # decision's (outcome as a value, reads) or the error using it gives. A framework
+        # whose decisions are all called directly, with no definition function, uses none
+        # of them (`CompiledFramework.caches`): they are left empty.
+        definitions, entries = compiled.caches
+        self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * definitions
+        self.results: list[Decision | tuple[Decision, ...] | None] = [None] * entries
+        self.outcomes: list[tuple[Any, dict[str, Any]] | EvaluationError | None] = [None] * entries
         # A for-each decision's items by value (`runtime.item_index`) and the reads of its list.
-        self.indexes: list[tuple[Any, dict[str, Any]] | None] = [None] * len(compiled.entries)
+        self.indexes: list[tuple[Any, dict[str, Any]] | None] = [None] * entries
 
 
 def _h_definition(s: State, index: int, r: dict[str, Any]) -> Any:
@@ -330,6 +333,21 @@ class CompiledFramework:
         ]
         self._judgements = plan[: len(framework.judgements)]
         self._checks = plan[len(framework.judgements) :]
+        direct = all(body is not None for _, _, body in plan)
+        # The sizes of an evaluation's caches (`State`): none are needed when every
+        # decision is called directly and no definition has a function of its own.
+        self.caches = (0, 0) if direct and not definitions else (len(definitions), len(entries))
+        # Every decision called directly: (name, body) pairs, judgements then checks.
+        self._direct: (
+            tuple[tuple[tuple[str, Callable[..., Any]], ...], tuple[tuple[str, Callable[..., Any]], ...]] | None
+        ) = (
+            (
+                tuple((n, b) for n, _, b in self._judgements if b is not None),
+                tuple((n, b) for n, _, b in self._checks if b is not None),
+            )
+            if direct
+            else None
+        )
 
     def evaluate(
         self, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
@@ -341,6 +359,13 @@ class CompiledFramework:
         s = State(self, root, as_of, dated)
         judgements: dict[str, Decision | tuple[Decision, ...]] = {}
         checks: dict[str, Decision | tuple[Decision, ...]] = {}
+        direct = self._direct
+        if direct is not None:
+            for name, make in direct[0]:
+                judgements[name] = make(s)
+            for name, make in direct[1]:
+                checks[name] = make(s)
+            return judgements, checks
         for name, index, body in self._judgements:
             judgements[name] = _decide(s, index) if body is None else body(s)
         for name, index, body in self._checks:

@@ -16,12 +16,15 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from framework_dsl.evidence import MapValue, PointedList, escape_pointer
-from framework_dsl.result import Decision, TraceEntry, condition_shown, make_record
+from framework_dsl.result import Decision, TraceEntry, condition_shown
 from framework_dsl.typesystem import Symbol
 from framework_dsl.values import EvaluationError, Unknown, first_unknown, merge_unknown
 
 if TYPE_CHECKING:
     from framework_dsl.ir import InForce
+
+_new_record = object.__new__
+_set_fields = Decision._fields.__set__  # type: ignore[attr-defined, misc]  # the record's one slot (`result.make_record`)
 
 __all__ = [
     "EvaluationError",
@@ -93,8 +96,8 @@ def labelled(
     """`decided`, with the outcome's label (`label(outcome)`) already known: what generated code calls."""
     # The reads dict is kept as it is and sorted only when looked at (`Decision.inputs`);
     # trace entries become ClauseTrace records only when looked at (`Decision.trace`).
-    fields = ("decided", item, outcome, shown, reason, cite, rule, reads, (), None, clause_ids, trace)
-    record: Decision = make_record(Decision, fields)
+    record: Decision = _new_record(Decision)  # `make_record`, without its call
+    _set_fields(record, ("decided", item, outcome, shown, reason, cite, rule, reads, (), None, clause_ids, trace))
     return record
 
 
