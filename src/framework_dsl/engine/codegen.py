@@ -14,8 +14,11 @@ the generator cannot rule out an unknown item).
 
 With `tracing`, the same generator writes the variant that also records the trace
 `explain` shows: every sub-expression a condition computes, in the order the reference
-evaluator (`engine.reference`) computes it. That variant recomputes shared values rather
-than reusing them, because the trace shows each computation.
+evaluator (`engine.reference`) computes it. It reuses values as the plain variant does; a
+reused value records again the steps its computation recorded (`_Fn.ev`), consecutive
+steps are written as one list (`_Fn._write_steps`), and a condition's entry keeps its
+reads as a slice of the decision's reads (`result.TraceEntry`), so the trace costs little
+more than its steps.
 
 The control flow mirrors `engine.reference` (first match with pending unknown clauses,
 `collect`, for-each, quantifiers); the differential tests run both on every case.
@@ -610,6 +613,8 @@ class _Fn:
         self.g = gen
         self.params = params
         self.blocks: list[list[ast.stmt]] = [[]]
+        # Each block's trace steps not yet written: consecutive steps become one `t += [...]`.
+        self.pending: list[list[tuple[str, ast.expr, bool]]] = [[]]
         self.layers: list[dict[Any, Any]] = [{}]
         self.captures: list[_Capture] = []
         self.uses_fields = False
@@ -627,18 +632,68 @@ class _Fn:
     # -- emitting
 
     def emit(self, *statements: ast.stmt) -> None:
-        self.blocks[-1].extend(statements)
+        block = self.blocks[-1]
+        for statement in statements:
+            if self.pending[-1] and not self._keeps_steps_pending(statement):
+                self._write_steps()
+            block.append(statement)
+
+    def _keeps_steps_pending(self, statement: ast.stmt) -> bool:
+        """Whether the pending steps may be written after `statement`: it reads evidence or
+        computes a new local, changing no value a pending step shows and recording no step
+        of its own (an error it raises fails the clause, and the trace goes with it)."""
+        if type(statement) is not ast.Assign:
+            return False
+        if any(type(node) is ast.Name and node.id == "t" for node in ast.walk(statement.value)):
+            return False  # it records steps of its own (a definition computed here)
+        shown = {value.id for _, value, _ in self.pending[-1] if type(value) is ast.Name}
+        for target in statement.targets:
+            if type(target) is ast.Name:
+                if target.id == "t" or target.id in shown:
+                    return False
+            elif not (type(target) is ast.Subscript and type(target.value) is ast.Name and target.value.id == "r"):
+                return False
+        return True
+
+    def _write_steps(self) -> None:
+        """Write the block's pending steps: one `t += [...]` for each run recorded alike."""
+        pending = self.pending[-1]
+        block = self.blocks[-1]
+        while pending:
+            guarded = pending[0][2]
+            run = 0
+            while run < len(pending) and pending[run][2] == guarded:
+                run += 1
+            record = ast.AugAssign(
+                target=P.store("t"),
+                op=ast.Add(),
+                value=P.list_([P.tuple_([P.const(text), value]) for text, value, _ in pending[:run]]),
+            )
+            if guarded:
+                block.append(P.if_(P.cmp(P.name("t"), ast.IsNot(), P.const(None)), [record]))
+            else:
+                block.append(record)
+            del pending[:run]
+
+    def _push_block(self, statements: list[ast.stmt]) -> None:
+        self.blocks.append(statements)
+        self.pending.append([])
+
+    def _pop_block(self) -> None:
+        self._write_steps()
+        self.blocks.pop()
+        self.pending.pop()
 
     @contextmanager
     def block(self) -> Iterator[list[ast.stmt]]:
         """A nested block: code that may not run, so what it computes is forgotten after it."""
         statements: list[ast.stmt] = []
-        self.blocks.append(statements)
+        self._push_block(statements)
         self.layers.append({})
         try:
             yield statements
         finally:
-            self.blocks.pop()
+            self._pop_block()
             self.layers.pop()
 
     @contextmanager
@@ -673,6 +728,7 @@ class _Fn:
         if self.uses_as_of:
             prologue.append(P.assign("A", P.attr(P.name("s"), "as_of")))
         assert len(self.blocks) == 1
+        self._write_steps()
         return P.function("f", self.params, prologue + self.blocks[0])
 
     def assign_value(self, value: ast.expr, type_: Type, **flags: Any) -> _Val:
@@ -728,11 +784,7 @@ class _Fn:
 
     def _record_step(self, text: str, value: ast.expr) -> None:
         """Record one trace step; the computations being captured for replay record it too."""
-        record = P.append("t", P.tuple_([P.const(text), value]))
-        if self.steps == "guarded":
-            self.emit(P.if_(P.cmp(P.name("t"), ast.IsNot(), P.const(None)), [record]))
-        else:
-            self.emit(record)
+        self.pending[-1].append((text, value, self.steps == "guarded"))
         depth = len(self.blocks)
         for capture in self.captures:
             capture.steps.append((text, value))
@@ -1275,11 +1327,11 @@ class _Fn:
     def clause(self, clause: ir.Clause, item: ast.expr) -> Iterator[None]:
         """The code of one clause, in a `try` that reports an evaluation error against it."""
         statements: list[ast.stmt] = []
-        self.blocks.append(statements)
+        self._push_block(statements)
         try:
             yield
         finally:
-            self.blocks.pop()
+            self._pop_block()
         failed = self.call("failed", item, P.name("e"), P.const(clause.location))
         handler = ast.ExceptHandler(type=self.g.helper("E"), name="e", body=[ast.Return(value=failed)])
         # Values computed in the try body dominate what follows: had it failed, the function
