@@ -628,6 +628,7 @@ class _Fn:
         self.let_env: dict[str, _Val] = {}
         self.let_locals: dict[str, str] = {}
         self.let_vals: dict[str, _Val] = {}
+        self.end_of_reads = ""  # the local of the last traced condition's count of reads
 
     # -- emitting
 
@@ -1340,19 +1341,38 @@ class _Fn:
 
     def _condition(self, clause: ir.Clause, env: dict[str, _Val]) -> _Val:
         """The condition's value, with its trace entry when tracing."""
+        value, entry = self._traced_condition(clause, env)
+        if entry is not None:
+            self.emit(P.append("T", entry(P.const(None))))
+        return value
+
+    def _traced_condition(
+        self, clause: ir.Clause, env: dict[str, _Val], start: str | None = None
+    ) -> tuple[_Val, Callable[[ast.expr], ast.expr] | None]:
+        """The condition's value and, when tracing, its trace entry given the outcome (not yet recorded).
+
+        `start`: a local holding how many reads `r` holds already, when one does.
+        """
         assert clause.condition is not None
         if not self.g.tracing:
-            return self.ev(clause.condition, env)
-        known = self.new()
-        self.emit(P.assign("t", P.list_()), P.assign(known, self.call("len", P.name("r"))))
+            return self.ev(clause.condition, env), None
+        end = self.end_of_reads = self.new()
+        self.emit(P.assign("t", P.list_()))
+        if start is None:
+            start = self.new()
+            self.emit(P.assign(start, self.call("len", P.name("r"))))
         with self.recording("list"):
             value = self.ev(clause.condition, env)
+        self.emit(P.assign(end, self.call("len", P.name("r"))))
         # The entry as `result.TraceEntry` lays a compiled condition's out: its reads are
         # a slice of `r`, shown (like its value) only when someone reads the trace.
-        reads = [P.name("r"), P.name(known), self.call("len", P.name("r"))]
-        entry = P.tuple_([P.const(clause.location), value.expr(), P.const(None), *reads, P.name("t")])
-        self.emit(P.append("T", entry))
-        return value
+        location = P.const(clause.location)
+
+        def entry(outcome: ast.expr) -> ast.expr:
+            assert start is not None
+            return P.tuple_([location, value.expr(), outcome, P.name("r"), P.name(start), P.name(end), P.name("t")])
+
+        return value, entry
 
     @contextmanager
     def dated(self, clause: ir.Clause, *preset: tuple[str, Any]) -> Iterator[None]:
@@ -1372,26 +1392,41 @@ class _Fn:
 
     def _first_match(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
         pending: list[tuple[ir.Clause, str]] = []
+        # How many reads `r` held when the last condition ended: where the next one's start
+        # (nothing reads between them: a clause that fires returns; a dated one may not run).
+        reads_so_far: str | None = None
         for clause in judgement.clauses:
             if clause.condition is None:
                 with self.dated(clause), self.clause(clause, item):
-                    if self.g.tracing:
+                    if self.g.tracing and self.lets:
                         self.emit(P.append("T", self.call("otherwise_entry", P.const(clause.location))))
-                    self._fire(clause, env, item, pending)
+                        self._fire(clause, env, item, pending)
+                    elif self.g.tracing:
+                        self._fire(clause, env, item, pending, entry=_otherwise_entry(clause.location))
+                    else:
+                        self._fire(clause, env, item, pending)
                 if clause.in_force is None:
                     return  # clauses after `otherwise` never run
                 continue  # a dated `otherwise` is skipped outside its dates: the clauses after it are tried
             slot = self.new()
             with self.dated(clause, (slot, None)), self.clause(clause, item):
-                value = self._condition(clause, env)
+                # Without local values, the entry is recorded once it is known whether the
+                # clause fired, with the outcome if it did (the block that fires returns).
+                value, entry = self._traced_condition(clause, env, reads_so_far if clause.in_force is None else None)
+                reads_so_far = self.end_of_reads if clause.in_force is None and entry is not None else None
+                if entry is not None and self.lets:
+                    self.emit(P.append("T", entry(P.const(None))))
+                    entry = None
                 with self.block() as fire:
-                    self._fire(clause, env, item, pending)
+                    self._fire(clause, env, item, pending, entry=entry)
                 if value.unk:
                     # Only read after this `try` completed: had it failed, the function returned.
                     remember = [P.if_(self.is_unknown(value), [P.assign(slot, value.expr())])]
                     self.emit(P.assign(slot, P.const(None)), P.if_(self._test(value), fire, remember))
                 else:
                     self.emit(P.if_(self._test(value), fire))
+                if entry is not None:
+                    self.emit(P.append("T", entry(P.const(None))))
             if value.unk:
                 pending.append((clause, slot))
         self.emit(
@@ -1442,9 +1477,18 @@ class _Fn:
         self.emit(P.if_(P.name(blockers), [ast.Return(value=blocked)]))
 
     def _fire(
-        self, clause: ir.Clause, env: dict[str, _Val], item: ast.expr, pending: list[tuple[ir.Clause, str]]
+        self,
+        clause: ir.Clause,
+        env: dict[str, _Val],
+        item: ast.expr,
+        pending: list[tuple[ir.Clause, str]],
+        *,
+        entry: Callable[[ast.expr], ast.expr] | None = None,
     ) -> None:
-        """The clause's condition holds: decide, unless its outcome or a pending clause is unknown."""
+        """The clause's condition holds: decide, unless its outcome or a pending clause is unknown.
+
+        `entry`: the clause's trace entry given its outcome, to record here (else it is in `T` already).
+        """
         count: str | None = None
         if self.g.tracing and self.lets:
             # Computing the outcome may add a local value's entry after the clause's own.
@@ -1453,10 +1497,12 @@ class _Fn:
         outcome = self._settled(self.ev(clause.outcome, env))
         if count is not None:
             self.emit(P.assign(self.new(), self.call("put_outcome", P.name("T"), P.name(count), outcome.expr())))
+        elif entry is not None:
+            self.emit(P.append("T", entry(outcome.expr())))
         elif self.g.tracing:
             last = ast.Subscript(value=P.name("T"), slice=P.const(-1), ctx=ast.Store())
-            entry = self.call("with_outcome", P.sub(P.name("T"), P.const(-1)), outcome.expr())
-            self.emit(ast.Assign(targets=[last], value=entry))
+            given = self.call("with_outcome", P.sub(P.name("T"), P.const(-1)), outcome.expr())
+            self.emit(ast.Assign(targets=[last], value=given))
         if outcome.unk:
             unknowns = P.tuple_([*(P.name(slot) for _, slot in pending), outcome.expr()])
             undetermined = self.call("undetermined", item, unknowns, P.const(clause.location), self._trace())
@@ -1578,6 +1624,15 @@ class _Fn:
             "collected", item, P.name(outcomes), P.name(reasons), P.name(fired), P.name("r"), self._trace()
         )
         self.emit(ast.Return(value=collected))
+
+
+def _otherwise_entry(location: str) -> Callable[[ast.expr], ast.expr]:
+    """The trace entry of reaching `otherwise`, given its outcome (`runtime.otherwise_entry`, with it)."""
+
+    def reached(outcome: ast.expr) -> ast.expr:
+        return P.tuple_([P.const(location), P.const("otherwise"), outcome, P.tuple_([]), P.tuple_([]), P.tuple_([])])
+
+    return reached
 
 
 def _pure_scale(value: _Val) -> bool:
