@@ -59,37 +59,23 @@ __all__ = ["CompiledFramework", "compile_framework", "helpers"]
 # ---------------------------------------------------------------- the evaluation state and its helpers
 
 
-class State:
-    """One evaluation of one document: the root's fields, the date, and what is computed once."""
-
-    __slots__ = ("as_of", "compiled", "dated", "defs", "f", "indexes", "outcomes", "raw", "results")
-
-    def __init__(
-        self, compiled: CompiledFramework, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
-    ) -> None:
-        self.compiled = compiled
-        self.f = root.fields
-        self.raw = root.raw
-        self.as_of = as_of
-        self.dated = as_of if dated is None else dated  # the date dated rules are tested against
-        # By index, None until computed: a definition's (value, reads); a decision; a
-        # decision's (outcome as a value, reads) or the error using it gives. A framework
-        # whose decisions are all called directly, with no definition function, uses none
-        # of them (`CompiledFramework.caches`): they are left empty.
-        definitions, entries = compiled.caches
-        self.defs: list[tuple[Any, dict[str, Any]] | None] = [None] * definitions
-        self.results: list[Decision | tuple[Decision, ...] | None] = [None] * entries
-        self.outcomes: list[tuple[Any, dict[str, Any]] | EvaluationError | None] = [None] * entries
-        # A for-each decision's items by value (`runtime.item_index`) and the reads of its list.
-        self.indexes: list[tuple[Any, dict[str, Any]] | None] = [None] * entries
+# One evaluation of one document, as a tuple built in one step (a class's `__init__` cost
+# as much as deciding a small judgement): the root's fields and raw JSON, the evaluation
+# date, the date dated rules are tested against, the compiled framework, and by index,
+# None until computed: a definition's (value, reads); a decision; a decision's (outcome as
+# a value, reads) or the error using it gives; a for-each decision's items by value
+# (`runtime.item_index`) and the reads of its list. A framework whose decisions are all
+# called directly, with no definition function, uses none of the last four: they are empty.
+State = tuple[Any, ...]
+FIELDS, RAW, AS_OF, DATED, COMPILED, DEFS, RESULTS, OUTCOMES, INDEXES = range(9)
 
 
 def _h_definition(s: State, index: int, r: dict[str, Any]) -> Any:
     """A definition's value, computed once; its reads join the caller's."""
-    cached = s.defs[index]
+    cached = s[DEFS][index]
     if cached is None:
         reads: dict[str, Any] = {}
-        cached = s.defs[index] = (s.compiled.definitions[index](s, reads), reads)
+        cached = s[DEFS][index] = (s[COMPILED].definitions[index](s, reads), reads)
     value, reads = cached
     if reads:
         r.update(reads)
@@ -98,10 +84,10 @@ def _h_definition(s: State, index: int, r: dict[str, Any]) -> Any:
 
 def _h_definition_traced(s: State, index: int, r: dict[str, Any], t: list[tuple[str, Any]] | None) -> Any:
     """`_h_definition` for the tracing variant: a first computation inside a condition leaves its steps in `t`."""
-    cached = s.defs[index]
+    cached = s[DEFS][index]
     if cached is None:
         reads: dict[str, Any] = {}
-        cached = s.defs[index] = (s.compiled.definitions[index](s, reads, t), reads)
+        cached = s[DEFS][index] = (s[COMPILED].definitions[index](s, reads, t), reads)
     value, reads = cached
     if reads:
         r.update(reads)
@@ -110,17 +96,17 @@ def _h_definition_traced(s: State, index: int, r: dict[str, Any], t: list[tuple[
 
 def _h_judgement(s: State, index: int, r: dict[str, Any]) -> Any:
     """Another decision's outcome as a value (see `runtime.outcome_value`); its reads join the caller's."""
-    cached = s.outcomes[index]
+    cached = s[OUTCOMES][index]
     if cached is None:
         decided = _decide(s, index)
         try:
-            cached = (runtime.outcome_value(s.compiled.entries[index].name, decided), runtime.decision_reads(decided))
+            cached = (runtime.outcome_value(s[COMPILED].entries[index].name, decided), runtime.decision_reads(decided))
         except EvaluationError as error:
             cached = error
-        s.outcomes[index] = cached
+        s[OUTCOMES][index] = cached
     if type(cached) is EvaluationError:
         raise EvaluationError(cached.message, cached.code)
-    value, reads = cached  # type: ignore[misc]
+    value, reads = cached
     if reads:
         r.update(reads)
     return value
@@ -130,20 +116,20 @@ def _h_item(s: State, index: int, position: int, r: dict[str, Any]) -> Any:
     """This item's outcome of a for-each decision over the same list."""
     decided = _decide(s, index)
     one = decided[position] if isinstance(decided, tuple) else decided
-    value = runtime.outcome_value(s.compiled.entries[index].name, one)
+    value = runtime.outcome_value(s[COMPILED].entries[index].name, one)
     r.update(runtime.decision_reads(one))
     return value
 
 
 def _h_item_of(s: State, index: int, key: Any, r: dict[str, Any]) -> Any:
     """A for-each decision's outcome for the item equal to `key` (`runtime.item_outcome`); reads join the caller's."""
-    entry = s.compiled.entries[index]
+    entry = s[COMPILED].entries[index]
     decided = _decide(s, index)
-    cached = s.indexes[index]
+    cached = s[INDEXES][index]
     if cached is None:
         assert entry.source is not None
         reads: dict[str, Any] = {}
-        cached = s.indexes[index] = (runtime.item_index(entry.source(s, reads)), reads)
+        cached = s[INDEXES][index] = (runtime.item_index(entry.source(s, reads)), reads)
     indexed, source_reads = cached
     r.update(source_reads)
     value, one = runtime.item_outcome(entry.name, decided, indexed, key)
@@ -153,21 +139,21 @@ def _h_item_of(s: State, index: int, key: Any, r: dict[str, Any]) -> Any:
 
 
 def _decide(s: State, index: int) -> Decision | tuple[Decision, ...]:
-    found = s.results[index]
+    found: Decision | tuple[Decision, ...] | None = s[RESULTS][index]
     if found is None:
-        entry = s.compiled.entries[index]
-        if entry.in_force is not None and not entry.in_force.covers(s.dated):
-            found = s.results[index] = runtime.out_of_force(
-                entry.name, entry.in_force, s.dated, entry.source is not None
+        entry = s[COMPILED].entries[index]
+        if entry.in_force is not None and not entry.in_force.covers(s[DATED]):
+            found = s[RESULTS][index] = runtime.out_of_force(
+                entry.name, entry.in_force, s[DATED], entry.source is not None
             )
         else:
-            found = s.results[index] = entry.body(s) if entry.source is None else _decide_each(s, entry)
+            found = s[RESULTS][index] = entry.body(s) if entry.source is None else _decide_each(s, entry)
     return found
 
 
 def _h_in_force(s: State, dates: ir.InForce) -> bool:
     """Whether a dated clause is in force on the date dated rules are tested against."""
-    return dates.covers(s.dated)
+    return dates.covers(s[DATED])
 
 
 def _decide_each(s: State, entry: Entry) -> tuple[Decision, ...]:
@@ -359,7 +345,24 @@ class CompiledFramework:
 
         `dated` is the date dated judgements, checks and clauses are tested against (`as_of` if None).
         """
-        s = State(self, root, as_of, dated)
+        if dated is None:
+            dated = as_of
+        definitions, entries = self.caches
+        s: State = (
+            (root.fields, root.raw, as_of, dated, self, (), (), (), ())
+            if not (definitions or entries)
+            else (
+                root.fields,
+                root.raw,
+                as_of,
+                dated,
+                self,
+                [None] * definitions,
+                [None] * entries,
+                [None] * entries,
+                [None] * entries,
+            )
+        )
         judgements: dict[str, Decision | tuple[Decision, ...]] = {}
         checks: dict[str, Decision | tuple[Decision, ...]] = {}
         direct = self._direct
@@ -723,11 +726,11 @@ class _Fn:
     def function(self) -> ast.FunctionDef:
         prologue: list[ast.stmt] = []
         if self.uses_fields:
-            prologue.append(P.assign("F", P.attr(P.name("s"), "f")))
+            prologue.append(P.assign("F", P.sub(P.name("s"), P.const(FIELDS))))
         if self.uses_raw:
-            prologue.append(P.assign("R", P.attr(P.name("s"), "raw")))
+            prologue.append(P.assign("R", P.sub(P.name("s"), P.const(RAW))))
         if self.uses_as_of:
-            prologue.append(P.assign("A", P.attr(P.name("s"), "as_of")))
+            prologue.append(P.assign("A", P.sub(P.name("s"), P.const(AS_OF))))
         assert len(self.blocks) == 1
         self._write_steps()
         return P.function("f", self.params, prologue + self.blocks[0])

@@ -84,12 +84,10 @@ ALLOWED_NODE_TYPES: frozenset[type[ast.AST]] = frozenset(
     }
 )
 
-# Attribute names generated code may read: the evaluation state's (`f`, `raw`, `as_of`),
-# evidence records' and maps' (`fields`, `raw`, `entries`, `pointer`) and symbols' (`key`,
-# `rank`, `display`). Nothing may be assigned, and no method is ever called.
-ALLOWED_ATTRIBUTES: frozenset[str] = frozenset(
-    {"f", "raw", "as_of", "fields", "entries", "pointer", "key", "rank", "display"}
-)
+# Attribute names generated code may read: evidence records' and maps' (`fields`, `raw`,
+# `entries`, `pointer`) and symbols' (`key`, `rank`, `display`); the evaluation state is
+# a tuple, read by index. Nothing may be assigned, and no method is ever called.
+ALLOWED_ATTRIBUTES: frozenset[str] = frozenset({"fields", "raw", "entries", "pointer", "key", "rank", "display"})
 
 # Fixed parameter and local names: s = evaluation state, r = reads of the current decision
 # or definition, i / n / p = the current item, its index and its pointer, F / R / A = the
