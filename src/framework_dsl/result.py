@@ -42,7 +42,8 @@ TraceEntry = tuple[Any, ...]
 - (location, condition shown, outcome, ((pointer, raw value), ...), missing pointers, steps), or
 - (location, condition value, outcome, reads, start, end, steps): a compiled condition's,
   its reads being items `start` to `end` of the decision's reads dict, which only grows
-  (dicts keep insertion order): nothing is copied while evaluating.
+  (dicts keep insertion order): nothing is copied while evaluating; its steps are flat
+  (text, value, text, value, ...), with no tuple for each.
 """
 
 
@@ -51,9 +52,10 @@ def clause_trace(entry: TraceEntry | ClauseTrace) -> ClauseTrace:
     if isinstance(entry, ClauseTrace):
         return entry
     if len(entry) == 7:
-        location, value, outcome, reads_dict, start, end, steps = entry
+        location, value, outcome, reads_dict, start, end, flat = entry
         reads = tuple(itertools.islice(reads_dict.items(), start, end))
         condition, missing = condition_shown(value)
+        steps = zip(flat[0::2], flat[1::2], strict=True)
     else:
         location, condition, outcome, reads, missing, steps = entry
     return ClauseTrace(

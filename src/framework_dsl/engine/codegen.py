@@ -254,7 +254,7 @@ _HELPERS: dict[str, Any] = {
     "skipped_entry": runtime.skipped_entry,
     "in_force": _h_in_force,
     "with_outcome": runtime.with_outcome,
-    "let_entry": runtime.let_entry,
+    "let_entry": runtime.compiled_let_entry,
     "put_outcome": runtime.put_outcome,
     "lookup": runtime.lookup_entry,
     "reads_since": runtime.reads_since,
@@ -668,11 +668,9 @@ class _Fn:
             run = 0
             while run < len(pending) and pending[run][2] == guarded:
                 run += 1
-            record = ast.AugAssign(
-                target=P.store("t"),
-                op=ast.Add(),
-                value=P.list_([P.tuple_([P.const(text), value]) for text, value, _ in pending[:run]]),
-            )
+            # Flat, text then value (`result.TraceEntry`): no tuple for each step.
+            flat = [part for text, value, _ in pending[:run] for part in (P.const(text), value)]
+            record = ast.AugAssign(target=P.store("t"), op=ast.Add(), value=P.list_(flat))
             if guarded:
                 block.append(P.if_(P.cmp(P.name("t"), ast.IsNot(), P.const(None)), [record]))
             else:

@@ -30,6 +30,7 @@ __all__ = [
     "EvaluationError",
     "TraceEntry",
     "collected",
+    "compiled_let_entry",
     "decided",
     "failed",
     "item_index",
@@ -242,6 +243,13 @@ def let_entry(
     """The trace of computing a local value (`let name = ...`), once per decision: `condition` is `let NAME`."""
     missing = tuple(sorted(value.missing)) if type(value) is Unknown else ()
     return (location, f"let {name}", value, reads, missing, tuple(steps or ()))
+
+
+def compiled_let_entry(
+    location: str, name: str, value: Any, reads: tuple[tuple[str, Any], ...], steps: list[Any]
+) -> TraceEntry:
+    """`let_entry` from generated code, whose steps are flat: text, value, text, value, ..."""
+    return let_entry(location, name, value, reads, list(zip(steps[0::2], steps[1::2], strict=True)))
 
 
 def lookup_entry(target: Any, key: Any, reads: dict[str, Any], structural: bool) -> Any:
