@@ -15,8 +15,9 @@ cache) answers, as it does where there is no bundle at all (an editable install,
 source checkout). `FRAMEWORK_DSL_NO_BUNDLE=1` turns it off.
 
 The file: a magic line, a JSON header line (what it was built from, and the size of each
-section), then the sections: the rules (a pickle of the checked frameworks, the rules'
-digest and their warnings, as the checker gave them) and the parser's tables (`Lark.save`).
+section), then the sections: the rules (a pickle of the rules' digest, their warnings, the
+example files they read and the names of the frameworks), each checked framework pickled
+on its own (`framework:NAME`, as the checker gave it), and the parser's tables (`Lark.save`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import json
 import os
 import pickle
 import sys
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,7 @@ from framework_dsl.resources import bundled_rules_root
 
 MAGIC = b"framework-dsl bundle 1\n"
 FILE_NAME = "bundle.bin"
+FRAMEWORK_SECTION = "framework:"  # each framework's own section: "framework:cqc"
 RULE_SUFFIX = ".fw"
 
 
@@ -71,15 +75,18 @@ def grammar_digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def encode(header: dict[str, Any], sections: dict[str, bytes]) -> bytes:
+def encode(header: dict[str, Any], sections: Mapping[str, bytes | memoryview]) -> bytes:
     """The bundle file's bytes: magic, header (with each section's size) and the sections in order."""
     full = {**header, "sections": [[name, len(data)] for name, data in sections.items()]}
     line = json.dumps(full, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return MAGIC + line + b"\n" + b"".join(sections.values())
 
 
-def decode(blob: bytes) -> tuple[dict[str, Any], dict[str, bytes]] | None:
-    """(header, sections) of a bundle file's bytes; None if it is not a whole bundle."""
+def decode(blob: bytes) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
+    """(header, sections) of a bundle file's bytes; None if it is not a whole bundle.
+
+    The sections are views of `blob`, not copies.
+    """
     if not blob.startswith(MAGIC):
         return None
     end = blob.find(b"\n", len(MAGIC))
@@ -87,21 +94,22 @@ def decode(blob: bytes) -> tuple[dict[str, Any], dict[str, bytes]] | None:
         return None
     try:
         header = json.loads(blob[len(MAGIC) : end])
+        if not isinstance(header, dict):
+            return None
         layout = [(str(name), int(size)) for name, size in header["sections"]]
     except (ValueError, KeyError, TypeError):
         return None
-    if not isinstance(header, dict):
-        return None
+    view = memoryview(blob)
     sections, offset = {}, end + 1
     for name, size in layout:
         if size < 0 or offset + size > len(blob):
             return None
-        sections[name] = blob[offset : offset + size]
+        sections[name] = view[offset : offset + size]
         offset += size
     return (header, sections) if offset == len(blob) else None
 
 
-def _read(path: Path) -> tuple[dict[str, Any], dict[str, bytes]] | None:
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
     """The bundle at `path` when it is for this engine and this Python; None otherwise (or when turned off).
 
     Read afresh each time (it is asked once for the rules and at most once for the parser),
@@ -122,11 +130,68 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, bytes]] | None:
     return found
 
 
-def load_rules_section(root: Path, path: Path | None = None) -> tuple[Any, str, tuple[Any, ...]] | None:
-    """(frameworks, digest, warnings) of the rules under `root`, from the bundle; None when it cannot answer.
+class Bundled:
+    """The bundled rules as the bundle holds them: each framework unpickled when first asked for."""
+
+    def __init__(self, digest: str, warnings: tuple[Any, ...], frameworks: LazyFrameworks) -> None:
+        self.digest = digest
+        self.warnings = warnings
+        self.frameworks = frameworks
+
+
+class LazyFrameworks(Mapping[str, Any]):
+    """A read-only mapping of framework name to checked framework, each unpickled on first use.
+
+    `framework-check` on one document needs one framework: the others are never
+    unpickled. Each framework was pickled on its own (what it shares with another is a
+    copy, equal but not the same object), and is moved from the root the bundle was built
+    in to the installed one as it is loaded. Safe to share between threads.
+    """
+
+    def __init__(self, pickles: Mapping[str, bytes | memoryview], built_root: str | None, root: str) -> None:
+        self._pickles = dict(pickles)
+        self._names = tuple(pickles)
+        self._loaded: dict[str, Any] = {}
+        self._move = None if built_root is None or built_root == root else (built_root, root)
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._loaded.get(name)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._loaded.get(name)
+            if found is None:
+                found = pickle.loads(self._pickles[name])  # KeyError: no such framework
+                if self._move is not None:
+                    found = relocate_framework(found, *self._move)
+                self._loaded[name] = found
+                del self._pickles[name]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def loaded(self) -> tuple[str, ...]:
+        """The names of the frameworks unpickled so far."""
+        return tuple(name for name in self._names if name in self._loaded)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
+
+
+def load_rules_section(root: Path, path: Path | None = None) -> Bundled | None:
+    """The rules under `root`, from the bundle; None when it cannot answer.
 
     It answers only for the rules root it was built from (as installed) and only when the
-    rule files there have exactly the digest it was built from.
+    rule files there have exactly the digest it was built from, and every example file
+    the rules read is still a file inside the root (as the per-user cache checks too).
     """
     found = _read(path or bundle_path())
     if found is None:
@@ -138,47 +203,65 @@ def load_rules_section(root: Path, path: Path | None = None) -> tuple[Any, str, 
         return None
     try:
         value = pickle.loads(sections["rules"])
+        digest, warnings, names, example_files = (
+            value["digest"],
+            tuple(value["warnings"]),
+            value["frameworks"],
+            value["example_files"],
+        )
+        pickles = {name: sections[FRAMEWORK_SECTION + name] for name in names}
     except Exception:  # a bundle this engine cannot read: the normal path answers
         return None
-    if not (isinstance(value, tuple) and len(value) == 3):
-        return None
-    frameworks, digest, warnings = value
     built_root = header.get("rules_root")
     here = str(root.resolve())
-    if isinstance(built_root, str) and built_root != here:
-        frameworks = relocate(frameworks, built_root, here)
-    return frameworks, digest, tuple(warnings)
+    built = built_root if isinstance(built_root, str) else None
+    for file, inside in example_files:
+        moved, moved_root = (_moved(file, built, here), _moved(inside, built, here)) if built else (file, inside)
+        if not _still_inside(moved, moved_root):
+            return None
+    return Bundled(digest, warnings, LazyFrameworks(pickles, built, here))
 
 
-def relocate(frameworks: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    """The frameworks with the absolute paths of their examples moved from root `old` to root `new`.
+def _still_inside(file: str | None, root: str | None) -> bool:
+    if file is None or root is None:
+        return True
+    try:
+        path = Path(file)
+        return path.is_file() and path.resolve().is_relative_to(Path(root).resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _moved(value: str | None, old: str, new: str) -> str | None:
+    """`value`, a path under root `old`, under root `new` instead (other paths unchanged)."""
+    if value is None:
+        return None
+    if value == old:
+        return new
+    prefix = old.rstrip(os.sep) + os.sep
+    return new.rstrip(os.sep) + os.sep + value[len(prefix) :] if value.startswith(prefix) else value
+
+
+def relocate_framework(framework: Any, old: str, new: str) -> Any:
+    """The framework with the absolute paths of its examples moved from root `old` to root `new`.
 
     Only examples hold absolute paths (`given file` and the root it is checked against);
     the rule files themselves are named from the root's folder (`rules/cqc/cqc.fw`).
     """
     import attrs
 
-    def moved(value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value == old:
-            return new
-        prefix = old.rstrip(os.sep) + os.sep
-        return new.rstrip(os.sep) + os.sep + value[len(prefix) :] if value.startswith(prefix) else value
-
-    result = {}
-    for name, framework in frameworks.items():
-        examples = tuple(
-            attrs.evolve(
-                example, evidence_path=moved(example.evidence_path), evidence_root=moved(example.evidence_root)
-            )
-            for example in framework.examples
+    examples = tuple(
+        attrs.evolve(
+            example,
+            evidence_path=_moved(example.evidence_path, old, new),
+            evidence_root=_moved(example.evidence_root, old, new),
         )
-        result[name] = attrs.evolve(framework, examples=examples)
-    return result
+        for example in framework.examples
+    )
+    return attrs.evolve(framework, examples=examples)
 
 
-def load_grammar_section(grammar_text: str, lark_version: str, path: Path | None = None) -> bytes | None:
+def load_grammar_section(grammar_text: str, lark_version: str, path: Path | None = None) -> memoryview | None:
     """The parser's tables (`Lark.save` bytes) for `grammar_text` under this Lark, from the bundle; else None."""
     found = _read(path or bundle_path())
     if found is None:

@@ -41,7 +41,20 @@ def build(rules_root: Path) -> bytes:
     diagnostics = sort_diagnostics(diagnostics)
     if has_errors(diagnostics):
         raise BundleError("the bundled rules have errors:\n" + "\n".join(render_text(d) for d in diagnostics))
-    rules = pickle.dumps((frameworks, loaded.digest, tuple(diagnostics)), protocol=pickle.HIGHEST_PROTOCOL)
+    rules = pickle.dumps(
+        {
+            "digest": loaded.digest,
+            "warnings": tuple(diagnostics),
+            "frameworks": list(frameworks),
+            "example_files": [
+                (example.evidence_path, example.evidence_root)
+                for framework in frameworks.values()
+                for example in framework.examples
+                if example.evidence_path is not None
+            ],
+        },
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
     tables = io.BytesIO()
     build_parser(strict=False).save(tables)
     text = grammar_text()
@@ -53,7 +66,11 @@ def build(rules_root: Path) -> bytes:
         "grammar_digest": bundle.grammar_digest(text),
         "lark": lark.__version__,
     }
-    blob = bundle.encode(header, {"rules": rules, "grammar": tables.getvalue()})
+    sections = {"rules": rules}
+    for name, framework in frameworks.items():
+        sections[bundle.FRAMEWORK_SECTION + name] = pickle.dumps(framework, protocol=pickle.HIGHEST_PROTOCOL)
+    sections["grammar"] = tables.getvalue()
+    blob = bundle.encode(header, sections)
     _verify(blob, sorted(frameworks))
     return blob
 
@@ -63,8 +80,11 @@ def _verify(blob: bytes, names: list[str]) -> None:
     found = bundle.decode(blob)
     if found is None:
         raise BundleError("the bundle does not read back")
-    frameworks, _, _ = pickle.loads(found[1]["rules"])
-    if sorted(frameworks) != names:
+    _, sections = found
+    listed = pickle.loads(sections["rules"])["frameworks"]
+    if sorted(listed) != names or any(
+        pickle.loads(sections[bundle.FRAMEWORK_SECTION + name]).name != name for name in listed
+    ):
         raise BundleError("the bundle's rules do not read back as written")
 
 

@@ -52,6 +52,8 @@ class RuleError(Exception):
 
 
 def _read_only(frameworks: Mapping[str, ir.Framework]) -> Mapping[str, ir.Framework]:
+    if isinstance(frameworks, bundle.LazyFrameworks):  # read-only already; copying would unpickle every one
+        return frameworks
     return types.MappingProxyType(dict(frameworks))
 
 
@@ -363,9 +365,11 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     bundled_root = bundle.answers_for(paths)
     if bundled_root is not None:
         found = bundle.load_rules_section(bundled_root)
-        if found is not None and _example_files_still_inside(found[0]):
-            frameworks, digest, warnings = found
-            return RuleSet(frameworks=frameworks, digest=digest, diagnostics=warnings, origin="bundle"), list(warnings)
+        if found is not None:
+            rule_set = RuleSet(
+                frameworks=found.frameworks, digest=found.digest, diagnostics=found.warnings, origin="bundle"
+            )
+            return rule_set, list(found.warnings)
     roots = [Path(p) for p in paths] or [bundled_root or bundled_rules_root()]
     cache_name = _cache_name(roots)
     if cache_name is not None:

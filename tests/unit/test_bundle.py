@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import pickle
 import shutil
 from pathlib import Path
 
@@ -73,6 +74,46 @@ def test_examples_point_at_the_installed_root_not_the_build_folder(installed: Pa
     roots = {e.evidence_root for f in rule_set.frameworks.values() for e in f.examples}
     assert roots == {str(installed.resolve())}
     assert str(built[0]).encode() in built[1]  # it was built elsewhere, and moved on loading
+
+
+def test_only_the_frameworks_used_are_unpickled(installed: Path) -> None:
+    rule_set, _ = check_rules()
+    assert rule_set is not None and rule_set.origin == "bundle"
+    frameworks = rule_set.frameworks
+    assert isinstance(frameworks, bundle.LazyFrameworks)
+    assert frameworks.loaded() == ()
+    assert "clas" in frameworks and "nothing" not in frameworks and len(frameworks) == len(_checked().frameworks)
+    text = (REPO / "examples" / "clas" / "complete.json").read_bytes()
+    assert rule_set.evaluate_json(text, as_of=FIXED).status == "evaluated"
+    assert frameworks.loaded() == ("clas",)
+    with pytest.raises(KeyError):
+        frameworks["nothing"]
+    assert rule_set.with_clock(lambda: FIXED).frameworks is frameworks
+    every = dict(frameworks)
+    assert frameworks.loaded() == tuple(every) == tuple(_checked().frameworks)  # in the checker's order
+    assert all(every[name].name == name for name in every)
+    copied = pickle.loads(pickle.dumps(frameworks))
+    assert type(copied) is dict and list(copied) == list(every)
+
+
+def test_a_given_file_example_moves_with_the_rules_and_is_checked_again(tmp_path: Path) -> None:
+    build, site = tmp_path / "build" / "rules", tmp_path / "site" / "rules"
+    shutil.copytree(REPO / "rules", build)
+    evidence = (REPO / "examples" / "clas" / "complete.json").read_text(encoding="utf-8")
+    (build / "clas" / "complete.json").write_text(evidence, "utf-8")
+    clas = build / "clas" / "clas.fw"
+    example = '\nexample "From a file"\n  given file "complete.json"\n  expect coverage = complete\n'
+    clas.write_text(clas.read_text(encoding="utf-8") + example, "utf-8")
+    (tmp_path / "bundle.bin").write_bytes(bundler.build(build))
+    shutil.copytree(build, site)
+    found = bundle.load_rules_section(site, tmp_path / "bundle.bin")
+    assert found is not None
+    (moved,) = (e for e in found.frameworks["clas"].examples if e.evidence_path is not None)
+    assert moved.evidence_path == str((site / "clas" / "complete.json").resolve())
+    assert moved.evidence_root == str(site.resolve())
+    (site / "clas" / "complete.json").unlink()
+    (site / "clas" / "complete.json").symlink_to(build / "clas" / "complete.json")  # now a link out of the root
+    assert bundle.load_rules_section(site, tmp_path / "bundle.bin") is None
 
 
 def test_other_rules_are_never_answered_from_the_bundle(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
