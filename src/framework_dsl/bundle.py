@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import pickle
 import sys
@@ -82,12 +83,12 @@ def encode(header: dict[str, Any], sections: Mapping[str, bytes | memoryview]) -
     return MAGIC + line + b"\n" + b"".join(sections.values())
 
 
-def decode(blob: bytes) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
+def decode(blob: bytes | mmap.mmap) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
     """(header, sections) of a bundle file's bytes; None if it is not a whole bundle.
 
     The sections are views of `blob`, not copies.
     """
-    if not blob.startswith(MAGIC):
+    if blob[: len(MAGIC)] != MAGIC:
         return None
     end = blob.find(b"\n", len(MAGIC))
     if end < 0:
@@ -112,14 +113,19 @@ def decode(blob: bytes) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
     """The bundle at `path` when it is for this engine and this Python; None otherwise (or when turned off).
 
-    Read afresh each time (it is asked once for the rules and at most once for the parser),
-    so a long-running process never keeps its bytes.
+    The file is mapped, not read: only the sections used (the rules' index and the
+    frameworks evaluated, or the parser's tables) are ever read from disk. It is mapped
+    afresh each time it is asked for (once for the rules, at most once for the parser)
+    and unmapped once nothing uses it, so a long-running process keeps no more of it than
+    the frameworks it has not unpickled yet. A file replaced while mapped (an upgrade)
+    stays readable as it was.
     """
     if os.environ.get("FRAMEWORK_DSL_NO_BUNDLE"):
         return None
     try:
-        blob = path.read_bytes()
-    except OSError:
+        with path.open("rb") as source:
+            blob: bytes | mmap.mmap = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, unreadable or empty
         return None
     found = decode(blob)
     if found is None:
