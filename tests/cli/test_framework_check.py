@@ -320,3 +320,49 @@ main_check()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().splitlines()[-1] == "[]"
+
+
+_START_UP = """
+import atexit, gc, sys
+modules = sys.argv[2:]
+at_exit = lambda: print(sorted(m for m in modules if m in sys.modules), gc.isenabled(), gc.get_freeze_count() > 0)
+atexit.register(at_exit)
+sys.argv = ["framework-check", sys.argv[1], "--format", "json", "--quiet"]
+from framework_dsl.cli import main_check
+main_check()
+"""
+# What a run answered from the user cache (or the bundle) never needs: the parser and
+# its tables, the loader and the checker, and the fuzzy matcher of "did you mean".
+_NOT_AT_START_UP = (
+    "lark",
+    "framework_dsl.grammar",
+    "framework_dsl.parser",
+    "framework_dsl.loader",
+    "framework_dsl.checker",
+    "difflib",
+)
+
+
+def test_rules_from_a_warm_cache_are_neither_parsed_nor_checked(tmp_path: Path) -> None:
+    """With the per-user cache warm (and no bundle, as in a source checkout), `framework-check`
+    imports neither Lark nor the parser, loader or checker; and it leaves the garbage collector
+    on (off during start-up only), with what start-up made frozen out of its way."""
+    env = {k: v for k, v in os.environ.items() if k != "FRAMEWORK_DSL_NO_CACHE"}
+    env |= {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    env["FRAMEWORK_DSL_NO_BUNDLE"] = "1"
+    evidence = str(REPO / "examples" / "clas" / "complete.json")
+    lines = []
+    for _ in range(2):  # the first run checks the rules and fills the cache
+        done = subprocess.run(
+            [sys.executable, "-c", _START_UP, evidence, *_NOT_AT_START_UP],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        lines.append(done.stdout.rstrip().splitlines()[-1])
+    assert lines[0].startswith("['framework_dsl.checker', 'framework_dsl.grammar',")  # checked: it did import them
+    assert lines[0].endswith("True True")
+    assert lines[1] == "[] True True"
