@@ -366,3 +366,31 @@ def test_rules_from_a_warm_cache_are_neither_parsed_nor_checked(tmp_path: Path) 
     assert lines[0].startswith("['framework_dsl.checker', 'framework_dsl.grammar',")  # checked: it did import them
     assert lines[0].endswith("True True")
     assert lines[1] == "[] True True"
+
+
+def test_the_command_called_in_process_leaves_the_garbage_collector_alone() -> None:
+    """Only the console entry point turns the collector off for start-up; a program (or a test)
+    that calls the command itself keeps its collector on and nothing of its own frozen."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    result = run(str(REPO / "examples" / "clas" / "complete.json"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_usage_error_turns_the_garbage_collector_back_on() -> None:
+    script = """
+import atexit, gc, sys
+atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count()))
+sys.argv = ["framework-check", "--no-such-option"]
+from framework_dsl.cli import main_check
+try:
+    main_check()
+finally:
+    print(gc.isenabled(), gc.get_freeze_count())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout.splitlines() == ["True 0", "True 0"]

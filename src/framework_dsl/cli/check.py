@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import gc
 import itertools
 import sys
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
+from framework_dsl.cli import end_start_up
 from framework_dsl.cli.common import (
     EXIT_FAIL_ON,
     EXIT_INPUT,
@@ -171,7 +171,8 @@ def _framework_check(
 ) -> int:
     refuse_output_target(output, evidence, [Path(r) for r in rules] or [bundled_rules_root()])
     rule_set, diagnostics = check_rules(*rules)
-    _start_up_done(rule_set)
+    # Start-up ends: the garbage collector, off since `main_check`, goes back on.
+    end_start_up(collect=rule_set is None or rule_set.origin == "checked")
     if rule_set is None:
         report_rule_errors(diagnostics)
         return EXIT_RULES
@@ -348,20 +349,6 @@ def _report_writer(
 
     with ReportWriter(output_format, guides_for(rule_set), explain=explain, spool_dir=spool_dir) as writer:
         yield writer
-
-
-def _start_up_done(rule_set: RuleSet | None) -> None:
-    """Turn the garbage collector back on (`framework_dsl.cli.main_check` turned it off).
-
-    What start-up made (the engine's modules, the rules) lives as long as the process, so
-    it is frozen first: no later collection walks it again, and the first one after
-    start-up is not a walk over all of it. Rules parsed and checked just now leave
-    garbage behind, collected before the freeze so that none of it is kept.
-    """
-    if rule_set is None or rule_set.origin == "checked":
-        gc.collect()
-    gc.freeze()
-    gc.enable()
 
 
 def _peek_single(results: Iterator[Rendered]) -> tuple[Iterator[Rendered], bool]:
