@@ -117,8 +117,10 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
     frameworks evaluated, or the parser's tables) are ever read from disk. It is mapped
     afresh each time it is asked for (once for the rules, at most once for the parser)
     and unmapped once nothing uses it, so a long-running process keeps no more of it than
-    the frameworks it has not unpickled yet. A file replaced while mapped (an upgrade)
-    stays readable as it was.
+    the frameworks it has not unpickled yet. A file replaced while mapped (an upgrade:
+    installers write new files, never into old ones) stays readable as it was; one cut
+    short in place under a running process would stop it, as a compiled extension
+    module of the installation would (those are mapped too).
     """
     if os.environ.get("FRAMEWORK_DSL_NO_BUNDLE"):
         return None
