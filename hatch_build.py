@@ -46,6 +46,7 @@ class BundleBuildHook(BuildHookInterface):  # type: ignore[misc]
             check=False,
         )
         if done.returncode != 0:
+            shutil.rmtree(self._folder, ignore_errors=True)  # finalize is not called after a failure
             raise RuntimeError(f"building the rules bundle failed:\n{done.stderr}")
         build_data["force_include"][str(out)] = "framework_dsl/bundle.bin"
 
