@@ -81,7 +81,20 @@ def render(report: dict[str, Any]) -> str:
         lines += [
             f"**Start-up** (median of {startup['runs']}): `{startup['command']}` {startup['median_s']} s against "
             f"`{startup['baseline_command']}` {startup['baseline_median_s']} s: {startup['ratio']}× "
-            f"(CPU {startup['cpu_ratio']}×).",
+            f"(CPU {startup['cpu_ratio']}×)"
+            + (
+                f"; with the per-user cache off (`FRAMEWORK_DSL_NO_CACHE=1`, a fresh container) "
+                f"{startup['no_cache_median_s']} s: {startup['no_cache_ratio']}×"
+                if "no_cache_ratio" in startup
+                else ""
+            )
+            + (
+                f"; with neither the cache nor the wheel's precompiled bundle "
+                f"{startup['no_cache_no_bundle_median_s']} s: {startup['no_cache_no_bundle_ratio']}×"
+                if "no_cache_no_bundle_ratio" in startup
+                else ""
+            )
+            + ".",
             "",
         ]
     memory = report.get("memory")

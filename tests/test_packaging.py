@@ -120,3 +120,80 @@ def test_serve_without_the_serve_extra_says_what_to_install(installed: Path, tmp
     assert done.returncode == 1
     assert "pip install 'framework-dsl[serve]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment for an installed command: no source checkout on the path, the user cache off."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "FRAMEWORK_DSL_NO_BUNDLE")}
+    return {**env, "FRAMEWORK_DSL_NO_CACHE": "1", **extra}
+
+
+def test_installed_wheel_holds_the_bundle_of_these_rules(installed: Path, tmp_path: Path) -> None:
+    """The wheel carries the precompiled bundle, built from this tree's rules for the Python that built it."""
+    code = (
+        "import sys; from framework_dsl import bundle; "
+        "header, sections = bundle.decode(bundle.bundle_path().read_bytes()); "
+        "print(header['rules_digest'], header['python'], header['rules_root'], sorted(sections)[-3:])"
+    )
+    done = subprocess.run(
+        [str(installed / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    digest, python, built_in, sections = done.stdout.split(" ", 3)
+    from framework_dsl import bundle
+
+    assert digest == bundle.rules_digest(REPO / "rules")
+    assert python == bundle.python_tag()
+    assert "site-packages" not in built_in
+    assert sections.strip() == "['framework:saf', 'grammar', 'rules']"
+
+
+def test_installed_command_neither_parses_nor_checks_the_bundled_rules(installed: Path, tmp_path: Path) -> None:
+    """With the user cache off (a fresh CI container), the rules come from the bundle: Lark, the
+    parser and the checker are never imported (nor the cache's signing), and the rule set says
+    where it came from."""
+    script = """
+import atexit, sys
+modules = ("lark", "framework_dsl.grammar", "framework_dsl.parser", "framework_dsl.loader", "framework_dsl.checker")
+modules += ("hmac", "difflib")
+atexit.register(lambda: print(sorted(m for m in modules if m in sys.modules)))
+from framework_dsl.ruleset import check_rules
+rule_set, _ = check_rules()
+print(rule_set.origin)
+sys.argv = ["framework-check", sys.argv[1], "--format", "json", "--quiet"]
+from framework_dsl.cli import main_check
+main_check()
+"""
+    evidence = REPO / "examples" / "clas" / "complete.json"
+    done = subprocess.run(
+        [str(installed / "python"), "-c", script, str(evidence)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.rstrip().splitlines()
+    assert lines[0] == "bundle"
+    assert lines[-1] == "[]"
+
+
+def test_installed_command_gives_the_same_bytes_with_and_without_its_bundle(installed: Path, tmp_path: Path) -> None:
+    """Every bundled example, as JSON and explained: byte for byte what parsing and checking the rules gives."""
+    examples = sorted(str(p) for p in (REPO / "examples").rglob("*.json"))
+    outputs = []
+    for turned_off in (False, True):
+        extra = {"FRAMEWORK_DSL_NO_BUNDLE": "1"} if turned_off else {}
+        for flags in (["--format", "json"], ["--format", "json", "--explain"]):
+            done = subprocess.run(
+                [str(installed / "framework-check"), *examples, *flags, "--as-of", "2024-06-01", "--quiet"],
+                cwd=tmp_path,
+                capture_output=True,
+                env=_clean_env(**extra),
+                check=False,
+            )
+            assert done.returncode in (0, 1), done.stderr
+            outputs.append(done.stdout)
+    assert len(outputs[0]) > 10_000
+    assert outputs[:2] == outputs[2:]

@@ -20,10 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import hmac
 import os
 import pickle
-import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -96,6 +94,8 @@ def _signing_key() -> bytes | None:
         except FileExistsError:
             pass
         else:
+            import secrets
+
             with os.fdopen(handle, "wb") as out:
                 out.write(secrets.token_bytes(_KEY_BYTES))
         handle = os.open(path, os.O_RDONLY | nofollow)
@@ -109,6 +109,8 @@ def _signing_key() -> bytes | None:
 
 
 def _signature(key_bytes: bytes, name: str, data: bytes) -> bytes:
+    import hmac  # the cache only: a run answered from the bundle never signs anything
+
     return hmac.new(key_bytes, name.encode("utf-8") + b"\0" + data, hashlib.sha256).digest()
 
 
@@ -143,6 +145,8 @@ def load_bytes(name: str) -> bytes | None:
     if len(blob) < head or not blob.startswith(_MAGIC):
         return None
     signature, data = blob[len(_MAGIC) : head], blob[head:]
+    import hmac
+
     if not hmac.compare_digest(signature, _signature(key_bytes, name, data)):
         return None
     return data

@@ -9,7 +9,6 @@ are stable and documented in `docs/diagnostics.md`; `CODES` is the registry.
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -144,6 +143,8 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """`did you mean `x`?` for the closest candidate, or None when none is close."""
+    import difflib  # only when something is misspelt: not at start-up
+
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 

@@ -12,10 +12,11 @@ import functools
 import io
 import re
 
+import lark
 from lark import Lark
 from lark.lexer import PatternStr
 
-from framework_dsl import cache
+from framework_dsl import bundle, cache
 from framework_dsl.resources import grammar_path
 
 START_RULES = ("start", "interpolation")
@@ -29,9 +30,18 @@ def grammar_text() -> str:
 @functools.cache
 def rule_parser() -> Lark:
     """The LALR parser for rule files (`start`) and reason interpolations."""
-    # The tables go through the signed per-user cache (Lark's own file cache would
-    # unpickle whatever file is there); the entry's name covers the grammar and the engine.
-    name = cache.grammar_cache_name(grammar_text())
+    # The tables come from the bundle installed with the package when it was built from
+    # this grammar under this Lark; else through the signed per-user cache (Lark's own
+    # file cache would unpickle whatever file is there); the entry's name covers the
+    # grammar and the engine.
+    text = grammar_text()
+    tables = bundle.load_grammar_section(text, lark.__version__)
+    if tables is not None:
+        try:
+            return Lark.load(io.BytesIO(tables))
+        except Exception:  # tables this Lark cannot read: the cache or a fresh build answers
+            pass
+    name = cache.grammar_cache_name(text)
     data = cache.load_bytes(name)
     if data is not None:
         try:

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from framework_dsl import cache, ir
+from framework_dsl import bundle, cache, ir
 from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
 from framework_dsl.engine.codegen import CompiledFramework, compile_framework
 from framework_dsl.engine.reference import Evaluation
@@ -52,6 +52,8 @@ class RuleError(Exception):
 
 
 def _read_only(frameworks: Mapping[str, ir.Framework]) -> Mapping[str, ir.Framework]:
+    if isinstance(frameworks, bundle.LazyFrameworks):  # read-only already; copying would unpickle every one
+        return frameworks
     return types.MappingProxyType(dict(frameworks))
 
 
@@ -83,6 +85,9 @@ class RuleSet:
     diagnostics: tuple[Diagnostic, ...] = ()  # warnings that did not stop loading
     # Where "today" comes from when neither the caller nor the evidence gives a date.
     clock: Clock = attrs.field(default=system_clock, repr=False)
+    # Where the checked program came from: "bundle" (the precompiled bundle installed with
+    # the package), "cache" (the per-user cache) or "checked" (parsed and checked now).
+    origin: str = attrs.field(default="checked", kw_only=True)
     # Compiled forms, built on a framework's first evaluation (and its tracing variant on
     # its first explained one). Compiling is pure, so the lock only keeps the work from
     # being done twice; what is stored never changes.
@@ -126,7 +131,13 @@ class RuleSet:
 
     def with_clock(self, clock: Clock) -> RuleSet:
         """The same rules reading "today" from `clock` (tests fix the date this way)."""
-        return RuleSet(frameworks=self.frameworks, digest=self.digest, diagnostics=self.diagnostics, clock=clock)
+        return RuleSet(
+            frameworks=self.frameworks,
+            digest=self.digest,
+            diagnostics=self.diagnostics,
+            clock=clock,
+            origin=self.origin,
+        )
 
     def framework(self, name: str) -> ir.Framework:
         """The framework called `name`; `KeyError` if there is none."""
@@ -350,16 +361,26 @@ def load_rules(*paths: str | Path) -> RuleSet:
 def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     """Like `load_rules`, but returns (rule set or None, every diagnostic) instead of raising.
 
-    Rules that checked cleanly before are taken from the per-user cache when every rule
-    file under their roots is byte-for-byte unchanged.
+    The bundled rules are taken from the bundle installed with the package when their
+    files have exactly the digest it was built from (`framework_dsl.bundle`). Rules that
+    checked cleanly before are taken from the per-user cache when every rule file under
+    their roots is byte-for-byte unchanged. The rule set's `origin` says which answered.
     """
-    roots = [Path(p) for p in paths] or [bundled_rules_root()]
+    bundled_root = bundle.answers_for(paths)
+    if bundled_root is not None:
+        found = bundle.load_rules_section(bundled_root)
+        if found is not None:
+            rule_set = RuleSet(
+                frameworks=found.frameworks, digest=found.digest, diagnostics=found.warnings, origin="bundle"
+            )
+            return rule_set, list(found.warnings)
+    roots = [Path(p) for p in paths] or [bundled_root or bundled_rules_root()]
     cache_name = _cache_name(roots)
     if cache_name is not None:
         cached = cache.load(cache_name)
         if isinstance(cached, tuple) and len(cached) == 3 and _example_files_still_inside(cached[0]):
             frameworks, digest, warnings = cached
-            return RuleSet(frameworks=frameworks, digest=digest, diagnostics=warnings), list(warnings)
+            return RuleSet(frameworks=frameworks, digest=digest, diagnostics=warnings, origin="cache"), list(warnings)
     # Parsing and checking are only needed when the cache cannot answer: import them here.
     from framework_dsl.checker import check_program
     from framework_dsl.loader import load_files

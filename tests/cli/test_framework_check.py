@@ -320,3 +320,77 @@ main_check()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().splitlines()[-1] == "[]"
+
+
+_START_UP = """
+import atexit, gc, sys
+modules = sys.argv[2:]
+at_exit = lambda: print(sorted(m for m in modules if m in sys.modules), gc.isenabled(), gc.get_freeze_count() > 0)
+atexit.register(at_exit)
+sys.argv = ["framework-check", sys.argv[1], "--format", "json", "--quiet"]
+from framework_dsl.cli import main_check
+main_check()
+"""
+# What a run answered from the user cache (or the bundle) never needs: the parser and
+# its tables, the loader and the checker, and the fuzzy matcher of "did you mean".
+_NOT_AT_START_UP = (
+    "lark",
+    "framework_dsl.grammar",
+    "framework_dsl.parser",
+    "framework_dsl.loader",
+    "framework_dsl.checker",
+    "difflib",
+)
+
+
+def test_rules_from_a_warm_cache_are_neither_parsed_nor_checked(tmp_path: Path) -> None:
+    """With the per-user cache warm (and no bundle, as in a source checkout), `framework-check`
+    imports neither Lark nor the parser, loader or checker; and it leaves the garbage collector
+    on (off during start-up only), with what start-up made frozen out of its way."""
+    env = {k: v for k, v in os.environ.items() if k != "FRAMEWORK_DSL_NO_CACHE"}
+    env |= {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    env["FRAMEWORK_DSL_NO_BUNDLE"] = "1"
+    evidence = str(REPO / "examples" / "clas" / "complete.json")
+    lines = []
+    for _ in range(2):  # the first run checks the rules and fills the cache
+        done = subprocess.run(
+            [sys.executable, "-c", _START_UP, evidence, *_NOT_AT_START_UP],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        lines.append(done.stdout.rstrip().splitlines()[-1])
+    assert lines[0].startswith("['framework_dsl.checker', 'framework_dsl.grammar',")  # checked: it did import them
+    assert lines[0].endswith("True True")
+    assert lines[1] == "[] True True"
+
+
+def test_the_command_called_in_process_leaves_the_garbage_collector_alone() -> None:
+    """Only the console entry point turns the collector off for start-up; a program (or a test)
+    that calls the command itself keeps its collector on and nothing of its own frozen."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    result = run(str(REPO / "examples" / "clas" / "complete.json"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_usage_error_turns_the_garbage_collector_back_on() -> None:
+    script = """
+import atexit, gc, sys
+atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count()))
+sys.argv = ["framework-check", "--no-such-option"]
+from framework_dsl.cli import main_check
+try:
+    main_check()
+finally:
+    print(gc.isenabled(), gc.get_freeze_count())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout.splitlines() == ["True 0", "True 0"]

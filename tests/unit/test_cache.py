@@ -17,8 +17,10 @@ RULES = (
 
 @pytest.fixture
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A cache folder of the test's own, switched on."""
+    """A cache folder of the test's own, switched on; and no precompiled bundle (an installed
+    wheel's answers the bundled rules and the grammar before the cache: tests/unit/test_bundle.py)."""
     monkeypatch.delenv("FRAMEWORK_DSL_NO_CACHE", raising=False)
+    monkeypatch.setenv("FRAMEWORK_DSL_NO_BUNDLE", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path / "cache" / "framework-dsl"
 
@@ -31,6 +33,7 @@ def test_checked_rules_are_reused_and_invalidated(private_cache: Path, write_rul
     assert len(list(private_cache.glob("rules-*.pickle"))) == 1
     again, _ = check_rules(root)
     assert again is not None and again.digest == first.digest
+    assert (first.origin, again.origin) == ("checked", "cache")
     (root / "demo.fw").write_text(RULES.replace("{x}", "second"))
     changed, _ = check_rules(root)
     assert changed is not None and changed.digest != first.digest

@@ -12,6 +12,7 @@ import framework_dsl
 ORDER = [
     "resources",
     "cache",
+    "bundle",
     "source",
     "diagnostics",
     "canonical_json",
@@ -48,6 +49,7 @@ ORDER = [
     "engine.codegen",
     "evidence_compiler",
     "ruleset",
+    "bundler",
     "examples",
     "mutants",
     "whatif",

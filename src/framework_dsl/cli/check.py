@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
+from framework_dsl.cli import end_start_up
 from framework_dsl.cli.common import (
     EXIT_FAIL_ON,
     EXIT_INPUT,
@@ -170,6 +171,8 @@ def _framework_check(
 ) -> int:
     refuse_output_target(output, evidence, [Path(r) for r in rules] or [bundled_rules_root()])
     rule_set, diagnostics = check_rules(*rules)
+    # Start-up ends: the garbage collector, off since `main_check`, goes back on.
+    end_start_up(collect=rule_set is None or rule_set.origin == "checked")
     if rule_set is None:
         report_rule_errors(diagnostics)
         return EXIT_RULES
