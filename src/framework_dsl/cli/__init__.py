@@ -26,33 +26,29 @@ def main_check() -> None:
     engine is still being imported, is "interrupted" and exit 130, never a traceback.
 
     The cyclic garbage collector is off from here until the rules are loaded (then
-    `check.framework_check` calls `end_start_up`): importing the engine and unpickling
-    the checked rules make many objects that live as long as the process, so every
-    collection in that time was wasted start-up time.
+    `check.framework_check` calls `end_start_up`, told through the click context that
+    the collector was paused here): importing the engine and unpickling the checked rules
+    make many objects that live as long as the process, so every collection in that time
+    was wasted start-up time.
     """
     import gc
 
-    if gc.isenabled():
+    paused = gc.isenabled()
+    if paused:
         gc.disable()
-        _start_up["gc_off"] = True
     try:
         from framework_dsl.cli import check
 
-        check.main_check()
+        check.main_check(gc_paused=paused)
     except KeyboardInterrupt:
         _interrupted()
     finally:  # stopped before the rules were loaded (a usage error): the collector goes back on as it was
-        if _start_up["gc_off"]:
-            _start_up["gc_off"] = False
+        if paused and not gc.isenabled():
             gc.enable()
 
 
-# Whether `main_check` turned the garbage collector off (for `end_start_up` to turn it on).
-_start_up = {"gc_off": False}
-
-
-def end_start_up(*, collect: bool) -> None:
-    """Turn the garbage collector back on, if `main_check` turned it off (else do nothing).
+def end_start_up(*, paused: bool, collect: bool) -> None:
+    """Turn the garbage collector back on, if `main_check` paused it (`paused`) and it is still off.
 
     What start-up made (the engine's modules, the rules) lives as long as the process, so
     it is frozen first: no later collection walks it again, and the first one after
@@ -60,11 +56,10 @@ def end_start_up(*, collect: bool) -> None:
     garbage (rules parsed and checked just now), so that none of it is kept. A program
     that calls the command itself (not through `main_check`) keeps its collector as it was.
     """
-    if not _start_up["gc_off"]:
-        return
-    _start_up["gc_off"] = False
     import gc
 
+    if not paused or gc.isenabled():
+        return
     if collect:
         gc.collect()
     gc.freeze()

@@ -172,7 +172,9 @@ def _framework_check(
     refuse_output_target(output, evidence, [Path(r) for r in rules] or [bundled_rules_root()])
     rule_set, diagnostics = check_rules(*rules)
     # Start-up ends: the garbage collector, off since `main_check`, goes back on.
-    end_start_up(collect=rule_set is None or rule_set.origin == "checked")
+    context = click.get_current_context(silent=True)
+    paused = bool(context is not None and isinstance(context.obj, dict) and context.obj.get("gc_paused"))
+    end_start_up(paused=paused, collect=rule_set is None or rule_set.origin == "checked")
     if rule_set is None:
         report_rule_errors(diagnostics)
         return EXIT_RULES
@@ -363,7 +365,7 @@ def _peek_single(results: Iterator[Rendered]) -> tuple[Iterator[Rendered], bool]
     return itertools.chain(head, results), seen == 1
 
 
-def main_check() -> None:
-    """Console entry point of `framework-check`."""
+def main_check(*, gc_paused: bool = False) -> None:
+    """Console entry point of `framework-check`; `gc_paused`: the caller paused the garbage collector."""
     terminate_cleanly()
-    framework_check()
+    framework_check(obj={"gc_paused": gc_paused})
