@@ -481,7 +481,23 @@ def _count_among(items: Any, grades: Any, wanted: Callable[[Any], bool]) -> Any:
 
 
 def _count_rated(items: Any, grade: Any) -> Any:
-    return _count_among(items, grade, lambda v: bool(v == grade))
+    if type(grade) is not Symbol or type(items) is Unknown:
+        return _count_among(items, grade, lambda v: bool(v == grade))
+    # Symbols are equal exactly when their keys are (`Symbol.__eq__`): compared as texts,
+    # with no call for each item.
+    key = grade.key
+    count = 0
+    unknown = []
+    for value in _items(items):
+        kind = type(value)
+        if kind is Symbol:
+            if value.key == key:
+                count += 1
+        elif kind is Unknown:
+            unknown.append(value)
+        elif value == grade:
+            count += 1
+    return partial_count(count, unknown)
 
 
 def _count_rated_in(items: Any, grades: Any) -> Any:
