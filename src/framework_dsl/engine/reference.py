@@ -73,7 +73,7 @@ class Evaluation:
         self.explain = explain
         self._decisions = {d.key: d for d in (*framework.judgements, *framework.checks)}
         self._definitions: dict[str, tuple[Any, dict[str, Any]]] = {}
-        self._outcomes: dict[str, tuple[Any, dict[str, Any]] | EvaluationError] = {}
+        self._outcomes: dict[str, tuple[Any, runtime.Reads] | EvaluationError] = {}
         self._results: dict[str, Decision | tuple[Decision, ...]] = {}
         self._reads: dict[str, Any] = {}
         self._item_indexes: dict[str, tuple[Any, dict[str, Any]]] = {}

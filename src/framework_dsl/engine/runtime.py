@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from framework_dsl.evidence import MapValue, PointedList, escape_pointer
@@ -28,6 +29,7 @@ _set_fields = Decision._fields.__set__  # type: ignore[attr-defined, misc]  # th
 
 __all__ = [
     "EvaluationError",
+    "Reads",
     "TraceEntry",
     "collected",
     "compiled_let_entry",
@@ -208,11 +210,19 @@ def outcome_value(name: str, decided: Decision | tuple[Decision, ...]) -> Any:
     raise EvaluationError(f"it uses `{name}`, which could not be evaluated{where}: {fields[9]}")
 
 
-def decision_reads(decided: Decision | tuple[Decision, ...]) -> dict[str, Any]:
-    """Every evidence value a decision (every item of a for-each decision) read."""
+# What a decision read, to merge into other reads: a dict, or (pointer, value) pairs.
+Reads = Mapping[str, Any] | tuple[tuple[str, Any], ...]
+
+
+def decision_reads(decided: Decision | tuple[Decision, ...]) -> Reads:
+    """Every evidence value a decision (every item of a for-each decision) read, to merge into
+    other reads (`dict.update`); not to be changed. One decision's are its own, not a copy."""
+    if not isinstance(decided, tuple):
+        own: Reads = decided._fields[7]
+        return own
     reads: dict[str, Any] = {}
-    for decision in decided if isinstance(decided, tuple) else (decided,):
-        reads.update(decision._fields[7])  # a dict, or sorted pairs
+    for decision in decided:
+        reads.update(decision._fields[7])
     return reads
 
 
