@@ -131,6 +131,8 @@ def display_value(value: Any) -> str:
         return "yes" if value else "no"
     if kind is int or kind is str:
         return str(value)
+    if kind is tuple:  # a list value, as reasons show lists of key questions or regulations
+        return ", ".join([display_value(v) for v in value]) if value else "none"
     if isinstance(value, Unknown):
         if value.low is None:
             return "unknown"
