@@ -233,7 +233,10 @@ def what_would_change(
         current = now.get(judgement.name)
         if not isinstance(current, dict) or current.get("status") != "decided":
             continue
-        targets = _targets(None, current.get("outcome"), _outcomes(judgement.type))
+        try:
+            targets = _targets(None, current.get("outcome"), _outcomes(judgement.type))
+        except WhatIfError:  # a scale of one grade: nowhere to move
+            continue
         if targets:
             asked[judgement.name] = targets
     found: dict[str, dict[str, list[Suggestion]]] = {name: {t: [] for t in ts} for name, ts in asked.items()}

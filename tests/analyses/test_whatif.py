@@ -139,6 +139,31 @@ def test_every_judgement_at_once_gives_what_each_question_alone_gives_with_one_c
     assert what_would_change(marks, {"framework": "marks", "score": "x"}) == {}
 
 
+def test_the_short_form_answers_for_every_bundled_example_file() -> None:
+    """Every example file of every framework: an answer for each judgement it can move (none at a one-grade scale)."""
+    from framework_dsl.reports.guide import guides_for
+    from framework_dsl.reports.view import document_view
+
+    rules = load_rules()
+    guides = guides_for(rules)
+    answered = 0
+    for path in sorted((REPO / "examples").glob("*/*.json")):
+        evidence = json.loads(path.read_text(encoding="utf-8"))
+        answers = what_would_change(rules, evidence)
+        result = rules.evaluate(evidence)
+        if result.status != "evaluated":
+            assert answers == {}, path.name
+            continue
+        for name, answer in answers.items():
+            assert result.judgements[name].status == "decided", (path.name, name)
+            assert set(answer.suggestions) | set(answer.unreachable) == set(answer.targets), (path.name, name)
+        view = document_view(result, guides[result.framework or ""], 1, changes=answers)
+        shown = {o.name: o.changes for o in view.judgements}
+        assert all(len(shown[name]) == len(answer.targets) for name, answer in answers.items()), path.name
+        answered += len(answers)
+    assert answered > 100
+
+
 @pytest.mark.parametrize("file", ["typical.json", "undetermined.json", "worked-4-safe-inadequate.json"])
 def test_every_change_the_short_form_proposes_gives_the_promised_outcome(file: str) -> None:
     """For every judgement of a bundled example, each single change applied gives the promised outcome and reason."""
