@@ -248,9 +248,9 @@ def test_markdown_shows_evidence_markup_as_text(demo: RuleSet, evaluate, render,
     assert printable(HOSTILE).replace("\\n", " ") in " ".join("".join(page.text).split()).replace("\\n", " ")
 
 
-def _one_with_changes(demo: RuleSet, result: Result, changes: dict[str, WhatIf]) -> str:
+def _one_with_changes(demo: RuleSet, result: Result, changes: dict[str, WhatIf], output_format: str = "html") -> str:
     out = io.BytesIO()
-    with ReportWriter("html", guides_for(demo), version="0.0.0-test") as writer:
+    with ReportWriter(output_format, guides_for(demo), version="0.0.0-test") as writer:
         writer.add(result, changes=changes)
         writer.finish(out)
     return out.getvalue().decode("utf-8")
@@ -274,10 +274,19 @@ def test_one_document_says_what_would_change_each_judgement(demo: RuleSet, evalu
     assert "What would change it" not in "".join(plain.text)
 
 
-def test_what_would_change_shows_markup_as_text(demo: RuleSet, evaluate) -> None:  # type: ignore[no-untyped-def]
-    """A pointer or value that would be markup is text in the line, like every other value from evidence."""
+def test_one_markdown_document_says_what_would_change_each_judgement(demo: RuleSet, evaluate, text_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Markdown has the same lines as HTML, as list items under each judgement."""
+    result = evaluate("good")
+    evidence = json.loads((Path(__file__).parent / "evidence" / "good.json").read_text(encoding="utf-8"))
+    report = _one_with_changes(demo, result, what_would_change(demo, evidence, as_of=result.as_of), "markdown")
+    assert report == text_snapshot
+    assert "  - To **Outstanding**: `/safe_grade` Good → Outstanding\n" in report
+
+
+def _hostile_answer() -> WhatIf:
+    """An answer whose change names a pointer and a value that would be markup or terminal control."""
     change = {"op": "replace", "path": "/" + HOSTILE, "value": HOSTILE, "_from": "x"}
-    answer = WhatIf(
+    return WhatIf(
         judgement="safe",
         item=None,
         outcome="good",
@@ -287,10 +296,19 @@ def test_what_would_change_shows_markup_as_text(demo: RuleSet, evaluate) -> None
         unreachable={},
         evaluations=1,
     )
-    page = parse_html(_one_with_changes(demo, evaluate("good"), {"safe": answer}))
+
+
+def test_what_would_change_shows_markup_as_text(demo: RuleSet, evaluate) -> None:  # type: ignore[no-untyped-def]
+    """A pointer or value that would be markup is text in the line, like every other value from evidence."""
+    page = parse_html(_one_with_changes(demo, evaluate("good"), {"safe": _hostile_answer()}))
     assert {tag for tag, _ in page.tags} & {"script", "img", "iframe"} == set()
     assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
     assert printable(HOSTILE) in "".join(page.text)
+    report = _one_with_changes(demo, evaluate("good"), {"safe": _hostile_answer()}, "markdown")
+    assert "\x1b" not in report and "\u202e" not in report
+    shown = parse_html(markdown_to_html(report))
+    assert {tag for tag, _ in shown.tags} & {"script", "img", "iframe"} == set()
+    assert all((attrs.get("href") or "#").startswith("#") for tag, attrs in shown.tags if tag == "a")
 
 
 def test_text_and_problems_never_pass_terminal_controls(evaluate) -> None:  # type: ignore[no-untyped-def]

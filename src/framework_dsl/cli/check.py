@@ -212,9 +212,9 @@ def _framework_check(
     # One input prints one object; several print an array. A folder or a .jsonl file
     # is "several" even when it holds one document; standard input is judged by count.
     many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
-    # An HTML report of one document says, under each judgement, what would change it:
-    # the first document's evidence is kept until it is known whether there is a second.
-    one: list[tuple[Result, EvidenceInput]] | None = [] if output_format == "html" and not many_paths else None
+    # An HTML or Markdown report of one document says, under each judgement, what would
+    # change it: the first document's evidence is kept until it is known whether there is a second.
+    one: list[tuple[Result, EvidenceInput]] | None = [] if output_format in REPORT_FORMATS and not many_paths else None
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
 
