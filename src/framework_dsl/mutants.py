@@ -100,8 +100,9 @@ class MutantOutcome:
     mutant: Mutant
     killed_by: tuple[str, ...]  # titles of the examples that failed on the mutant
     # For a survivor, what its examples' results show of the change: "outcome" (some
-    # decision an example does not assert changed), "reason" (only reason texts
-    # changed) or None (no example's result changed at all); and in which examples.
+    # decision an example does not assert changed), "explanation" (only what the results
+    # say about why: a reason, the clause named, the evidence read or missing) or None
+    # (no example's result changed at all); and in which examples.
     seen: str | None = None
     seen_in: tuple[str, ...] = ()
 
@@ -201,26 +202,28 @@ def run_mutants(
 def _seen(
     original: tuple[ExampleOutcome, ...], mutated: tuple[ExampleOutcome, ...]
 ) -> tuple[str | None, tuple[str, ...]]:
-    """What a surviving mutant changed in its examples' results: outcomes not asserted, else only reasons, else nothing.
+    """What a surviving mutant changed in its examples' results: outcomes not asserted, else only explanations.
 
     A survivor passes every expectation, so a changed outcome is one of a decision the
-    example does not assert (add the `expect` and the mutant dies); a changed reason
-    cannot be asserted by an example at all, so it stays a survivor, named as such.
+    example does not assert (add the `expect` and the mutant dies). A changed
+    explanation (the reason, the clause named, the evidence read or missing, as the
+    result JSON shows them) cannot be asserted by an example at all, so it stays a
+    survivor, named as such.
     """
     outcome_in: list[str] = []
-    reason_in: list[str] = []
+    explanation_in: list[str] = []
     for before, after in zip(original, mutated, strict=True):
         if before.result is None or after.result is None:
             continue
         pairs = list(zip(before.result.all_decisions(), after.result.all_decisions(), strict=True))
         if any((a.status, a.item, a.outcome) != (b.status, b.item, b.outcome) for (_, a), (_, b) in pairs):
             outcome_in.append(before.title)
-        elif any(a.reason != b.reason for (_, a), (_, b) in pairs):
-            reason_in.append(before.title)
+        elif any(a.to_dict() != b.to_dict() for (_, a), (_, b) in pairs):
+            explanation_in.append(before.title)
     if outcome_in:
         return "outcome", tuple(outcome_in)
-    if reason_in:
-        return "reason", tuple(reason_in)
+    if explanation_in:
+        return "explanation", tuple(explanation_in)
     return None, ()
 
 

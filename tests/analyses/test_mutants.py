@@ -86,23 +86,23 @@ example "two"
 
 
 def test_a_survivor_says_what_its_examples_show_of_the_change(tmp_path: Path) -> None:
-    """A survivor that changes an outcome no example asserts, or only a reason, says so and in which examples."""
+    """A survivor that changes an outcome no example asserts, or only an explanation, says so and in which examples."""
     (tmp_path / "marks.fw").write_text(SEEN_RULES, encoding="utf-8")
     report = run_mutants(load_rules(tmp_path))
     seen = {(o.mutant.decision, o.mutant.description): (o.seen, o.seen_in) for o in report.survivors}
     # `high` is read only by a reason: at 6, five is no longer high.
-    assert seen[("high", "`5` became `6`")] == ("reason", ("five",))
-    assert seen[("high", "`>=` became `>`")] == ("reason", ("five",))
+    assert seen[("high", "`5` became `6`")] == ("explanation", ("five",))
+    assert seen[("high", "`>=` became `>`")] == ("explanation", ("five",))
     # At 4, five is still high and two still not: nothing in the examples changes.
     assert seen[("high", "`5` became `4`")] == (None, ())
     # `band` is asserted by no example: its changed outcome shows, and an `expect` would kill it.
     assert seen[("band", "the outcome of clause 1 became `poor`")] == ("outcome", ("five",))
     assert all(not o.seen_in for o in report.outcomes if o.killed)
     survivors = {s["change"]: s for s in report.to_dict()["survivors"] if s["decision"] == "high"}
-    assert survivors["`5` became `6`"]["seen"] == "reason"
+    assert survivors["`5` became `6`"]["seen"] == "explanation"
     assert survivors["`5` became `6`"]["seen_in"] == ["five"]
     text = CliRunner().invoke(framework_dsl, ["test", str(tmp_path), "--mutants"]).output
-    assert "`5` became `6` (threshold; changes only a reason, in 1 example)" in text
+    assert "`5` became `6` (threshold; changes only an explanation, in 1 example)" in text
     assert "`poor` (outcome; changes an outcome no example asserts, in 1 example)" in text
 
 

@@ -55,7 +55,7 @@ def render_mutation_text(report: MutationReport) -> str:
         for s in survivors:
             seen = ""
             if s["seen"] is not None:
-                what = "an outcome no example asserts" if s["seen"] == "outcome" else "only a reason"
+                what = "an outcome no example asserts" if s["seen"] == "outcome" else "only an explanation"
                 count = len(s["seen_in"])
                 seen = f"; changes {what}, in {count} example{'' if count == 1 else 's'}"
             lines.append(f"  {s['location']:<{width}}  {s['decision']}: {s['change']} ({s['kind']}{seen})")
