@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 
 from framework_dsl import ir
-from framework_dsl.examples import run_examples
+from framework_dsl.examples import ExampleOutcome, run_examples
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.semantics.operators import Op
 from framework_dsl.source import Span
@@ -99,6 +99,12 @@ class MutantOutcome:
 
     mutant: Mutant
     killed_by: tuple[str, ...]  # titles of the examples that failed on the mutant
+    # For a survivor, what its examples' results show of the change: "outcome" (some
+    # decision an example does not assert changed), "explanation" (only what the results
+    # say about why: a reason, the clause named, the evidence read or missing) or None
+    # (no example's result changed at all); and in which examples.
+    seen: str | None = None
+    seen_in: tuple[str, ...] = ()
 
     @property
     def killed(self) -> bool:
@@ -147,6 +153,8 @@ class MutationReport:
                     "kind": o.mutant.kind,
                     "change": o.mutant.description,
                     "location": o.mutant.location,
+                    "seen": o.seen,
+                    "seen_in": list(o.seen_in),
                 }
                 for o in self.survivors
             ],
@@ -169,6 +177,7 @@ def run_mutants(
     outcomes: list[MutantOutcome] = []
     done = 0
     for name in names:
+        original = run_examples(rule_set, [name], engine="reference").outcomes
         for mutant in mutants_of(rule_set.frameworks[name], kinds=kinds):
             mutated = RuleSet(
                 frameworks={**rule_set.frameworks, name: mutant.rules},
@@ -176,13 +185,46 @@ def run_mutants(
                 clock=rule_set.clock,
             )
             report = run_examples(mutated, [name], engine="reference")
-            outcomes.append(MutantOutcome(mutant=mutant, killed_by=tuple(o.title for o in report.failed)))
+            killed_by = tuple(o.title for o in report.failed)
+            seen: str | None = None
+            seen_in: tuple[str, ...] = ()
+            if not killed_by:
+                seen, seen_in = _seen(original, report.outcomes)
+            outcomes.append(MutantOutcome(mutant=mutant, killed_by=killed_by, seen=seen, seen_in=seen_in))
             done += 1
             if progress is not None:
                 progress(done)
     return MutationReport(
         outcomes=tuple(outcomes), examples={name: len(rule_set.frameworks[name].examples) for name in names}
     )
+
+
+def _seen(
+    original: tuple[ExampleOutcome, ...], mutated: tuple[ExampleOutcome, ...]
+) -> tuple[str | None, tuple[str, ...]]:
+    """What a surviving mutant changed in its examples' results: outcomes not asserted, else only explanations.
+
+    A survivor passes every expectation, so a changed outcome is one of a decision the
+    example does not assert (add the `expect` and the mutant dies). A changed
+    explanation (the reason, the clause named, the evidence read or missing, as the
+    result JSON shows them) cannot be asserted by an example at all, so it stays a
+    survivor, named as such.
+    """
+    outcome_in: list[str] = []
+    explanation_in: list[str] = []
+    for before, after in zip(original, mutated, strict=True):
+        if before.result is None or after.result is None:
+            continue
+        pairs = list(zip(before.result.all_decisions(), after.result.all_decisions(), strict=True))
+        if any((a.status, a.item, a.outcome) != (b.status, b.item, b.outcome) for (_, a), (_, b) in pairs):
+            outcome_in.append(before.title)
+        elif any(a.to_dict() != b.to_dict() for (_, a), (_, b) in pairs):
+            explanation_in.append(before.title)
+    if outcome_in:
+        return "outcome", tuple(outcome_in)
+    if explanation_in:
+        return "explanation", tuple(explanation_in)
+    return None, ()
 
 
 def mutants_of(framework: ir.Framework, *, kinds: tuple[str, ...] = KINDS) -> Iterator[Mutant]:

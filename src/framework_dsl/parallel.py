@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import errno
+import functools
 import io
 import multiprocessing
 import os
@@ -56,8 +57,13 @@ class LineRange:
 Unit = LineRange | list[EvidenceInput]
 
 
-def _init(rules: RuleSet | tuple[str, ...]) -> RuleSet:
-    """Set up a worker process; its rule set."""
+# What a worker is handed to find its rules by: a loaded rule set (forked workers), the
+# paths to load it from (spawned workers), or a list of those (several rule sets).
+Handed = RuleSet | tuple[str, ...] | list[Any]
+
+
+def _init(rules: Handed) -> Any:
+    """Set up a worker process; its rule set (a list of them, for a list handed)."""
     # A forked worker inherits the command's SIGTERM handler, which exits by raising
     # SystemExit from wherever the worker is; it dies of SIGTERM at once instead, as a
     # spawned worker does.
@@ -65,7 +71,22 @@ def _init(rules: RuleSet | tuple[str, ...]) -> RuleSet:
     # Ctrl-C reaches every process of the terminal's group: the parent stops the run
     # and its workers, so a worker ignores it rather than print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return _load(rules)
+
+
+def _load(rules: Handed) -> Any:
+    if isinstance(rules, list):
+        return [_load(one) for one in rules]
     return rules if isinstance(rules, RuleSet) else load_rules(*rules)
+
+
+def unit_inputs(unit: Unit) -> Iterator[EvidenceInput]:
+    """The documents of one unit of work, in order (a worker reads a run of `.jsonl` lines itself)."""
+    return _read(unit) if isinstance(unit, LineRange) else iter(unit)
+
+
+def _evaluate_unit(options: tuple[Any, ...], rule_set: RuleSet, unit: Unit) -> Rendered:
+    return _work(rule_set, options, unit)  # looked up when called, so a test can stand in for it
 
 
 def _work(rule_set: RuleSet, options: tuple[Any, ...], unit: Unit) -> Rendered:
@@ -110,6 +131,11 @@ def split_jsonl(source: JsonlFile, lines_per_unit: int) -> Iterator[Unit]:
                 yield LineRange(str(source.path), source.shown, start, position, first)
     except OSError as error:
         yield [EvidenceInput(source.shown, None, f"the file cannot be read: {error.strerror}")]
+
+
+def units_of(sources: Iterable[EvidenceInput | JsonlFile], per_unit: int) -> Iterator[Unit]:
+    """`sources` in units of work of at most `per_unit` documents, in order (a `.jsonl` file as runs of lines)."""
+    return _units(sources, per_unit)
 
 
 def _units(sources: Iterable[EvidenceInput | JsonlFile], per_unit: int) -> Iterator[Unit]:
@@ -163,14 +189,44 @@ def evaluate_parallel(
     neither side can block the other on a full pipe.
     """
     direct = direct and hasattr(os, "pwrite")  # elsewhere the output comes back as bytes
-    forking = "fork" in multiprocessing.get_all_start_methods() and rule_set is not None
-    context = multiprocessing.get_context("fork" if forking else "spawn")
     options = (as_of, framework, explain, limits, output_format, ranks)
-    handed: RuleSet | tuple[str, ...] = rule_set if forking and rule_set is not None else rules
+    yield from map_units(
+        [rule_set] if rule_set is not None else None,
+        [rules],
+        functools.partial(_evaluate_unit, options),
+        _units(sources, per_unit),
+        jobs=jobs,
+        direct=direct,
+        single=True,
+    )
+
+
+def map_units(
+    loaded: list[RuleSet] | None,
+    paths: list[tuple[str, ...]],
+    task: Callable[..., Any],
+    units: Iterable[Unit],
+    *,
+    jobs: int,
+    direct: bool = False,
+    single: bool = False,
+) -> Iterator[Any]:
+    """`task(rule sets, unit)` for every unit, in `jobs` worker processes; the answers in the units' order.
+
+    The workers get the rule sets `loaded` as they are where the platform can fork, and
+    otherwise load them from `paths` (one tuple of paths per rule set); `task` is called
+    with the list of rule sets, or with the one rule set when `single`. It must be
+    picklable (a module's function, or a `functools.partial` of one). At most `jobs * 4`
+    units are out at once. `direct` is `evaluate_parallel`'s, for `Rendered` answers.
+    """
+    forking = "fork" in multiprocessing.get_all_start_methods() and loaded is not None
+    context = multiprocessing.get_context("fork" if forking else "spawn")
+    chosen: list[Any] = list(loaded) if forking and loaded is not None else list(paths)
+    handed: Handed = chosen[0] if single else chosen
     workers: list[_Worker] = []
     for _ in range(jobs):
         parent_ends = [end for w in workers for end in w.ends()]
-        workers.append(_Worker(context, handed, options, parent_ends, direct))
+        workers.append(_Worker(context, handed, task, parent_ends, direct))
     order: queue.Queue[int | None] = queue.Queue(maxsize=jobs * 4)  # bounds the work out at once
     failed: list[BaseException] = []
     stop = threading.Event()
@@ -179,7 +235,7 @@ def evaluate_parallel(
 
     def hand_out() -> None:
         try:
-            for index, unit in enumerate(_units(sources, per_unit)):
+            for index, unit in enumerate(units):
                 if stop.is_set():
                     return
                 held[index] = _describe(unit)
@@ -247,8 +303,8 @@ class _Worker:
     def __init__(
         self,
         context: Any,
-        rules: RuleSet | tuple[str, ...],
-        options: tuple[Any, ...],
+        rules: Handed,
+        task: Callable[..., Any],
         inherited: list[Any],
         direct: bool,
     ) -> None:
@@ -262,7 +318,7 @@ class _Worker:
         self.placed = 0  # units of this worker's written into the output so far
         self.process = context.Process(
             target=_serve,
-            args=(work_in, results_out, places_in, rules, options, [*self.ends(), *inherited]),
+            args=(work_in, results_out, places_in, rules, task, [*self.ends(), *inherited]),
             name="framework-dsl worker",
             daemon=True,
         )
@@ -275,14 +331,14 @@ class _Worker:
         """The parent's ends of this worker's pipes."""
         return [self.tasks, self.results] + ([self.places] if self.places is not None else [])
 
-    def receive(self) -> Rendered:
+    def receive(self) -> Any:
         try:
-            done: Rendered | tuple[int, Rendered] | Exception = self.results.recv()
+            done: Any = self.results.recv()
         except EOFError:
             raise self._why_stopped() from None
         if isinstance(done, Exception):  # direct: the worker could not write an earlier unit
             raise done
-        if isinstance(done, tuple):  # direct: (size, the unit without its output)
+        if self.places is not None and isinstance(done, tuple):  # direct: (size, the unit without its output)
             size, rendered = done
             return attrs.evolve(rendered, write_into=self._placer(size))
         return done
@@ -350,8 +406,8 @@ def _serve(
     work: Any,
     results: Any,
     places: Any,
-    rules: RuleSet | tuple[str, ...],
-    options: tuple[Any, ...],
+    rules: Handed,
+    task: Callable[..., Any],
     parent: list[Any],
 ) -> None:
     """A worker's life: evaluate units until told to stop, or until the parent is gone.
@@ -381,8 +437,8 @@ def _serve(
             return
         if unit is None:
             break
-        done = _work(rule_set, options, unit)
-        message: Rendered | tuple[int, Rendered] | Exception = done
+        done = task(rule_set, unit)
+        message: Any = done
         if places is not None:
             data = done.data or b""
             if data:

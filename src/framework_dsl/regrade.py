@@ -10,21 +10,26 @@ Decisions are compared as the result JSON shows them (`Result.to_dict`): status 
 outcome, per item for a for-each decision. A change of reason alone is not a change of
 outcome and is not reported; a document whose own status changes (evaluated under one
 version, invalid or not in force under the other) is one change named `status`.
+
+`regrade_parallel` does the same with worker processes (`framework-dsl diff --jobs N`),
+through the worker machinery of `framework-check --jobs` (parallel.py), and gives the
+same changes in the same order.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
 
-from framework_dsl.inputs import EvidenceInput, evaluate_input
+from framework_dsl.inputs import EvidenceInput, JsonlFile, evaluate_input
 from framework_dsl.ruleset import RuleSet
 
-__all__ = ["Change", "DocumentChanges", "RegradeSummary", "Side", "regrade"]
+__all__ = ["Change", "DocumentChanges", "RegradeSummary", "Side", "regrade", "regrade_parallel"]
 
 
 @attrs.frozen(kw_only=True)
@@ -141,6 +146,40 @@ def regrade(
             status=new["status"],
             problem=(_note(new) or decided.note) if new["status"] != "evaluated" else None,
         )
+
+
+def regrade_parallel(
+    before: RuleSet,
+    after: RuleSet,
+    paths: tuple[tuple[str, ...], tuple[str, ...]],
+    sources: Iterable[EvidenceInput | JsonlFile],
+    *,
+    jobs: int,
+    as_of: datetime.date | None = None,
+    framework: str | None = None,
+    per_unit: int = 64,
+) -> Iterator[DocumentChanges]:
+    """`regrade` with `jobs` worker processes: the same documents' changes, in the same order.
+
+    `sources` are as `inputs.iter_sources` gives them (a `.jsonl` file whole, which the
+    workers read in runs of lines themselves). Workers that fork start with `before` and
+    `after` as they are; spawned ones load them from `paths`. At most `jobs * 4` units
+    of `per_unit` documents are out at once, so memory stays bounded however long the
+    corpus is.
+    """
+    from framework_dsl.parallel import map_units, units_of
+
+    task = functools.partial(_regrade_unit, (as_of, framework))
+    for changes in map_units([before, after], list(paths), task, units_of(sources, per_unit), jobs=jobs):
+        yield from changes
+
+
+def _regrade_unit(options: tuple[Any, ...], rule_sets: list[RuleSet], unit: Any) -> list[DocumentChanges]:
+    """A worker's part: every document of one unit re-graded (a list, in order)."""
+    from framework_dsl.parallel import unit_inputs
+
+    as_of, framework = options
+    return list(regrade(rule_sets[0], rule_sets[1], unit_inputs(unit), as_of=as_of, framework=framework))
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:

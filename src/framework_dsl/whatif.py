@@ -39,7 +39,16 @@ from framework_dsl.ruleset import RuleSet
 from framework_dsl.semantics.operators import Op
 from framework_dsl.typesystem import BOOLEAN, DECIMAL, INTEGER, Choice, ListOf, MapOf, RecordType, SetOf, Type
 
-__all__ = ["MAX_EVALUATIONS", "Suggestion", "WhatIf", "WhatIfError", "apply_patch", "public_patch", "what_if"]
+__all__ = [
+    "MAX_EVALUATIONS",
+    "Suggestion",
+    "WhatIf",
+    "WhatIfError",
+    "apply_patch",
+    "public_patch",
+    "what_if",
+    "what_would_change",
+]
 
 # Evaluations one question may cost at most (single changes, then pairs).
 MAX_EVALUATIONS = 20_000
@@ -195,6 +204,75 @@ def what_if(
         unreachable=unreachable,
         evaluations=evaluations,
     )
+
+
+def what_would_change(
+    rule_set: RuleSet,
+    evidence: dict[str, Any],
+    *,
+    as_of: datetime.date | None = None,
+    framework: str | None = None,
+) -> dict[str, WhatIf]:
+    """For every judgement decided once, the smallest single changes one step up and one step down.
+
+    The short form of `what_if`, for a report: each single change is evaluated once and
+    read for every judgement, so the whole document costs as many evaluations as it has
+    candidate changes, not that many per judgement. Pairs of changes are not tried (a
+    target no single change reaches is said to be so); judgements made for each item,
+    and those whose outcome is not decided, are left out. Empty when the evidence is not
+    evaluated.
+    """
+    base = rule_set.evaluate(evidence, as_of, framework=framework)
+    if base.status != "evaluated" or base.framework is None:
+        return {}
+    rules = rule_set.frameworks[base.framework]
+    as_of = base.as_of
+    now = base.to_dict()["judgements"]
+    asked: dict[str, tuple[str, ...]] = {}
+    for judgement in rules.judgements:
+        current = now.get(judgement.name)
+        if not isinstance(current, dict) or current.get("status") != "decided":
+            continue
+        try:
+            targets = _targets(None, current.get("outcome"), _outcomes(judgement.type))
+        except WhatIfError:  # a scale of one grade: nowhere to move
+            continue
+        if targets:
+            asked[judgement.name] = targets
+    found: dict[str, dict[str, list[Suggestion]]] = {name: {t: [] for t in ts} for name, ts in asked.items()}
+    candidates = list(_single_changes(evidence, rules)) if asked else []
+    for change in candidates:
+        changed = rule_set.evaluate(apply_patch(evidence, (change,)), as_of, framework=base.framework).to_dict()
+        if changed["status"] != "evaluated":
+            continue
+        for name, targets in asked.items():
+            decided = changed["judgements"].get(name)
+            if not isinstance(decided, dict) or decided.get("status") != "decided":
+                continue
+            reached = decided.get("outcome")
+            if reached in targets:
+                found[name][reached].append(
+                    Suggestion(patch=(change,), outcome=reached, reason=decided.get("reason"), rule=decided.get("rule"))
+                )
+    answers = {}
+    for name, targets in asked.items():
+        answers[name] = WhatIf(
+            judgement=name,
+            item=None,
+            outcome=now[name].get("outcome"),
+            status="decided",
+            targets=targets,
+            suggestions={
+                t: tuple(sorted(found[name][t], key=_rank)[:MAX_SUGGESTIONS]) for t in targets if found[name][t]
+            },
+            unreachable={
+                t: f"no single change of the {len(candidates)} candidate values gives {t}"
+                for t in targets
+                if not found[name][t]
+            },
+            evaluations=len(candidates),
+        )
+    return answers
 
 
 def _rank(suggestion: Suggestion) -> tuple[Any, ...]:

@@ -63,6 +63,49 @@ def test_examples_on_both_sides_of_every_condition_kill_every_mutant(tmp_path: P
     assert len(report.outcomes) == len(list(mutants_of(rules.frameworks["marks"])))
 
 
+SEEN_RULES = """framework marks "Marks" effective from 2020-01-01
+scale grade: good > poor
+evidence:
+  score: integer
+define high: boolean = score >= 5
+judgement result: grade
+  good when score >= 3 because "score {score}, high: {high}"
+  otherwise poor because "score {score}"
+judgement band: grade
+  good when score >= 4 because "band good"
+  otherwise poor because "band poor"
+example "five"
+  given {"framework": "marks", "score": 5}
+  as of 2021-01-01
+  expect result = good
+example "two"
+  given {"framework": "marks", "score": 2}
+  as of 2021-01-01
+  expect result = poor
+"""
+
+
+def test_a_survivor_says_what_its_examples_show_of_the_change(tmp_path: Path) -> None:
+    """A survivor that changes an outcome no example asserts, or only an explanation, says so and in which examples."""
+    (tmp_path / "marks.fw").write_text(SEEN_RULES, encoding="utf-8")
+    report = run_mutants(load_rules(tmp_path))
+    seen = {(o.mutant.decision, o.mutant.description): (o.seen, o.seen_in) for o in report.survivors}
+    # `high` is read only by a reason: at 6, five is no longer high.
+    assert seen[("high", "`5` became `6`")] == ("explanation", ("five",))
+    assert seen[("high", "`>=` became `>`")] == ("explanation", ("five",))
+    # At 4, five is still high and two still not: nothing in the examples changes.
+    assert seen[("high", "`5` became `4`")] == (None, ())
+    # `band` is asserted by no example: its changed outcome shows, and an `expect` would kill it.
+    assert seen[("band", "the outcome of clause 1 became `poor`")] == ("outcome", ("five",))
+    assert all(not o.seen_in for o in report.outcomes if o.killed)
+    survivors = {s["change"]: s for s in report.to_dict()["survivors"] if s["decision"] == "high"}
+    assert survivors["`5` became `6`"]["seen"] == "explanation"
+    assert survivors["`5` became `6`"]["seen_in"] == ["five"]
+    text = CliRunner().invoke(framework_dsl, ["test", str(tmp_path), "--mutants"]).output
+    assert "`5` became `6` (threshold; changes only an explanation, in 1 example)" in text
+    assert "`poor` (outcome; changes an outcome no example asserts, in 1 example)" in text
+
+
 def test_the_kinds_of_mutant(tmp_path: Path) -> None:
     """Each kind of change is made where it applies, located at what it changes."""
     rules = _rules(tmp_path, AT_THRESHOLD)

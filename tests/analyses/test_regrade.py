@@ -14,7 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 from framework_dsl import load_rules
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.inputs import EvidenceInput
-from framework_dsl.regrade import RegradeSummary, regrade
+from framework_dsl.regrade import RegradeSummary, regrade, regrade_parallel
 
 RULES = """framework marks "Marks" effective from 2020-01-01
 scale grade: good > poor
@@ -121,3 +121,49 @@ def test_documents_neither_version_evaluates_are_named_not_passed_over(tmp_path:
     assert f"{tmp_path / 'missing.json'}: not compared, invalid evidence under both versions" in shown.stderr
     assert "/score:" in shown.stderr
     assert "2 of them invalid evidence under both (not compared)" in shown.stdout
+
+
+def test_jobs_give_byte_identical_output(tmp_path: Path) -> None:
+    """With --jobs 2 (and 3) the output and standard error are byte for byte those of --jobs 1, text and JSON Lines.
+
+    The corpus mixes single files, a folder, a `.jsonl` file longer than one unit of work,
+    an unreadable line and a document neither version evaluates, so units of both kinds
+    come back from different workers and must be put back in input order.
+    """
+    before, after = _write(tmp_path / "a", 3), _write(tmp_path / "b", 5)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for score in range(8):
+        (corpus / f"doc{score}.json").write_bytes(_document(score))
+    (corpus / "invalid.json").write_text('{"framework": "marks", "score": "high"}', encoding="utf-8")
+    lines = [_document(score % 7).decode() for score in range(150)]
+    lines[70] = "{not json"
+    (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    inputs = [str(tmp_path / "many.jsonl"), str(corpus), str(corpus / "doc4.json")]
+    runner = CliRunner()
+    for output_format in ("text", "jsonl"):
+        options = ["--format", output_format]
+        runs = [
+            runner.invoke(
+                framework_dsl,
+                ["diff", "--before", str(before), "--after", str(after), *inputs, *options, "--jobs", str(jobs)],
+            )
+            for jobs in (1, 2, 3)
+        ]
+        assert [r.exit_code for r in runs] == [1, 1, 1], runs[0].output
+        assert runs[0].stdout.count(" -> ") > 40 or output_format == "jsonl"
+        assert "many.jsonl:71" in runs[0].stderr
+        for run in runs[1:]:
+            assert run.stdout_bytes == runs[0].stdout_bytes, output_format
+            assert run.stderr_bytes == runs[0].stderr_bytes, output_format
+
+
+def test_in_parallel_the_same_changes_come_in_the_same_order(tmp_path: Path) -> None:
+    """`regrade_parallel` in units of a few documents gives exactly `regrade`'s changes, in order."""
+    before, after = load_rules(_write(tmp_path / "a", 2)), load_rules(_write(tmp_path / "b", 4))
+    inputs = [EvidenceInput(f"doc{i}", _document(i % 6)) for i in range(40)]
+    expected = list(regrade(before, after, inputs))
+    paths = ((str(tmp_path / "a"),), (str(tmp_path / "b"),))
+    found = list(regrade_parallel(before, after, paths, inputs, jobs=2, per_unit=3))
+    assert found == expected
+    assert sum(bool(d.changes) for d in found) == 14  # the scores 2 and 3 (i % 6), 7 times each

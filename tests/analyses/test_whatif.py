@@ -14,7 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 from framework_dsl import load_rules
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.ruleset import RuleSet
-from framework_dsl.whatif import WhatIfError, public_patch, what_if
+from framework_dsl.whatif import WhatIfError, public_patch, what_if, what_would_change
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -120,6 +120,65 @@ def test_every_change_proposed_gives_the_promised_outcome_on_both_engines(
                 data = rules.evaluate(changed, original.as_of, engine=engine).to_dict()
                 decided = (data["judgements"] | data["checks"])[judgement]
                 assert (decided["outcome"], decided["reason"]) == (target, suggestion.reason), (engine, suggestion)
+
+
+def test_every_judgement_at_once_gives_what_each_question_alone_gives_with_one_change(marks: RuleSet) -> None:
+    """The short form evaluates each change once for every judgement, and finds what `what_if` finds in one change."""
+    evidence = {"framework": "marks", "score": 5, "late": True}
+    short = what_would_change(marks, evidence, as_of="2021-01-01")
+    assert list(short) == ["result"]
+    full = what_if(marks, evidence, "result", as_of="2021-01-01")
+    assert short["result"].targets == full.targets == ("good", "poor")
+    assert [s.describe() for s in short["result"].suggestions["poor"]] == [
+        s.describe() for s in full.suggestions["poor"] if s.size == 1
+    ]
+    # Good needs two changes: the short form says no single change reaches it.
+    assert "good" not in short["result"].suggestions
+    assert "no single change" in short["result"].unreachable["good"]
+    assert short["result"].evaluations < full.evaluations
+    assert what_would_change(marks, {"framework": "marks", "score": "x"}) == {}
+
+
+def test_the_short_form_answers_for_every_bundled_example_file() -> None:
+    """Every example file of every framework: an answer for each judgement it can move (none at a one-grade scale)."""
+    from framework_dsl.reports.guide import guides_for
+    from framework_dsl.reports.view import document_view
+
+    rules = load_rules()
+    guides = guides_for(rules)
+    answered = 0
+    for path in sorted((REPO / "examples").glob("*/*.json")):
+        evidence = json.loads(path.read_text(encoding="utf-8"))
+        answers = what_would_change(rules, evidence)
+        result = rules.evaluate(evidence)
+        if result.status != "evaluated":
+            assert answers == {}, path.name
+            continue
+        for name, answer in answers.items():
+            assert result.judgements[name].status == "decided", (path.name, name)
+            assert set(answer.suggestions) | set(answer.unreachable) == set(answer.targets), (path.name, name)
+        view = document_view(result, guides[result.framework or ""], 1, changes=answers)
+        shown = {o.name: o.changes for o in view.judgements}
+        assert all(len(shown[name]) == len(answer.targets) for name, answer in answers.items()), path.name
+        answered += len(answers)
+    assert answered > 100
+
+
+@pytest.mark.parametrize("file", ["typical.json", "undetermined.json", "worked-4-safe-inadequate.json"])
+def test_every_change_the_short_form_proposes_gives_the_promised_outcome(file: str) -> None:
+    """For every judgement of a bundled example, each single change applied gives the promised outcome and reason."""
+    rules = load_rules()
+    evidence = json.loads((REPO / "examples" / "cqc" / file).read_text(encoding="utf-8"))
+    original = rules.evaluate(evidence)
+    answers = what_would_change(rules, evidence)
+    assert answers
+    for name, answer in answers.items():
+        for target, suggestions in answer.suggestions.items():
+            for suggestion in suggestions:
+                assert suggestion.size == 1
+                data = rules.evaluate(_apply(evidence, public_patch(suggestion.patch)), original.as_of).to_dict()
+                decided = data["judgements"][name]
+                assert (decided["outcome"], decided["reason"]) == (target, suggestion.reason), (name, suggestion)
 
 
 def test_the_command(marks: RuleSet, tmp_path: Path, snapshot: SnapshotAssertion) -> None:

@@ -67,3 +67,31 @@ def test_jobs_give_the_same_report(tmp_path: Path) -> None:
         assert result.exit_code == 1, result.output
         reports.append(target.read_bytes())
     assert reports[0] == reports[1]
+
+
+def test_a_report_of_one_document_says_what_would_change_it(tmp_path: Path) -> None:
+    """One document as HTML or Markdown: each judgement says what would change it; in a batch none does."""
+    one = tmp_path / "one.html"
+    done = CliRunner().invoke(framework_check, [str(CQC / "typical.json"), "--format", "html", "--output", str(one)])
+    assert done.exit_code == 0, done.output
+    report = one.read_text(encoding="utf-8")
+    well_led = report[report.index('id="doc-1-well_led"') : report.index('id="doc-1-overall"')]
+    line = "To <strong>Good</strong>: <code>/key_questions/well_led/rating</code> Requires improvement → Good"
+    assert line in well_led
+    markdown = tmp_path / "one.md"
+    done = CliRunner().invoke(
+        framework_check, [str(CQC / "typical.json"), "--format", "markdown", "--output", str(markdown)]
+    )
+    assert done.exit_code == 0, done.output
+    line = "  - To **Good**: `/key_questions/well_led/rating` Requires improvement → Good\n"
+    assert line in markdown.read_text(encoding="utf-8")
+    batch = tmp_path / "batch.html"
+    inputs = [str(CQC / "typical.json"), str(CQC / "worked-1-all-good.json")]
+    done = CliRunner().invoke(framework_check, [*inputs, "--format", "html", "--output", str(batch)])
+    assert done.exit_code == 0, done.output
+    assert "What would change it" not in batch.read_text(encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "typical.json").write_bytes((CQC / "typical.json").read_bytes())
+    done = CliRunner().invoke(framework_check, [str(folder), "--format", "html", "--output", str(batch)])
+    assert "What would change it" not in batch.read_text(encoding="utf-8")  # a folder is a batch, even of one

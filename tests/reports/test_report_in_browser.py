@@ -120,13 +120,17 @@ def _hostile_cqc(where: str = "subject") -> bytes:
     return json.dumps(data).encode()
 
 
-def _report(rules: RuleSet, documents: list[tuple[str, bytes]], target: Path) -> Path:
+def _report(rules: RuleSet, documents: list[tuple[str, bytes]], target: Path, *, changes: bool = False) -> Path:
+    """The HTML report of `documents`; with `changes`, what would change each judgement (as for one document)."""
     from framework_dsl.reports.batch import ReportWriter
     from framework_dsl.reports.guide import guides_for
+    from framework_dsl.whatif import what_would_change
 
     with target.open("wb") as out, ReportWriter("html", guides_for(rules), version="0.1.0") as writer:
         for source, data in documents:
-            writer.add(rules.evaluate_json(data, None, source=source))
+            result = rules.evaluate_json(data, None, source=source)
+            found = what_would_change(rules, json.loads(data), as_of=result.as_of) if changes else None
+            writer.add(result, changes=found)
         writer.finish(out)
     return target
 
@@ -169,7 +173,8 @@ def test_one_cqc_report_in_a_browser(browser: Any, rules: RuleSet, tmp_path: Pat
     """One CQC document: subject and date at the top, the overall rating and the key questions first, inert evidence."""
     from selenium.webdriver.common.by import By
 
-    page = _report(rules, [("examples/cqc/typical.json", (CQC / "typical.json").read_bytes())], tmp_path / "cqc.html")
+    typical = [("examples/cqc/typical.json", (CQC / "typical.json").read_bytes())]
+    page = _report(rules, typical, tmp_path / "cqc.html", changes=True)
     measured = _open(browser, page, "report-cqc.png")
     _rendered_checks(browser, measured)
     assert browser.find_element(By.CSS_SELECTOR, ".document-head h2").text == "Acme House — Acme Care Ltd"
@@ -188,6 +193,11 @@ def test_one_cqc_report_in_a_browser(browser: Any, rules: RuleSet, tmp_path: Pat
         "Caring Good",
         "Responsive Good",
         "Well-led Requires improvement",
+    ]
+    changes = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#doc-1-well_led .changes li")]
+    assert changes == [
+        "To Good: /key_questions/well_led/rating Requires improvement → Good",
+        "To Inadequate: /key_questions/well_led/rating Requires improvement → Inadequate",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import html
 import html.parser
+import io
 import json
 import re
 from pathlib import Path
@@ -22,6 +23,7 @@ from framework_dsl.reports.terminal import printable
 from framework_dsl.reports.text import render_problems_text, render_result_text
 from framework_dsl.reports.view import document_view
 from framework_dsl.result import Result
+from framework_dsl.whatif import Suggestion, WhatIf, what_would_change
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MIXED = ["good", "undetermined", "invalid", "not-in-force"]
@@ -244,6 +246,69 @@ def test_markdown_shows_evidence_markup_as_text(demo: RuleSet, evaluate, render,
     assert tags & {"script", "img", "iframe"} == set()
     assert all((attrs.get("href") or "#").startswith("#") for tag, attrs in page.tags if tag == "a")
     assert printable(HOSTILE).replace("\\n", " ") in " ".join("".join(page.text).split()).replace("\\n", " ")
+
+
+def _one_with_changes(demo: RuleSet, result: Result, changes: dict[str, WhatIf], output_format: str = "html") -> str:
+    out = io.BytesIO()
+    with ReportWriter(output_format, guides_for(demo), version="0.0.0-test") as writer:
+        writer.add(result, changes=changes)
+        writer.finish(out)
+    return out.getvalue().decode("utf-8")
+
+
+def test_one_document_says_what_would_change_each_judgement(demo: RuleSet, evaluate, text_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Under each judgement: the smallest single change one step up and one down, by labels, or that none will do."""
+    result = evaluate("good")
+    evidence = json.loads((Path(__file__).parent / "evidence" / "good.json").read_text(encoding="utf-8"))
+    changes = what_would_change(demo, evidence, as_of=result.as_of)
+    report = _one_with_changes(demo, result, changes)
+    assert report == text_snapshot
+    safe = report[report.index('id="doc-1-safe"') : report.index('id="doc-1-well_led"')]
+    assert "What would change it" in safe
+    assert "To <strong>Outstanding</strong>: <code>/safe_grade</code> Good → Outstanding" in safe
+    assert "To <strong>Requires improvement</strong>: <code>/safe_grade</code> Good → Requires improvement" in safe
+    # Made item by item, and checks: no line (the command answers those, `--item`).
+    items = report[report.index("item by item") :]
+    assert "What would change it" not in items
+    plain = parse_html(_one_with_changes(demo, result, {}))
+    assert "What would change it" not in "".join(plain.text)
+
+
+def test_one_markdown_document_says_what_would_change_each_judgement(demo: RuleSet, evaluate, text_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Markdown has the same lines as HTML, as list items under each judgement."""
+    result = evaluate("good")
+    evidence = json.loads((Path(__file__).parent / "evidence" / "good.json").read_text(encoding="utf-8"))
+    report = _one_with_changes(demo, result, what_would_change(demo, evidence, as_of=result.as_of), "markdown")
+    assert report == text_snapshot
+    assert "  - To **Outstanding**: `/safe_grade` Good → Outstanding\n" in report
+
+
+def _hostile_answer() -> WhatIf:
+    """An answer whose change names a pointer and a value that would be markup or terminal control."""
+    change = {"op": "replace", "path": "/" + HOSTILE, "value": HOSTILE, "_from": "x"}
+    return WhatIf(
+        judgement="safe",
+        item=None,
+        outcome="good",
+        status="decided",
+        targets=("outstanding",),
+        suggestions={"outstanding": (Suggestion(patch=(change,), outcome="outstanding", reason=None, rule=None),)},
+        unreachable={},
+        evaluations=1,
+    )
+
+
+def test_what_would_change_shows_markup_as_text(demo: RuleSet, evaluate) -> None:  # type: ignore[no-untyped-def]
+    """A pointer or value that would be markup is text in the line, like every other value from evidence."""
+    page = parse_html(_one_with_changes(demo, evaluate("good"), {"safe": _hostile_answer()}))
+    assert {tag for tag, _ in page.tags} & {"script", "img", "iframe"} == set()
+    assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
+    assert printable(HOSTILE) in "".join(page.text)
+    report = _one_with_changes(demo, evaluate("good"), {"safe": _hostile_answer()}, "markdown")
+    assert "\x1b" not in report and "\u202e" not in report
+    shown = parse_html(markdown_to_html(report))
+    assert {tag for tag, _ in shown.tags} & {"script", "img", "iframe"} == set()
+    assert all((attrs.get("href") or "#").startswith("#") for tag, attrs in shown.tags if tag == "a")
 
 
 def test_text_and_problems_never_pass_terminal_controls(evaluate) -> None:  # type: ignore[no-untyped-def]

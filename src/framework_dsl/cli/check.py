@@ -6,7 +6,7 @@ import contextlib
 import datetime
 import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
@@ -38,6 +38,7 @@ from framework_dsl.inputs import (
     FAILED_CHECK,
     FRAMINGS,
     SINGLE_JSON,
+    EvidenceInput,
     Rendered,
     Tally,
     count_documents,
@@ -50,6 +51,8 @@ from framework_dsl.ruleset import RuleSet, check_rules
 
 if TYPE_CHECKING:
     from framework_dsl.reports.batch import ReportWriter
+    from framework_dsl.result import Result
+    from framework_dsl.whatif import WhatIf
 
 # ---------------------------------------------------------------- framework-check
 
@@ -214,6 +217,9 @@ def _framework_check(
     # One input prints one object; several print an array. A folder or a .jsonl file
     # is "several" even when it holds one document; standard input is judged by count.
     many_paths = len(evidence) > 1 or any(Path(p).is_dir() or p.endswith(".jsonl") for p in evidence if p != "-")
+    # An HTML or Markdown report of one document says, under each judgement, what would
+    # change it: the first document's evidence is kept until it is known whether there is a second.
+    one: list[tuple[Result, EvidenceInput]] | None = [] if output_format in REPORT_FORMATS and not many_paths else None
     if jobs > 1:
         from framework_dsl.parallel import evaluate_parallel
 
@@ -234,15 +240,7 @@ def _framework_check(
             direct=many_paths and output not in (None, "-") and output_format in FRAMINGS,
         )
     else:
-        rendered = (
-            render(
-                evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits),
-                output_format,
-                explain=explain,
-                ranks=ranks,
-            )
-            for item in iter_inputs(evidence, stdin, limits.max_bytes)
-        )
+        rendered = _serial(rule_set, evidence, stdin, as_of, framework, explain, limits, output_format, ranks, one)
     exit_code = EXIT_OK
     failed_on = False
     to_file = output not in (None, "-")
@@ -280,7 +278,7 @@ def _framework_check(
                     first = False
                 if report is not None:
                     for result in item.results:
-                        report.add(result)
+                        report.add(result, changes=_changes(rule_set, result, one) if single else None)
             if framing is not None:
                 out.write(framing.empty if first else framing.tail)
             elif report is not None:
@@ -302,6 +300,42 @@ def _framework_check(
     if exit_code == EXIT_OK and failed_on:
         return EXIT_FAIL_ON
     return exit_code
+
+
+def _serial(
+    rule_set: RuleSet,
+    evidence: tuple[str, ...],
+    stdin: IO[bytes],
+    as_of: datetime.date | None,
+    framework: str | None,
+    explain: bool,
+    limits: Limits,
+    output_format: str,
+    ranks: dict[str, int],
+    first: list[tuple[Result, EvidenceInput]] | None,
+) -> Iterator[Rendered]:
+    """Each document evaluated and written out in this process, in order; the first one's
+    result and input kept in `first` (when it is a list), for `_changes`."""
+    for index, item in enumerate(iter_inputs(evidence, stdin, limits.max_bytes)):
+        result = evaluate_input(rule_set, item, as_of=as_of, framework=framework, explain=explain, limits=limits)
+        if first is not None and index == 0:
+            first.append((result, item))
+        yield render(result, output_format, explain=explain, ranks=ranks)
+
+
+def _changes(
+    rule_set: RuleSet, result: Result, first: list[tuple[Result, EvidenceInput]] | None
+) -> Mapping[str, WhatIf] | None:
+    """What would change each judgement of the one document of a report (None when not known)."""
+    if not first or first[0][0] is not result or result.status != "evaluated" or first[0][1].data is None:
+        return None
+    from framework_dsl.evidence import parse_json
+    from framework_dsl.whatif import what_would_change
+
+    data, problems = parse_json(first[0][1].data, result.source or "<evidence>")
+    if problems or not isinstance(data, dict):
+        return None
+    return what_would_change(rule_set, data, as_of=result.as_of, framework=result.framework)
 
 
 def _is_terminal(stream: IO[str]) -> bool:

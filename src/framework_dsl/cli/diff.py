@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime
 import sys
+from collections.abc import Iterator
 
 import click
 
 from framework_dsl import canonical_json
 from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, parse_date_option, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
-from framework_dsl.inputs import iter_inputs
-from framework_dsl.regrade import DocumentChanges, RegradeSummary, regrade
+from framework_dsl.inputs import iter_inputs, iter_sources
+from framework_dsl.regrade import DocumentChanges, RegradeSummary, regrade, regrade_parallel
 from framework_dsl.reports.terminal import printable
 from framework_dsl.ruleset import RuleSet, check_rules
 
@@ -33,6 +34,13 @@ from framework_dsl.ruleset import RuleSet, check_rules
     help="text: each change with both reasons, then counts; jsonl: one line per changed document, "
     "then a last line with the counts.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Re-grade with N processes; the output is the same, in the same order.",
+)
 @click.option("--debug", is_flag=True, hidden=True)
 def diff_command(
     corpus: tuple[str, ...],
@@ -41,6 +49,7 @@ def diff_command(
     framework: str | None,
     as_of: datetime.date | None,
     output_format: str,
+    jobs: int,
     debug: bool,
 ) -> None:
     """Re-grade a corpus of evidence under two versions of the rules.
@@ -64,8 +73,22 @@ def diff_command(
                 return EXIT_RULES
             rule_sets.append(rule_set)
         summary = RegradeSummary()
-        documents = iter_inputs(corpus, sys.stdin.buffer)
-        for document in regrade(rule_sets[0], rule_sets[1], documents, as_of=as_of, framework=framework):
+        compared: Iterator[DocumentChanges]
+        if jobs > 1:
+            compared = regrade_parallel(
+                rule_sets[0],
+                rule_sets[1],
+                (before, after),
+                iter_sources(corpus, sys.stdin.buffer),
+                jobs=jobs,
+                as_of=as_of,
+                framework=framework,
+            )
+        else:
+            compared = regrade(
+                rule_sets[0], rule_sets[1], iter_inputs(corpus, sys.stdin.buffer), as_of=as_of, framework=framework
+            )
+        for document in compared:
             summary.add(document)
             if not document.compared:
                 status = document.status.replace("_", " ")

@@ -53,5 +53,10 @@ def render_mutation_text(report: MutationReport) -> str:
         lines.append(f"\n{len(survivors)} surviving {noun} (no example noticed the change):")
         width = max(len(s["location"]) for s in survivors)
         for s in survivors:
-            lines.append(f"  {s['location']:<{width}}  {s['decision']}: {s['change']} ({s['kind']})")
+            seen = ""
+            if s["seen"] is not None:
+                what = "an outcome no example asserts" if s["seen"] == "outcome" else "only an explanation"
+                count = len(s["seen_in"])
+                seen = f"; changes {what}, in {count} example{'' if count == 1 else 's'}"
+            lines.append(f"  {s['location']:<{width}}  {s['decision']}: {s['change']} ({s['kind']}{seen})")
     return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 import jinja2
@@ -30,6 +30,9 @@ from framework_dsl.reports.guide import FrameworkGuide
 from framework_dsl.reports.markup import html_environment, markdown_environment
 from framework_dsl.reports.view import DocumentView, OutcomeView, document_view
 from framework_dsl.result import Result
+
+if TYPE_CHECKING:
+    from framework_dsl.whatif import WhatIf
 
 _COPY_CHUNK = 1 << 20
 
@@ -143,11 +146,15 @@ class ReportWriter:
         for spool in (self._sections, self._contents, self._attention):
             spool.close()
 
-    def add(self, result: Result) -> None:
-        """Write one more document's section and contents line; count its outcomes."""
+    def add(self, result: Result, *, changes: Mapping[str, WhatIf] | None = None) -> None:
+        """Write one more document's section and contents line; count its outcomes.
+
+        `changes` (`whatif.what_would_change` of the document) shows under each judgement
+        what would move it one step up and down.
+        """
         self._count += 1
         guide = self._guides.get(result.framework or "")
-        view = document_view(result, guide, self._count, explain=self._explain)
+        view = document_view(result, guide, self._count, explain=self._explain, changes=changes)
         if self._count == 1:
             self._first_name = view.framework_title or view.name
         self._sections.write(_encode(self._macros.document(view)))

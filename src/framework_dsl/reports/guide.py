@@ -39,6 +39,7 @@ from framework_dsl import ir
 from framework_dsl.linter import walk
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.typesystem import Choice, ListOf, MapOf, RecordType, SetOf, SymbolSet, Type
+from framework_dsl.values import display_value
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +55,8 @@ class FrameworkGuide:
     scale_sizes: Mapping[str, int]  # scale qualname -> number of grades
     item_labels: Mapping[str, Mapping[str, str]]  # for-each decision -> "#member" -> member label
     evidence: RecordType | None = None  # the evidence schema, to show values read by their labels
+    # judgement -> outcome identifier -> its label, for judgements with named outcomes
+    outcome_labels: Mapping[str, Mapping[str, str]] = attrs.field(factory=lambda: MappingProxyType({}))
 
     @classmethod
     def of(cls, framework: ir.Framework) -> FrameworkGuide:
@@ -86,6 +89,13 @@ class FrameworkGuide:
             scale_sizes=MappingProxyType(scale_sizes),
             item_labels=MappingProxyType(item_labels),
             evidence=framework.evidence,
+            outcome_labels=MappingProxyType(
+                {
+                    j.name: MappingProxyType({m.name: m.display for m in j.type.members})
+                    for j in framework.judgements
+                    if isinstance(j.type, Choice)
+                }
+            ),
         )
 
     def title_of(self, decision: str) -> str:
@@ -97,6 +107,11 @@ class FrameworkGuide:
         if item is None:
             return None
         return self.item_labels.get(decision, {}).get(item, item)
+
+    def outcome_label(self, decision: str, outcome: Any) -> str:
+        """An outcome of `decision` as people read it: its label, else the value shown."""
+        label = self.outcome_labels.get(decision, {}).get(outcome) if isinstance(outcome, str) else None
+        return label if label is not None else display_value(outcome)
 
     def value_at(self, pointer: str, raw: Any) -> Any:
         """An evidence value read at `pointer`, with members and grades as their labels.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,6 +23,9 @@ from framework_dsl.reports.guide import FrameworkGuide, words
 from framework_dsl.result import ClauseTrace, Decision, Result
 from framework_dsl.typesystem import Symbol
 from framework_dsl.values import display_value
+
+if TYPE_CHECKING:
+    from framework_dsl.whatif import Suggestion, WhatIf
 
 STATUS_TEXT = {
     "evaluated": "Evaluated",
@@ -44,6 +47,20 @@ class Because:
 
 
 @attrs.frozen(kw_only=True)
+class ChangeView:
+    """What would move a judgement to one target, in short: the smallest single change, and the nearest number.
+
+    Each change is a sequence of (JSON pointer, what happens there) pairs, the values
+    shown by their labels: ("/key_questions/safe/rating", "Requires improvement → Good").
+    """
+
+    target: str  # the target outcome's label
+    change: tuple[tuple[str, str], ...] | None  # the smallest change; None when no single change reaches it
+    more: int  # how many other single changes reach it
+    near_miss: tuple[tuple[str, str], ...] | None  # the smallest change of a number alone, when it is not `change`
+
+
+@attrs.frozen(kw_only=True)
 class OutcomeView:
     """One decision (one item's, for a for-each judgement) as a report shows it."""
 
@@ -62,6 +79,7 @@ class OutcomeView:
     error: str | None
     rule: str | None  # the clause that could not be decided (undetermined, error)
     trace: tuple[ClauseTrace, ...]
+    changes: tuple[ChangeView, ...] = ()  # what would change it, one step up and down (a report of one document)
 
     @property
     def heading(self) -> str:
@@ -138,10 +156,25 @@ class DocumentView:
         return self.status_text
 
 
-def document_view(result: Result, guide: FrameworkGuide | None, number: int, *, explain: bool = False) -> DocumentView:
-    """Prepare `result`, the `number`-th document of a report, for a template."""
+def document_view(
+    result: Result,
+    guide: FrameworkGuide | None,
+    number: int,
+    *,
+    explain: bool = False,
+    changes: Mapping[str, WhatIf] | None = None,
+) -> DocumentView:
+    """Prepare `result`, the `number`-th document of a report, for a template.
+
+    `changes` (from `whatif.what_would_change`) adds to each judgement it names what
+    would move it one step up and down.
+    """
     anchor = f"doc-{number}"
     judgements = _outcomes(result.judgements, guide, anchor)
+    for name, answer in (changes or {}).items():
+        views = judgements.get(name)
+        if views is not None and len(views) == 1 and not isinstance(result.judgements.get(name), tuple):
+            judgements[name] = (attrs.evolve(views[0], changes=change_views(answer, guide)),)
     checks = _outcomes(result.checks, guide, anchor, check=True)
     every = [o for group in (judgements, checks) for outcomes in group.values() for o in outcomes]
     leading: list[OutcomeView] = []
@@ -226,6 +259,45 @@ def outcome_view(
         rule=None if decision.status == "decided" else _first(decision.rule),
         trace=decision.trace,
     )
+
+
+def change_views(answer: WhatIf, guide: FrameworkGuide | None) -> tuple[ChangeView, ...]:
+    """A `what_if` answer in short: per target, its smallest change, how many others, and the nearest number."""
+    views = []
+    for target in answer.targets:
+        found = answer.suggestions.get(target, ())
+        first = found[0] if found else None
+        numeric = next((s for s in found if all(_is_number_change(op) for op in s.patch)), None)
+        views.append(
+            ChangeView(
+                target=guide.outcome_label(answer.judgement, target) if guide is not None else display_value(target),
+                change=_change_parts(first, guide) if first is not None else None,
+                more=max(len(found) - 1, 0),
+                near_miss=_change_parts(numeric, guide) if numeric is not None and numeric is not first else None,
+            )
+        )
+    return tuple(views)
+
+
+def _is_number_change(op: Mapping[str, Any]) -> bool:
+    value, old = op.get("value"), op.get("_from")
+    return op["op"] == "replace" and all(isinstance(v, int | float) and not isinstance(v, bool) for v in (value, old))
+
+
+def _change_parts(suggestion: Suggestion, guide: FrameworkGuide | None) -> tuple[tuple[str, str], ...]:
+    def shown(pointer: str, value: Any) -> str:
+        return _shown(guide.value_at(pointer, value) if guide is not None else value)
+
+    parts = []
+    for op in suggestion.patch:
+        pointer = op["path"]
+        if op["op"] == "remove":
+            parts.append((pointer, "removed"))
+        elif op["op"] == "add":
+            parts.append((pointer, f"added: {shown(pointer, op['value'])}"))
+        else:
+            parts.append((pointer, f"{shown(pointer, op.get('_from'))} → {shown(pointer, op['value'])}"))
+    return tuple(parts)
 
 
 def outcome_text(decision: Decision) -> str:
