@@ -10,6 +10,7 @@ XML for CI servers.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -236,6 +237,24 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                     reason=_reasons(decisions),
                     location=location,
                     passed=all(d.status == "not_in_force" for d in decisions),
+                )
+            )
+            continue
+        if expectation.kind == "reason":
+            # Exactly the reason given, values filled in; for a for-each decision, some item's.
+            reasons = [d.reason for d in decisions if d.status == "decided"]
+            checked.append(
+                Checked(
+                    expectation=f"{expectation.name} because {json.dumps(expectation.reason, ensure_ascii=False)}",
+                    expected=json.dumps(expectation.reason, ensure_ascii=False),
+                    actual=(
+                        "; ".join(json.dumps(r, ensure_ascii=False) for r in reasons if isinstance(r, str))
+                        or _describe(decided)
+                    ),
+                    reason=_reasons(decisions),
+                    location=location,
+                    span=expectation.span,
+                    passed=expectation.reason in reasons,
                 )
             )
             continue

@@ -877,6 +877,8 @@ class _Formatter:
                 self.emit(1, f"expect {expectation.name.text} is undetermined", at)
             elif isinstance(expectation, nodes.ExpectNotInForce):
                 self.emit(1, f"expect {expectation.name.text} is not_in_force", at)
+            elif isinstance(expectation, nodes.ExpectReason):
+                self.emit(1, f"expect {expectation.name.text} because {_quote(expectation.reason.value)}", at)
             else:
                 self.emit(1, f"expect status {expectation.status.text}", at)
 

@@ -367,9 +367,10 @@ class Definition:
 class Expectation:
     """One `expect` line of an example."""
 
-    kind: str  # "value" | "undetermined" | "status" | "not_in_force"
+    kind: str  # "value" | "undetermined" | "status" | "not_in_force" | "reason"
     name: str
     value: Expr | None
+    reason: str | None = None  # the reason text a "reason" expectation wants
     span: Span = _span()
 
 

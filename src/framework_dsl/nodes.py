@@ -683,7 +683,16 @@ class ExpectNotInForce:
     span: Span = _span_field()
 
 
-Expectation = Union[ExpectValue, ExpectUndetermined, ExpectStatus, ExpectNotInForce]
+@attrs.frozen(kw_only=True)
+class ExpectReason:
+    """`expect judgement because "text"`: the decision's reason is exactly this text."""
+
+    name: Name
+    reason: Text
+    span: Span = _span_field()
+
+
+Expectation = Union[ExpectValue, ExpectUndetermined, ExpectStatus, ExpectNotInForce, ExpectReason]
 
 
 @attrs.frozen(kw_only=True)

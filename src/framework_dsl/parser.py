@@ -782,6 +782,9 @@ class _Builder(Transformer[Token, Any]):
     def expect_not_in_force(self, meta: Any, children: list[Any]) -> nodes.ExpectNotInForce:
         return nodes.ExpectNotInForce(name=self._name(children[0]), span=self._span(meta))
 
+    def expect_reason(self, meta: Any, children: list[Any]) -> nodes.ExpectReason:
+        return nodes.ExpectReason(name=self._name(children[0]), reason=self._text(children[-1]), span=self._span(meta))
+
     def expect_status(self, meta: Any, children: list[Any]) -> nodes.ExpectStatus:
         return nodes.ExpectStatus(status=self._name(children[0]), span=self._span(meta))
 

@@ -361,6 +361,7 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
         st.builds(nodes.ExpectValue, name=_name(), value=exprs, span=here),
         st.builds(nodes.ExpectUndetermined, name=_name(), span=here),
         st.builds(nodes.ExpectNotInForce, name=_name(), span=here),
+        st.builds(nodes.ExpectReason, name=_name(), reason=_text(), span=here),
         st.builds(nodes.ExpectStatus, status=_name(), span=here),
     )
     given_ = st.one_of(

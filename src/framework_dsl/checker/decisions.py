@@ -166,6 +166,13 @@ class DecisionChecker:
             if isinstance(expectation, nodes.ExpectNotInForce):
                 expectations.append(ir.Expectation(kind="not_in_force", name=name, value=None, span=expectation.span))
                 continue
+            if isinstance(expectation, nodes.ExpectReason):
+                expectations.append(
+                    ir.Expectation(
+                        kind="reason", name=name, value=None, reason=expectation.reason.value, span=expectation.span
+                    )
+                )
+                continue
             value = self.expressions.expr(expectation.value, env, entity.value_type, outcome_of=entity)
             if not assignable(value.type, entity.value_type):
                 self.ctx.error(
