@@ -51,6 +51,7 @@ ORDER = [
     "examples",
     "mutants",
     "whatif",
+    "verify",
     "citations",
     "formatter",
     "json_schema",
