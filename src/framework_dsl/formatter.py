@@ -846,7 +846,7 @@ class _Formatter:
         """`invariant name:` or `monotonic name:`, its statement on the next line, then its reason and citation."""
         start = decl.span.start
         if isinstance(decl, nodes.InvariantDecl):
-            self.emit(0, f"invariant {decl.name.text}:", start)
+            self.emit(0, f"invariant {decl.name.text}{self.for_each(decl.for_each)}:", start)
             at: int = decl.condition.span.start
             if decl.guard is not None:
                 self.tail(1, _expr(decl.condition, 0) + " when ", decl.guard, at, 3)

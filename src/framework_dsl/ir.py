@@ -394,9 +394,14 @@ class Example:
 
 @attrs.frozen(kw_only=True)
 class Invariant:
-    """A declared invariant: `condition` holds for every evidence document (where `guard` holds)."""
+    """A declared invariant: `condition` holds for every evidence document (where `guard` holds).
+
+    With `for_each_var`, for every item of `for_each_source` (the variable names the item).
+    """
 
     name: str
+    for_each_var: str | None
+    for_each_source: Expr | None
     condition: Expr
     guard: Expr | None
     reason: str | None

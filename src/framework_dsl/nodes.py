@@ -722,10 +722,11 @@ class TableDecl:
 
 @attrs.frozen(kw_only=True)
 class InvariantDecl:
-    """`invariant name: CONDITION when GUARD because "..." cite "..."`: a property
-    `framework-dsl verify` checks over every evidence document."""
+    """`invariant name [for each x in xs]: CONDITION when GUARD because "..." cite "..."`:
+    a property `framework-dsl verify` checks over every evidence document (for each item)."""
 
     name: Name
+    for_each: ForEach | None
     condition: Expr
     guard: Expr | None
     reason: Template | None

@@ -599,13 +599,15 @@ class _Builder(Transformer[Token, Any]):
     # -- declared properties
 
     def invariant_decl(self, meta: Any, children: list[Any]) -> nodes.InvariantDecl:
-        """invariant_decl: "invariant" NAME ":" _expr ("when" _expr)? reason? citation?"""
+        """invariant_decl: "invariant" NAME for_each? ":" _expr ("when" _expr)? reason? citation?"""
         name, *rest = children
+        for_each = rest.pop(0) if rest and isinstance(rest[0], nodes.ForEach) else None
         reason = next((c for c in rest if isinstance(c, nodes.Template)), None)
         citation = next((c for c in rest if isinstance(c, nodes.Text)), None)
         exprs = [c for c in rest if not isinstance(c, nodes.Template | nodes.Text)]
         return nodes.InvariantDecl(
             name=self._name(name),
+            for_each=for_each,
             condition=exprs[0],
             guard=exprs[1] if len(exprs) > 1 else None,
             reason=reason,

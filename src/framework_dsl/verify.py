@@ -30,7 +30,6 @@ that `framework-check` evaluates to the same outcomes.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import decimal
 import itertools
@@ -41,8 +40,9 @@ import attrs
 
 from framework_dsl import ir
 from framework_dsl.diagnostics import Diagnostic
+from framework_dsl.evidence import DEFAULT_LIMITS
 from framework_dsl.result import Decision
-from framework_dsl.ruleset import RuleSet
+from framework_dsl.ruleset import RuleSet, evidence_date
 from framework_dsl.semantics.operators import Op
 from framework_dsl.typesystem import (
     BOOLEAN,
@@ -70,11 +70,14 @@ __all__ = [
     "PropertyResult",
     "Reachability",
     "VerifyReport",
+    "count_text",
     "verify",
 ]
 
 # The most documents one space may hold; a larger one is reported, not enumerated.
 MAX_DOCUMENTS = 1_500_000
+# A space this small is widened to lists of more items (up to 3) while it stays this small.
+SMALL_SPACE = 20_000
 _PREFIX = "verify__"  # the name of the check an invariant becomes
 
 
@@ -93,6 +96,7 @@ class PropertyResult:
     note: str | None = None
     reason: str | None = None
     citation: str | None = None
+    max_items: int = 1  # lists and sets in its documents held up to this many items
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON data."""
@@ -104,6 +108,7 @@ class PropertyResult:
             "documents": self.documents,
             "compared": self.compared,
             "undecided": self.undecided,
+            "max_items": self.max_items,
             "counterexample": self.counterexample,
             "note": self.note,
         }
@@ -122,6 +127,7 @@ class Reachability:
     # Which of those `framework-dsl lint` reports too (lint.unproducible-grade, lint.unreachable-clause).
     lint_outcomes: frozenset[str] = frozenset()
     lint_clauses: frozenset[int] = frozenset()
+    max_items: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON data."""
@@ -130,6 +136,7 @@ class Reachability:
             "location": self.location,
             "status": self.status,
             "documents": self.documents,
+            "max_items": self.max_items,
             "never_outcomes": [{"outcome": o, "lint": o in self.lint_outcomes} for o in self.never_outcomes],
             "never_clauses": [
                 {"clause": n, "location": loc, "lint": n in self.lint_clauses} for n, loc in self.never_clauses
@@ -439,6 +446,7 @@ class _Space:
         self.full: set[Path] = set()  # value reads: everything beneath matters
         for path in reads:
             (self.full if _is_leafy(_type_at(framework.evidence, path)) else self.exact).add(path)
+        self.dated_read = framework.dated_by is not None and framework.dated_by in reads
         if framework.dated_by is not None:
             self.full.add(framework.dated_by)
         thresholds = sorted(constants.numbers)
@@ -446,7 +454,11 @@ class _Space:
 
     def signature(self) -> tuple[Any, ...]:
         """Equal for two spaces that hold the same documents in the same order."""
-        return (tuple(self._varied(self.framework.evidence, ())), tuple(self.dated_values), self.max_items)
+        return (
+            tuple(self._varied(self.framework.evidence, ())),
+            tuple(self._options(DATE, self.framework.dated_by or ())),
+            self.max_items,
+        )
 
     def _varied(self, t: Type, location: Path) -> Iterator[Path]:
         """The locations whose values the space varies, in schema order."""
@@ -461,6 +473,12 @@ class _Space:
             if self.varies(child):
                 yield child
                 yield from self._varied(child_type, child)
+
+    def has_lists(self) -> bool:
+        """Whether some list or set the space varies could hold more items."""
+        return any(loc and loc[-1] == "*" for loc in self._varied(self.framework.evidence, ())) or any(
+            isinstance(_type_at(self.framework.evidence, p), ListOf | SetOf) for p in self.exact | self.full
+        )
 
     def _matches(self, pattern: Path, location: Path) -> bool:
         return all(p in ("*", c) or c == "*" for p, c in zip(pattern, location, strict=False))
@@ -489,7 +507,17 @@ class _Space:
     def _options(self, t: Type, location: Path) -> list[Any]:
         """The values a leaf takes (for a field the rules read)."""
         if location == self.framework.dated_by:
-            return [d.isoformat() for d in self.dated_values]
+            days = set(self.dated_values)
+            if self.dated_read:  # compared as a date too: also the dates it is compared with, a day either side
+                start, until = self.framework.effective_from, self.framework.effective_until
+                days |= {
+                    d + datetime.timedelta(days=k)
+                    for d in self.constants.dates
+                    for k in (-1, 0, 1)
+                    if (start is None or d + datetime.timedelta(days=k) >= start)
+                    and (until is None or d + datetime.timedelta(days=k) <= until)
+                }
+            return [d.isoformat() for d in sorted(days)]
         if isinstance(t, Choice):
             members = list(t.members)
             named = [m for m in members if m.ordered or m in self.constants.symbols]
@@ -500,14 +528,9 @@ class _Space:
         if isinstance(t, Prim) and t in (INTEGER, DECIMAL):
             return self._numbers(t)
         if isinstance(t, Prim) and t == DATE:
-            days = sorted(
-                {
-                    d + datetime.timedelta(days=k)
-                    for d in (*self.constants.dates, *self.dated_values)
-                    for k in (-1, 0, 1)
-                }
-            )
-            return [d.isoformat() for d in days]
+            dates = (*self.constants.dates, *self.dated_values)
+            around = {d + datetime.timedelta(days=k) for d in dates for k in (-1, 0, 1)}
+            return [d.isoformat() for d in sorted(around)]
         if isinstance(t, Prim) and t == PROVISION:
             provisions = sorted(self.constants.provisions)
             parents = sorted({n.rsplit("(", 1)[0] for n in provisions if n.count("(") > 1})
@@ -670,15 +693,21 @@ class _Job:
     produced: set[str] = attrs.field(factory=set)
     reached: set[str] = attrs.field(factory=set)
 
-    def see(self, document: dict[str, Any], decisions: dict[str, Any] | None) -> None:
-        """Take in one evaluated document (None: not evaluated)."""
+    def see(self, document: dict[str, Any], decisions: dict[str, Any] | None, key: int) -> None:
+        """Take in one evaluated document (None: not evaluated); `key` is `_key(document)` when some job needs it."""
         if self.kind == "invariant":
             assert self.check is not None
-            if decisions is None or decisions[self.check.name].status != "decided":
+            made = None if decisions is None else decisions[self.check.name]
+            items = made if isinstance(made, tuple) else (made,)
+            if any(item is not None and item.status == "decided" and item.value.name == "failed" for item in items):
+                failed = True
+            elif made is None or any(item.status != "decided" for item in items):
                 self.undecided += 1
                 return
+            else:
+                failed = False
             self.decided += 1
-            if self.failure is None and decisions[self.check.name].value.name == "failed":
+            if self.failure is None and failed and decisions is not None:
                 names = [key.split(":", 1)[1] for key in sorted(self.used)]
                 self.failure = {
                     "evidence": document,
@@ -686,7 +715,7 @@ class _Job:
                 }
         elif self.kind == "monotonic":
             made = None if decisions is None else decisions[self.target.judgement_name]
-            self.grades[_key(document)] = made.value if made is not None and _graded(made) else None
+            self.grades[key] = made.value if made is not None and _graded(made) else None
         elif decisions is not None:
             made = decisions[self.target.name]
             for one in made if isinstance(made, tuple) else (made,):
@@ -705,6 +734,8 @@ class _Verifier:
         self.max_documents = max_documents
         self.reads = _Reads(framework)
         self.evaluations = 0
+        # The evaluation date of a framework not dated by its evidence (never the clock).
+        self.as_of = None if framework.dated_by else (framework.effective_from or datetime.date(2000, 1, 1))
         extra: list[Any] = []
         for prop in framework.properties:
             if isinstance(prop, ir.Invariant):
@@ -725,21 +756,43 @@ class _Verifier:
         for job in (*jobs, *reach_jobs):
             if job.space.size() <= self.max_documents:
                 groups.setdefault(job.space.signature(), []).append(job)
+        # A space whose varied fields and dates all lie in a larger one's is checked on the
+        # larger one: every one of its documents is among the larger's (a field it does not
+        # vary keeps a value the larger also gives it), so one enumeration serves both.
+        for small in sorted(groups, key=lambda sig: len(sig[0])):
+            for large in sorted(groups, key=lambda sig: -len(sig[0])):
+                if large != small and large in groups and small in groups and _within(small, large):
+                    for job in groups[small]:
+                        job.space = groups[large][0].space
+                    groups[large].extend(groups.pop(small))
+                    break
         for group in groups.values():
             used = set().union(*(job.used for job in group))
             checks = tuple(job.check for job in group if job.check is not None)
             rules = self._reduced(used, checks)
+            keyed = any(job.kind == "monotonic" for job in group)
             for document in group[0].space.documents():
                 decisions = self._evaluate(rules, document)
+                key = _key(document) if keyed else 0
                 for job in group:
-                    job.see(document, decisions)
+                    job.see(document, decisions, key)
         return tuple(self._property_result(job) for job in jobs), tuple(self._reach_result(job) for job in reach_jobs)
 
     # -- the parts of a space
 
     def _space(self, reads: set[Path], used: set[str]) -> _Space:
+        """The documents for these reads: lists of `max_items` items, or more (up to 3) while that stays small."""
         decisions = [self.reads.decisions[k] for k in sorted(used)]
-        return _Space(self.framework, reads, self.constants, self._dated_values(decisions), self.max_items)
+        dated = self._dated_values(decisions)
+        best = _Space(self.framework, reads, self.constants, dated, self.max_items)
+        for items in range(self.max_items + 1, 4):
+            wider = _Space(self.framework, reads, self.constants, dated, items)
+            if wider.signature()[0] == best.signature()[0] and not wider.has_lists():
+                break
+            if wider.size() > SMALL_SPACE:
+                break
+            best = wider
+        return best
 
     def _dated_values(self, decisions: list[ir.Judgement]) -> list[datetime.date]:
         """One date in each period in which the same decisions and clauses are in force, when any of them is."""
@@ -759,7 +812,21 @@ class _Verifier:
         return live or inside[:1]
 
     def _reduced(self, used: set[str], checks: tuple[ir.Judgement, ...]) -> RuleSet:
-        """The framework with only the decisions in `used` (and the added checks): the same engine, less work."""
+        """The framework with only the decisions in `used` (and the added checks): the same engine, less work.
+
+        Decisions a reason names are kept too (their inputs are not varied: reasons decide nothing).
+        """
+        used = set(used)
+        pending = [*used, *(c.key for c in checks)]
+        every = {**self.reads.decisions}
+        while pending:
+            decision = every.get(pending.pop())
+            if decision is None:
+                continue
+            for key in _decisions_named(decision, self.framework):
+                if key not in used:
+                    used.add(key)
+                    pending.append(key)
         framework = attrs.evolve(
             self.framework,
             judgements=tuple(j for j in self.framework.judgements if j.key in used),
@@ -802,8 +869,8 @@ class _Verifier:
             key=key,
             name=_PREFIX + prop.name,
             kind="check",
-            for_each_var=None,
-            for_each_source=None,
+            for_each_var=prop.for_each_var,
+            for_each_source=prop.for_each_source,
             type=CHECK_OUTCOME,
             collect=False,
             clauses=clauses,
@@ -811,24 +878,35 @@ class _Verifier:
         )
 
     def _evaluate(self, rules: RuleSet, document: dict[str, Any]) -> dict[str, Any] | None:
-        """Decisions by name, or None when the document is not evaluated (invalid, not in force)."""
+        """Decisions by name, or None when the document is not evaluated (invalid, not in force).
+
+        The compiled engine on the compiled validator's reading of the document, as
+        `RuleSet.evaluate` runs them; a document that validator does not take, through
+        `RuleSet.evaluate` itself. (Every document's date lies inside the framework's.)
+        """
         self.evaluations += 1
-        result = rules.evaluate(document)
-        if result.status != "evaluated":
-            return None
-        return {**result.judgements, **result.checks}
+        name = self.framework.name
+        validator = rules.compiled_validator(name)
+        root = validator(document, DEFAULT_LIMITS) if validator is not None else None
+        if root is None:
+            result = rules.evaluate(document, self.as_of)
+            if result.status != "evaluated":
+                return None
+            return {**result.judgements, **result.checks}
+        date = evidence_date(root, self.framework.dated_by) or self.as_of
+        assert date is not None
+        judgements, checks = rules.compiled(name).evaluate(root, self.as_of or date, date)
+        return {**judgements, **checks}
 
     # -- jobs
 
     def _property_job(self, prop: ir.Property) -> _Job:
         if isinstance(prop, ir.Invariant):
-            exprs = [prop.condition] + ([prop.guard] if prop.guard is not None else [])
-            reads, used = self.reads.of_exprs(exprs)
-            for key in list(used):
-                more_reads, more_used = self.reads.of_decision(key)
-                reads |= more_reads
-                used |= more_used
-            return _Job("invariant", prop, self._space(reads, used), used, self._as_check(prop))
+            check = self._as_check(prop)
+            self.reads.decisions[check.key] = check
+            reads, used = self.reads.of_decision(check.key)
+            used.discard(check.key)
+            return _Job("invariant", prop, self._space(reads, used), used, check)
         reads, used = self.reads.of_decision(prop.judgement)
         reads = reads | {_pattern(self.framework, prop.path)}
         return _Job("monotonic", prop, self._space(reads, used), used)
@@ -847,14 +925,19 @@ class _Verifier:
             "reason": prop.reason,
             "citation": prop.citation,
             "documents": size,
+            "max_items": job.space.max_items,
         }
         if size > self.max_documents:
-            note = f"{size:,} documents, more than the {self.max_documents:,} verify enumerates"
+            note = f"{count_text(size)} documents, more than the {self.max_documents:,} verify enumerates"
             return PropertyResult(**common, status="too_large", compared=0, undecided=0, note=note)
         if job.kind == "invariant":
-            status = "fails" if job.failure is not None else "holds"
+            failure = job.failure
+            if failure is not None:
+                names = [k.split(":", 1)[1] for k in sorted(job.used)]
+                failure = self._confirmed(failure["evidence"], names)
+            status = "fails" if failure is not None else "holds"
             return PropertyResult(
-                **common, status=status, compared=job.decided, undecided=job.undecided, counterexample=job.failure
+                **common, status=status, compared=job.decided, undecided=job.undecided, counterexample=failure
             )
         compared, failure = self._pairs(prop, job)
         return PropertyResult(
@@ -885,11 +968,21 @@ class _Verifier:
                 if gap > 0 if prop.moves == "worse" else gap < 0:
                     first, second = (document, changed) if up else (changed, document)
                     return compared, {
-                        "before": {"evidence": first, "outcomes": {prop.judgement_name: old.name}},
-                        "after": {"evidence": second, "outcomes": {prop.judgement_name: new.name}},
+                        "before": self._confirmed(first, [prop.judgement_name]),
+                        "after": self._confirmed(second, [prop.judgement_name]),
                         "change": patch if up else _reverse(patch, document),
                     }
         return compared, None
+
+    def _confirmed(self, document: dict[str, Any], names: list[str]) -> dict[str, Any]:
+        """A counterexample as the whole rule set evaluates it (`RuleSet.evaluate`, as framework-check does)."""
+        result = self.rule_set.evaluate(document, self.as_of, framework=self.framework.name)
+        decisions = {**result.judgements, **result.checks}
+        shown: dict[str, Any] = {"evidence": document}
+        if self.as_of is not None:
+            shown["as_of"] = self.as_of.isoformat()
+        shown["outcomes"] = {name: _show(decisions[name]) for name in names if name in decisions}
+        return shown
 
     def _reach_result(self, job: _Job) -> Reachability:
         decision: ir.Judgement = job.target
@@ -903,11 +996,41 @@ class _Verifier:
             location=location,
             status="exact",
             documents=size,
+            max_items=job.space.max_items,
             never_outcomes=tuple(name for name in possible if name not in job.produced),
             never_clauses=tuple(
                 (clause.index + 1, clause.location) for clause in decision.clauses if clause.id not in job.reached
             ),
         )
+
+
+def _decisions_named(decision: ir.Judgement, framework: ir.Framework) -> set[str]:
+    """The keys of the decisions `decision` names anywhere (reasons included), through definitions too."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending: list[Any] = [decision]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ir.JudgementRef | ir.ItemOutcome):
+            found.add(node.key)
+        if isinstance(node, ir.DefinitionRef) and node.key not in seen:
+            seen.add(node.key)
+            pending.append(framework.definitions[node.key].value)
+        if isinstance(node, tuple | list):
+            pending.extend(node)
+        elif attrs.has(type(node)) and not isinstance(node, ir.Const):
+            pending.extend(getattr(node, f.name) for f in attrs.fields(type(node)) if f.name not in ("span", "type"))
+    found.discard(decision.key)
+    return found
+
+
+def count_text(n: int) -> str:
+    """A count for people: `326,592`, or `about 10^796` for one too long to read."""
+    return f"{n:,}" if n < 10**12 else f"about 10^{len(str(n)) - 1}"
+
+
+def _within(small: tuple[Any, ...], large: tuple[Any, ...]) -> bool:
+    return set(small[0]) <= set(large[0]) and set(small[1]) <= set(large[1]) and small[2] == large[2]
 
 
 def _with_lint(found: Reachability, lint: tuple[Diagnostic, ...]) -> Reachability:
@@ -1022,22 +1145,28 @@ def _moved_up(
             for item in items:
                 if isinstance(t, SetOf) and item in value:
                     continue
-                changed = copy.deepcopy(document)
-                _set(changed, pointer, [*value, item])
+                changed = _replaced(document, pointer, [*value, item])
                 yield changed, [{"op": "add", "path": f"{pointer}/-", "value": item}]
             continue
         for new in candidates:
-            changed = copy.deepcopy(document)
-            _set(changed, pointer, new)
+            changed = _replaced(document, pointer, new)
             yield changed, [{"op": "replace", "path": pointer, "value": new}]
 
 
-def _set(document: dict[str, Any], pointer: str, value: Any) -> None:
-    *parents, last = pointer.split("/")[1:]
-    target: Any = document
-    for part in parents:
-        target = target[int(part)] if isinstance(target, list) else target[part]
-    target[int(last) if isinstance(target, list) else last] = value
+def _replaced(document: dict[str, Any], pointer: str, value: Any) -> dict[str, Any]:
+    """A copy of `document` with the value at `pointer` replaced; only the containers on the way are copied."""
+    parts = pointer.split("/")[1:]
+
+    def down(node: Any, index: int) -> Any:
+        if index == len(parts):
+            return value
+        copied = list(node) if isinstance(node, list) else dict(node)
+        key: Any = int(parts[index]) if isinstance(node, list) else parts[index]
+        copied[key] = down(node[key], index + 1)
+        return copied
+
+    changed: dict[str, Any] = down(document, 0)
+    return changed
 
 
 def _reverse(patch: list[dict[str, Any]], document: dict[str, Any]) -> list[dict[str, Any]]:

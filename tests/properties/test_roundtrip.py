@@ -441,6 +441,7 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
         st.builds(
             nodes.InvariantDecl,
             name=_name(),
+            for_each=for_each,
             condition=exprs,
             guard=st.none() | exprs,
             reason=_reason(),

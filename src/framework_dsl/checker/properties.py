@@ -6,10 +6,22 @@ from __future__ import annotations
 
 from framework_dsl import ir, nodes
 from framework_dsl.checker.expressions import ExpressionChecker
-from framework_dsl.checker.scope import Context, DecisionEntity, Env, FileScope, listing
+from framework_dsl.checker.scope import Context, DecisionEntity, Env, FileScope, LocalName, listing
 from framework_dsl.diagnostics import Label, did_you_mean
 from framework_dsl.source import Span
-from framework_dsl.typesystem import BOOLEAN, DECIMAL, INTEGER, Choice, ListOf, MapOf, RecordType, SetOf, Type
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    DECIMAL,
+    ERROR,
+    INTEGER,
+    Choice,
+    ListOf,
+    MapOf,
+    RecordType,
+    SetOf,
+    Type,
+    element_type,
+)
 
 # The words a monotonic declaration moves by, and what each means.
 MOVES: dict[str, str] = {
@@ -64,6 +76,23 @@ class PropertyChecker:
 
     def invariant(self, scope: FileScope, decl: nodes.InvariantDecl) -> ir.Invariant:
         env = Env(scope, {}, None)
+        for_var = None
+        for_source = None
+        if decl.for_each is not None:
+            for_source = self.expressions.expr(decl.for_each.source, env, None)
+            item_type = element_type(for_source.type)
+            if item_type is None:
+                self.ctx.error(
+                    "types.mismatch",
+                    f"`for each` needs a list, but this is {for_source.type.display()}",
+                    decl.for_each.source.span,
+                )
+                item_type = ERROR
+            for_var = decl.for_each.var.text
+            env.locals[for_var] = item_type
+            env.local_spans[for_var] = decl.for_each.var.span
+            self.ctx.refer(decl.for_each.var.span, LocalName(for_var, item_type, decl.for_each.var.span))
+            env.for_each = decl.for_each.source
         condition = self.expressions.expr(decl.condition, env, BOOLEAN)
         self.expressions.expect(condition, BOOLEAN, decl.condition, "an invariant")
         guard = None
@@ -72,6 +101,8 @@ class PropertyChecker:
             self.expressions.expect(guard, BOOLEAN, decl.guard, "the condition after `when`")
         return ir.Invariant(
             name=decl.name.text,
+            for_each_var=for_var,
+            for_each_source=for_source,
             condition=condition,
             guard=guard,
             reason=decl.reason.raw if decl.reason is not None else None,

@@ -11,7 +11,7 @@ from framework_dsl import canonical_json
 from framework_dsl.cli.common import EXIT_INPUT, EXIT_OK, EXIT_RULES, guard, report_rule_errors
 from framework_dsl.cli.dsl import framework_dsl
 from framework_dsl.reports.terminal import printable
-from framework_dsl.verify import MAX_DOCUMENTS, PropertyResult, VerifyReport, verify
+from framework_dsl.verify import MAX_DOCUMENTS, PropertyResult, VerifyReport, count_text, verify
 
 
 @framework_dsl.command("verify")
@@ -99,24 +99,24 @@ def render_verify_text(report: VerifyReport) -> str:
         findings = [r for r in framework.reachability if r.never_outcomes or r.never_clauses]
         large = [r for r in framework.reachability if r.status == "too_large"]
         for found in findings:
+            over = f"over {found.documents:,} documents, lists of up to {found.max_items}"
             for outcome in found.never_outcomes:
                 also = "lint says so too" if outcome in found.lint_outcomes else "lint does not see this"
-                lines.append(f"  never {found.decision} = {outcome}, over {found.documents:,} documents ({also})")
+                lines.append(f"  never {found.decision} = {outcome} ({over}; {also})")
             for number, location in found.never_clauses:
                 also = "lint says so too" if number in found.lint_clauses else "lint does not see this"
-                lines.append(
-                    f"  never reached: clause {number} of {found.decision} ({location}), "
-                    f"over {found.documents:,} documents ({also})"
-                )
-        for found in large:
-            lines.append(f"  not enumerated: {found.decision}, {found.documents:,} documents (more than the limit)")
+                lines.append(f"  never reached: clause {number} of {found.decision}, {location} ({over}; {also})")
+        if large:
+            names = ", ".join(f"{r.decision} ({count_text(r.documents)})" for r in large)
+            lines.append(f"  not enumerated, too many documents: {names}")
         lines.append(f"  ({framework.evaluations:,} documents evaluated)")
         lines.append("")
     failed = report.failed
     lines.append(
         f"every document: each field the properties' judgements read takes every grade, member and boolean, "
         f"present and absent, numbers at each threshold and one step either side, lists of up to "
-        f"{report.max_items} item{'' if report.max_items == 1 else 's'}; other fields keep one value"
+        f"{report.max_items} item{'' if report.max_items == 1 else 's'} (more, up to 3, where the documents stay "
+        f"few); other fields keep one value"
     )
     lines.append(f"{len(failed)} propert{'y' if len(failed) == 1 else 'ies'} failed")
     return "\n".join(lines) + "\n"
@@ -130,11 +130,13 @@ def _property_lines(prop: PropertyResult) -> list[str]:
         return lines
     if prop.kind == "invariant":
         lines.append(
-            f"    {prop.documents:,} documents: {prop.compared:,} decided it, "
+            f"    {prop.documents:,} documents (lists of up to {prop.max_items}): {prop.compared:,} decided it, "
             f"{prop.undecided:,} left it undetermined or not in force"
         )
     else:
-        lines.append(f"    {prop.documents:,} documents, {prop.compared:,} pairs compared")
+        lines.append(
+            f"    {prop.documents:,} documents (lists of up to {prop.max_items}), {prop.compared:,} pairs compared"
+        )
     example = prop.counterexample
     if example is None:
         return lines
