@@ -134,9 +134,9 @@ def _property_lines(prop: PropertyResult) -> list[str]:
             f"{prop.undecided:,} left it undetermined or not in force"
         )
     else:
-        lines.append(
-            f"    {prop.documents:,} documents (lists of up to {prop.max_items}), {prop.compared:,} pairs compared"
-        )
+        pairs = "pair" if prop.compared == 1 else "pairs"
+        where = f"{prop.documents:,} documents (lists of up to {prop.max_items})"
+        lines.append(f"    {where}, {prop.compared:,} {pairs} compared")
     example = prop.counterexample
     if example is None:
         return lines
