@@ -65,6 +65,7 @@ CODES: dict[str, str] = {
     "outcomes.unknown": "an outcome that is not a grade or outcome of the judgement's type",
     "judgement.not-exhaustive": "a judgement with no `otherwise` that can fall through",
     "judgement.unreachable-clause": "a clause that can never be chosen",
+    "properties.cannot-move": "a `monotonic` declaration whose judgement or input cannot move the way it says",
     "tables.incomplete": "a constant table without a row for every member of its key type",
     "tables.duplicate-key": "a constant table with two rows for one key",
     "tables.not-constant": "a row of a constant table that is not a constant",

@@ -704,6 +704,8 @@ class _Formatter:
             self.clauses(decl.clauses)
         elif isinstance(decl, nodes.TableDecl):
             self.table(decl)
+        elif isinstance(decl, nodes.InvariantDecl | nodes.MonotonicDecl):
+            self.property(decl)
         elif isinstance(decl, nodes.ExampleDecl):
             self.example(decl)
         else:  # pragma: no cover - every declaration kind is handled above
@@ -839,6 +841,26 @@ class _Formatter:
                 key = self.src.before(clause.citation.span.start, clause.span.start)
                 self.emit(2, "cite " + _quote(clause.citation.value), key)
             self.in_force(2, clause.in_force, clause.span.start)
+
+    def property(self, decl: nodes.InvariantDecl | nodes.MonotonicDecl) -> None:
+        """`invariant name:` or `monotonic name:`, its statement on the next line, then its reason and citation."""
+        start = decl.span.start
+        if isinstance(decl, nodes.InvariantDecl):
+            self.emit(0, f"invariant {decl.name.text}{self.for_each(decl.for_each)}:", start)
+            at: int = decl.condition.span.start
+            if decl.guard is not None:
+                self.tail(1, _expr(decl.condition, 0) + " when ", decl.guard, at, 3)
+            else:
+                self.tail(1, "", decl.condition, at, 3)
+        else:
+            self.emit(0, f"monotonic {decl.name.text}:", start)
+            path = ".".join(n.text for n in decl.input)
+            text = f"{decl.judgement.text} never {decl.moves.text} as {path} {decl.input_moves.text}"
+            self.emit(1, text, decl.judgement.span.start)
+        if decl.reason is not None:
+            self.emit(2, f'because "{decl.reason.raw}"', self.src.before(decl.reason.span.start, start))
+        if decl.citation is not None:
+            self.emit(2, "cite " + _quote(decl.citation.value), self.src.before(decl.citation.span.start, start))
 
     def in_force(self, indent: int, dates: nodes.InForce | None, default: int) -> None:
         """`effective from D until D` on its own line, its `because "note"` one level further in."""

@@ -34,6 +34,7 @@ __all__ = [
     "Framework",
     "GetField",
     "InForce",
+    "Invariant",
     "ItemOutcome",
     "Judgement",
     "JudgementRef",
@@ -42,7 +43,9 @@ __all__ = [
     "ListExpr",
     "Local",
     "Lookup",
+    "Monotonic",
     "Op",
+    "Property",
     "Quantifier",
     "QuantifierKind",
     "Table",
@@ -391,6 +394,50 @@ class Example:
 
 
 @attrs.frozen(kw_only=True)
+class Invariant:
+    """A declared invariant: `condition` holds for every evidence document (where `guard` holds).
+
+    With `for_each_var`, for every item of `for_each_source` (the variable names the item).
+    """
+
+    name: str
+    for_each_var: str | None
+    for_each_source: Expr | None
+    condition: Expr
+    guard: Expr | None
+    reason: str | None
+    citation: str | None
+    location: str  # "rules/cqc/cqc.fw:42", the `invariant` line
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class Monotonic:
+    """A declared monotonicity: `judgement` never moves `moves` as the input at `path` moves `input_moves`.
+
+    `moves` is "better" or "worse" on the judgement's scale; `input_moves` is "better" or
+    "worse" for a field on a scale, "more" or "less" for a number, "grows" for a list or set
+    gaining an item. `path` names evidence fields from the root; through a map or list it
+    means each of its values (a map key may be named, `key_questions.safe.rating`).
+    """
+
+    name: str
+    judgement: str  # the judgement's key
+    judgement_name: str
+    moves: str  # "better" | "worse"
+    path: tuple[str, ...]
+    input_type: Type  # the type of the field at the end of the path
+    input_moves: str  # "better" | "worse" | "more" | "less" | "grows"
+    reason: str | None
+    citation: str | None
+    location: str
+    span: Span = _span()
+
+
+Property = Union[Invariant, Monotonic]
+
+
+@attrs.frozen(kw_only=True)
 class Framework:
     """One checked framework: header, evidence schema, decisions and examples."""
 
@@ -408,6 +455,7 @@ class Framework:
     symbol_sets: tuple[SymbolSet, ...]
     path: str
     span: Span = _span()
+    properties: tuple[Property, ...] = ()  # declared for `framework-dsl verify`; never evaluated by `evaluate`
 
     def decision(self, name: str) -> Judgement | None:
         """The judgement or check called `name`."""

@@ -729,8 +729,39 @@ class TableDecl:
     span: Span = _span_field()
 
 
+@attrs.frozen(kw_only=True)
+class InvariantDecl:
+    """`invariant name [for each x in xs]: CONDITION when GUARD because "..." cite "..."`:
+    a property `framework-dsl verify` checks over every evidence document (for each item)."""
+
+    name: Name
+    for_each: ForEach | None
+    condition: Expr
+    guard: Expr | None
+    reason: Template | None
+    citation: Text | None
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class MonotonicDecl:
+    """`monotonic name: JUDGEMENT never MOVES as FIELD.PATH MOVES because "..." cite "..."`:
+    a judgement that never moves one way while an input moves another."""
+
+    name: Name
+    judgement: Name
+    moves: Name
+    input: tuple[Name, ...] = attrs.field(converter=_tuple)
+    input_moves: Name
+    reason: Template | None
+    citation: Text | None
+    span: Span = _span_field()
+
+
 Decl = Union[
     TableDecl,
+    InvariantDecl,
+    MonotonicDecl,
     FrameworkDecl,
     ImportModule,
     ImportNames,

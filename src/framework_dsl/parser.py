@@ -46,6 +46,8 @@ DECLARATION_KEYWORDS = (
     "check",
     "example",
     "table",
+    "invariant",
+    "monotonic",
 )
 _DECLARATION_START = re.compile(r"^(?:" + "|".join(DECLARATION_KEYWORDS) + r")\b", re.MULTILINE)
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
@@ -591,6 +593,41 @@ class _Builder(Transformer[Token, Any]):
             clauses=clauses,
             lets=lets,
             in_force=in_force,
+            span=self._span(meta),
+        )
+
+    # -- declared properties
+
+    def invariant_decl(self, meta: Any, children: list[Any]) -> nodes.InvariantDecl:
+        """invariant_decl: "invariant" NAME for_each? ":" _expr ("when" _expr)? reason? citation?"""
+        name, *rest = children
+        for_each = rest.pop(0) if rest and isinstance(rest[0], nodes.ForEach) else None
+        reason = next((c for c in rest if isinstance(c, nodes.Template)), None)
+        citation = next((c for c in rest if isinstance(c, nodes.Text)), None)
+        exprs = [c for c in rest if not isinstance(c, nodes.Template | nodes.Text)]
+        return nodes.InvariantDecl(
+            name=self._name(name),
+            for_each=for_each,
+            condition=exprs[0],
+            guard=exprs[1] if len(exprs) > 1 else None,
+            reason=reason,
+            citation=citation,
+            span=self._span(meta),
+        )
+
+    def monotonic_decl(self, meta: Any, children: list[Any]) -> nodes.MonotonicDecl:
+        """monotonic_decl: "monotonic" NAME ":" NAME "never" NAME "as" field_path NAME reason? citation?"""
+        name, judgement, moves, path, input_moves, *rest = children
+        reason = next((c for c in rest if isinstance(c, nodes.Template)), None)
+        citation = next((c for c in rest if isinstance(c, nodes.Text)), None)
+        return nodes.MonotonicDecl(
+            name=self._name(name),
+            judgement=self._name(judgement),
+            moves=self._name(moves),
+            input=path,
+            input_moves=self._name(input_moves),
+            reason=reason,
+            citation=citation,
             span=self._span(meta),
         )
 

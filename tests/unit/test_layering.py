@@ -53,6 +53,7 @@ ORDER = [
     "examples",
     "mutants",
     "whatif",
+    "verify",
     "citations",
     "formatter",
     "json_schema",

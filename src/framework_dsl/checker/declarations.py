@@ -140,7 +140,15 @@ class Declarations:
 
         if not is_framework:
             for item in items:
-                if isinstance(item, nodes.EvidenceDecl | nodes.JudgementDecl | nodes.CheckDecl | nodes.ExampleDecl):
+                if isinstance(
+                    item,
+                    nodes.EvidenceDecl
+                    | nodes.JudgementDecl
+                    | nodes.CheckDecl
+                    | nodes.ExampleDecl
+                    | nodes.InvariantDecl
+                    | nodes.MonotonicDecl,
+                ):
                     kind = type(item).__name__.removesuffix("Decl").lower()
                     self.ctx.error(
                         "modules.not-allowed",

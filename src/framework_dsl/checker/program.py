@@ -23,6 +23,7 @@ from framework_dsl.checker.decisions import DecisionChecker
 from framework_dsl.checker.declarations import Declarations
 from framework_dsl.checker.dependencies import report_cycles
 from framework_dsl.checker.expressions import ExpressionChecker
+from framework_dsl.checker.properties import PropertyChecker
 from framework_dsl.checker.resolve_types import TypeResolver
 from framework_dsl.checker.scope import (
     MAX_DEPENDENCY_DEPTH,
@@ -56,6 +57,7 @@ class Checker:
         self.expressions = ExpressionChecker(self.ctx, self._define, self._table)
         self.tables = TableChecker(self.ctx, self.types, self.expressions)
         self.decisions = DecisionChecker(self.ctx, self.expressions)
+        self.properties = PropertyChecker(self.ctx, self.expressions)
         self._define_depth = 0
 
     def run(self) -> dict[str, ir.Framework]:
@@ -194,6 +196,7 @@ class Checker:
         examples = [
             self.decisions.example(scope, item) for item in file.tree.items if isinstance(item, nodes.ExampleDecl)
         ]
+        properties = self.properties.check(scope, file.tree.items)
         definitions = {key: d for key, d in self.ctx.definitions.items() if self._visible_definition(file, key)}
         return ir.Framework(
             name=header.name.text,
@@ -210,6 +213,7 @@ class Checker:
             symbol_sets=tuple(scope.visible_symbol_sets()),
             path=file.source.path,
             span=header.span,
+            properties=properties,
         )
 
     def _check_dates(self, header: nodes.FrameworkDecl, decision: ir.Judgement) -> None:

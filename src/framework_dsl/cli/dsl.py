@@ -209,4 +209,4 @@ def main_dsl() -> None:
 
 # The subcommands register themselves on the group when imported; they import the
 # group from this module, which is complete by this line.
-from framework_dsl.cli import citations, diff, explain, fmt, lint, schema, serve, whatif  # noqa: E402, F401
+from framework_dsl.cli import citations, diff, explain, fmt, lint, schema, serve, verify, whatif  # noqa: E402, F401
