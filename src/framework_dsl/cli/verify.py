@@ -48,7 +48,7 @@ def verify_command(
     output_format: str,
     debug: bool,
 ) -> None:
-    """Prove the declared invariants and monotonicity over every evidence document.
+    """Prove the declared invariants and monotonicity.
 
     RULES are files or folders (default: the bundled rules). Each `invariant` and
     `monotonic` declaration is checked over every document the schema allows for the
