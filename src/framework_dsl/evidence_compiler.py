@@ -181,6 +181,7 @@ _HELPERS: dict[str, Any] = {
     "canonical_raw": echo_set_in_order,
     "escape": escape_pointer,
     "record": record_builder,
+    "E": (KeyError, TypeError),
     "map": map_builder,
     "pointed": PointedList,
 }
@@ -202,6 +203,10 @@ class _Generator:
         body: list[ast.stmt] = []
         out = self.value(body, data, evidence, _const(""), 0)
         body.append(ast.Return(value=_name(out)))
+        # A required field that is absent, a member that is not one, an unhashable key:
+        # the lookup raises, and the reference validator says what is wrong.
+        refused = ast.ExceptHandler(type=self.m.helper("E"), name=None, body=[ast.Return(value=_const(None))])
+        body = [ast.Try(body=body, handlers=[refused], orelse=[], finalbody=[])]
         return ast.FunctionDef(
             name=self.m.new(),
             args=ast.arguments(
@@ -333,7 +338,7 @@ class _Generator:
         is_member = _cmp(_name(data), ast.In(), table)
         out = self.m.new()
         if t.base is None:
-            body.append(self.refuse(_or([self.type_is_not(data, "str"), _not(is_member)])))
+            # Anything but a member's name (None, a number, a list) fails the lookup.
             body.append(_assign(out, _sub(table, _name(data))))
             return out
         otherwise: list[ast.stmt] = []
@@ -353,30 +358,37 @@ class _Generator:
         if t in self.open_records:
             raise _Unsupported(t)  # a record that contains itself: no static depth
         self.open_records.append(t)
-        allowed = self.m.constant(frozenset(t.fields) | t.open_fields)
         body.append(self.refuse(self.type_is_not(data, "dict")))
-        body.append(self.refuse(_not(self.call("within", allowed, _name(data)))))
-        fields = self.m.new()
-        body.append(_assign(fields, ast.Dict(keys=[], values=[])))
+        if t.open_fields or any(info.optional for info in t.fields.values()):
+            allowed = self.m.constant(frozenset(t.fields) | t.open_fields)
+            body.append(self.refuse(_not(self.call("within", allowed, _name(data)))))
+        else:
+            # Every field is required and read below (an absent one raises), so the
+            # document has no other key exactly when it has as many keys as fields.
+            body.append(self.refuse(_cmp(self.call("len", _name(data)), ast.NotEq(), _const(len(t.fields)))))
+        converted_fields: list[ast.expr] = []
         for name, info in t.fields.items():
             key = _const(name)
-            item = self.m.new()
-            present_or_none = ast.IfExp(
-                test=_cmp(key, ast.In(), _name(data)), body=_sub(_name(data), key), orelse=_const(None)
-            )
-            body.append(_assign(item, present_or_none))
-            absent = _cmp(_name(item), ast.Is(), _const(None))
-            store = ast.Subscript(value=_name(fields), slice=key, ctx=ast.Store())
             child = self.child_pointer(pointer, _const(escape_pointer(name)))
+            item = self.m.new()
             if info.optional:
+                present_or_none = ast.IfExp(
+                    test=_cmp(key, ast.In(), _name(data)), body=_sub(_name(data), key), orelse=_const(None)
+                )
+                body.append(_assign(item, present_or_none))
+                out_field = self.m.new()
                 present: list[ast.stmt] = []
                 converted = self.value(present, item, info.type, child, depth + 1)
-                present.append(ast.Assign(targets=[store], value=_name(converted)))
-                body.append(_if(absent, [ast.Assign(targets=[store], value=_const(None))], present))
+                present.append(_assign(out_field, _name(converted)))
+                absent = _cmp(_name(item), ast.Is(), _const(None))
+                body.append(_if(absent, [_assign(out_field, _const(None))], present))
+                converted_fields.append(_name(out_field))
             else:
-                body.append(self.refuse(absent))
-                converted = self.value(body, item, info.type, child, depth + 1)
-                body.append(ast.Assign(targets=[store], value=_name(converted)))
+                # Absent raises KeyError; null is refused by the value's own type test.
+                body.append(_assign(item, _sub(_name(data), key)))
+                converted_fields.append(_name(self.value(body, item, info.type, child, depth + 1)))
+        fields = self.m.new()
+        body.append(_assign(fields, ast.Dict(keys=[_const(name) for name in t.fields], values=converted_fields)))
         raw = data
         for name, info in t.fields.items():
             if isinstance(info.type, SetOf) and isinstance(info.type.element, Choice):

@@ -453,6 +453,80 @@ def test_compiled_validator_falls_back_when_the_schema_nests_deeper_than_the_lim
     assert [p.code for p in result.problems] == ["evidence.too-large"]
 
 
+CLOSED_RULES = """
+framework closed "Closed"
+  effective from 2020-01-01
+scale grade: good "Good" > poor "Poor"
+record visit:
+  grade: grade "the visit's grade"
+  count: integer "how many"
+evidence:
+  visit: visit "the visit"
+  note: text "a note"
+  extra: optional integer "an optional number"
+judgement j: grade
+  otherwise visit.grade because "the visit" cite "c"
+"""
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"visit": {"grade": "good"}, "note": "n"},  # a required field absent
+        {"visit": {"grade": "good", "count": None}, "note": "n"},  # a required field null
+        {"visit": {"grade": "good", "count": 1, "other": 2}, "note": "n"},  # a key a closed record lacks
+        {"visit": {"grade": "fair", "count": 1}, "note": "n"},  # not a member
+        {"visit": {"grade": 1, "count": 1}, "note": "n"},  # a number for a member
+        {"visit": {"grade": ["good"], "count": 1}, "note": "n"},  # unhashable: the lookup raises TypeError
+        {"visit": {"grade": {"good": 1}, "count": 1}, "note": "n"},
+        {"visit": [], "note": "n"},  # a list for a record
+        {"visit": {"grade": "good", "count": 1}, "note": None},
+        {"visit": {"grade": "good", "count": 1}},
+    ],
+    ids=[
+        "absent",
+        "null",
+        "unknown-key",
+        "not-a-member",
+        "number-for-member",
+        "list-for-member",
+        "object-for-member",
+        "list-for-record",
+        "null-text",
+        "absent-text",
+    ],
+)
+def test_compiled_validator_leaves_what_a_lookup_refuses_to_the_reference(
+    write_rules,  # type: ignore[no-untyped-def]
+    document: dict[str, Any],
+) -> None:
+    """Fields are read by lookup; whatever makes one fail goes to the reference, which says what is wrong."""
+    rules = load_rules(write_rules({"closed.fw": CLOSED_RULES})).prepare()
+    validator = rules.compiled_validator("closed")
+    assert validator is not None
+    full = {"framework": "closed", **document}
+    assert validator(full, DEFAULT_LIMITS) is None
+    converted, problems = validate(full, rules.framework("closed").evidence, "<evidence>", DEFAULT_LIMITS)
+    assert converted is None and problems
+
+
+def test_compiled_validator_accepts_a_member_given_as_a_text_subclass(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """An embedding service may pass `str` subclasses: both validators read them as the member named."""
+
+    class Text(str):
+        pass
+
+    rules = load_rules(write_rules({"closed.fw": CLOSED_RULES})).prepare()
+    validator = rules.compiled_validator("closed")
+    assert validator is not None
+    document = {"framework": "closed", "visit": {"grade": Text("poor"), "count": 2}, "note": "n"}
+    fast = validator(document, DEFAULT_LIMITS)
+    reference, problems = validate(document, rules.framework("closed").evidence, "<evidence>", DEFAULT_LIMITS)
+    assert not problems and fast is not None and reference is not None
+    assert same_value(fast, reference)
+    assert fast.fields["visit"].fields["grade"].name == "poor"
+
+
 @needs_bundled
 @budget(40)
 @given(st.data())

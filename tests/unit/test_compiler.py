@@ -417,9 +417,16 @@ def _load(ident: str) -> ast.Name:
         (
             ast.Assign(
                 targets=[ast.Name(id="v0", ctx=ast.Store())],
-                value=ast.Dict(keys=[ast.Constant(value="a")], values=[ast.Constant(value=1)]),
+                value=ast.Dict(keys=[None], values=[_load("v1")]),
             ),
-            "empty dict",
+            "text constants as keys",
+        ),
+        (
+            ast.Assign(
+                targets=[ast.Name(id="v0", ctx=ast.Store())],
+                value=ast.Dict(keys=[_load("v1")], values=[ast.Constant(value=1)]),
+            ),
+            "text constants as keys",
         ),
         (
             ast.Assign(
@@ -459,7 +466,8 @@ def _load(ident: str) -> ast.Name:
         "float",
         "attribute-store",
         "unpacking",
-        "dict-with-keys",
+        "dict-unpacking",
+        "dict-with-computed-key",
         "keyword-argument",
         "nested-in-blocks",
         "other-exception",
@@ -469,6 +477,12 @@ def test_the_allow_list_walk_rejects_what_generated_code_never_needs(statement: 
     """`check_generated` refuses imports, bare calls, builtins, dunders, non-helper calls and other constructs."""
     with pytest.raises(UnsafeCodeError, match=complaint):
         check_generated(_module(statement), helpers())
+
+
+def test_the_allow_list_walk_accepts_a_dict_display_keyed_by_text() -> None:
+    """The evidence validator builds each record's fields as one display: text keys only."""
+    display = ast.Dict(keys=[ast.Constant(value="a"), ast.Constant(value="b")], values=[_load("v1"), _load("v2")])
+    check_generated(_module(ast.Assign(targets=[ast.Name(id="v0", ctx=ast.Store())], value=display)), helpers())
 
 
 def test_rule_text_reaches_generated_code_only_as_constants(check_text) -> None:  # type: ignore[no-untyped-def]

@@ -198,8 +198,10 @@ def _check_subscript(node: Any, helpers: Mapping[str, Any]) -> None:
 def _check_display(node: Any, helpers: Mapping[str, Any]) -> None:
     if isinstance(getattr(node, "ctx", None), ast.Store):
         raise UnsafeCodeError("unpacking assignments are not allowed")
-    if isinstance(node, ast.Dict) and node.keys:
-        raise UnsafeCodeError("only empty dict displays are allowed")
+    if isinstance(node, ast.Dict) and not all(
+        isinstance(key, ast.Constant) and type(key.value) is str for key in node.keys
+    ):
+        raise UnsafeCodeError("dict displays take only text constants as keys (no `**` unpacking)")
 
 
 def _constant_ok(value: Any) -> bool:
