@@ -344,7 +344,7 @@ def pointer_problem(pointer: str, evidence: RecordType) -> tuple[str, str | None
                 if not (segment.isdigit() and (segment == "0" or not segment.startswith("0"))):
                     return (
                         f"{here} is {current.display()}: `{segment}` in `{pointer}` is not an item number",
-                        "items are numbered from 0, as in `/breaches/0`",
+                        f"items are numbered from 0, as in `{walked}/0`",
                     )
                 current = current.element
             case MapOf():
