@@ -291,6 +291,11 @@ def _lark_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, li
         hint = did_you_mean(str(token), _keyword_values(accepted))
     if hint is None:
         hint = declaration_hint(source, offset, start, str(token))
+    if hint is None and accepted == {"CLAUSE"}:
+        hint = (
+            "a clause is named by its number, counting from 1 in the order written: "
+            "`clause 3` (not its line, which `fmt` may move)"
+        )
     if hint is None and "WHEN" in accepted and "BECAUSE" in accepted:
         hint = (
             'a clause reads `OUTCOME when CONDITION because "..." cite "..."`; '

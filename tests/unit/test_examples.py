@@ -209,6 +209,7 @@ BAD_EXPLAINED = [
     ("a pointer twice", 'expect result reads ["/late", "/late"]'),
     ("clause 0", "expect result decided by clause 0"),
     ("clause 1.5", "expect result decided by clause 1.5"),
+    ("a line, not a clause", "expect result decided by line 11"),
 ]
 
 
