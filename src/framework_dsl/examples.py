@@ -258,6 +258,9 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
                 )
             )
             continue
+        if expectation.kind in _EXPLANATION_KINDS:
+            checked.append(_explanation(framework, expectation, decided, location))
+            continue
         assert expectation.value is not None and evaluation is not None
         try:
             wanted = evaluation.ev(expectation.value, {})
@@ -285,6 +288,116 @@ def _run(rule_set: RuleSet, framework: ir.Framework, example: ir.Example, engine
             )
         )
     return outcome(checked, result)
+
+
+# The expectations about why: which clause decided (or could not), what evidence was read or missing.
+_EXPLANATION_KINDS = frozenset({"decided_by", "undetermined_at", "reads", "missing"})
+
+
+def _explanation(
+    framework: ir.Framework,
+    expectation: ir.Expectation,
+    decided: Decision | tuple[Decision, ...],
+    location: str,
+) -> Checked:
+    """Check an expectation about the explanation a decision gives, as its result JSON shows it.
+
+    `decided by clause N`: decided, with clause N among the deciding clauses (`rule`);
+    `is undetermined at clause N`: undetermined, the result naming clause N (`rule`);
+    `reads [...]`: decided, having read exactly those pointers (`inputs`);
+    `is undetermined missing [...]`: undetermined for want of exactly those (`missing`).
+    For a for-each judgement, some item must match (as for `because`).
+    """
+    decisions = decided if isinstance(decided, tuple) else (decided,)
+    numbers = _clause_numbers(framework, expectation.name)
+    name = expectation.name
+    pointers = _show_pointers(expectation.pointers)
+    match expectation.kind:
+        case "decided_by":
+            shown = f"clause {expectation.clause_number}"
+            text = f"{name} decided by {shown}"
+            expected = f"decided by {shown} ({expectation.clause_location})"
+            passed = any(d.status == "decided" and expectation.clause_id in d.clause_ids for d in decisions)
+        case "undetermined_at":
+            shown = f"clause {expectation.clause_number}"
+            text = f"{name} is undetermined at {shown}"
+            expected = f"undetermined at {shown} ({expectation.clause_location})"
+            passed = any(
+                d.status == "undetermined" and expectation.clause_location in _rules(d.rule) for d in decisions
+            )
+        case "reads":
+            text = f"{name} reads {pointers}"
+            expected = f"decided, reading {pointers}"
+            wanted = set(expectation.pointers)
+            passed = any(d.status == "decided" and {p for p, _ in d.inputs} == wanted for d in decisions)
+        case "missing":
+            text = f"{name} is undetermined missing {pointers}"
+            expected = f"undetermined, missing {pointers}"
+            wanted = set(expectation.pointers)
+            passed = any(d.status == "undetermined" and set(d.missing) == wanted for d in decisions)
+        case _:
+            raise AssertionError(f"not an expectation about an explanation: {expectation.kind}")
+    actual = "; ".join(_explained(d, numbers) for d in decisions)
+    if isinstance(decided, tuple):
+        actual = "[" + actual + "]"
+    return Checked(
+        expectation=text,
+        expected=expected,
+        actual=actual,
+        reason=_reasons(decisions),
+        location=location,
+        span=expectation.span,
+        passed=passed,
+    )
+
+
+def _clause_numbers(framework: ir.Framework, name: str) -> dict[str, int]:
+    """Clause locations and ids of the decision `name` -> each clause's number as written (from 1)."""
+    numbers: dict[str, int] = {}
+    for judgement in (*framework.judgements, *framework.checks):
+        if judgement.name == name:
+            for clause in judgement.clauses:
+                # The id keeps the clause's place as written, even when a mutant reorders them.
+                number = int(clause.id.rsplit("#", 1)[1])
+                numbers[clause.id] = number
+                numbers.setdefault(clause.location, number)
+    return numbers
+
+
+def _rules(rule: Any) -> tuple[str, ...]:
+    """A decision's `rule` (one location, a list of them, or none) as a tuple."""
+    if isinstance(rule, str):
+        return (rule,)
+    if isinstance(rule, list | tuple):
+        return tuple(str(r) for r in rule)
+    return ()
+
+
+def _show_pointers(pointers: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(json.dumps(p, ensure_ascii=False) for p in pointers) + "]"
+
+
+def _explained(decision: Decision, numbers: dict[str, int]) -> str:
+    """A decision's explanation as expectations about it see it: status, clause and evidence."""
+
+    def clause(rule: str) -> str:
+        number = numbers.get(rule)
+        return f"clause {number} ({rule})" if number is not None else rule
+
+    if decision.status == "decided":
+        clauses = [f"clause {numbers[c]}" for c in decision.clause_ids if c in numbers]
+        rules = _rules(decision.rule)
+        shown = (
+            ", ".join(f"{n} ({r})" for n, r in zip(clauses, rules, strict=False))
+            if len(clauses) == len(rules)
+            else ", ".join(rules)
+        )
+        read = _show_pointers(sorted(p for p, _ in decision.inputs))
+        return f"decided by {shown or 'no clause'}, reading {read}"
+    if decision.status == "undetermined":
+        at = ", ".join(clause(r) for r in _rules(decision.rule)) or "no clause"
+        return f"undetermined at {at}, missing {_show_pointers(list(decision.missing))}"
+    return decision.status.replace("_", " ")
 
 
 def _problem_failure(example: ir.Example, message: str) -> Checked:

@@ -83,7 +83,7 @@ import json
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 import attrs
 
@@ -892,17 +892,49 @@ class _Formatter:
         if decl.as_of is not None:
             self.emit(1, "as of " + decl.as_of.isoformat(), self.src.after(given.span.end, key))
         for expectation in decl.expectations:
-            at = expectation.span.start
-            if isinstance(expectation, nodes.ExpectValue):
+            self.expectation(expectation)
+
+    def expectation(self, expectation: nodes.Expectation) -> None:
+        at = expectation.span.start
+        match expectation:
+            case nodes.ExpectValue():
                 self.tail(1, f"expect {expectation.name.text} = ", expectation.value, at, 3)
-            elif isinstance(expectation, nodes.ExpectUndetermined):
+            case nodes.ExpectUndetermined():
                 self.emit(1, f"expect {expectation.name.text} is undetermined", at)
-            elif isinstance(expectation, nodes.ExpectNotInForce):
+            case nodes.ExpectNotInForce():
                 self.emit(1, f"expect {expectation.name.text} is not_in_force", at)
-            elif isinstance(expectation, nodes.ExpectReason):
+            case nodes.ExpectReason():
                 self.emit(1, f"expect {expectation.name.text} because {_quote(expectation.reason.value)}", at)
-            else:
+            case nodes.ExpectDecidedBy():
+                self.emit(1, f"expect {expectation.name.text} decided by clause {expectation.clause.number}", at)
+            case nodes.ExpectUndeterminedAt():
+                number = expectation.clause.number
+                self.emit(1, f"expect {expectation.name.text} is undetermined at clause {number}", at)
+            case nodes.ExpectReads():
+                self.pointer_lines(f"expect {expectation.name.text} reads ", expectation.pointers, at)
+            case nodes.ExpectMissing():
+                self.pointer_lines(f"expect {expectation.name.text} is undetermined missing ", expectation.pointers, at)
+            case nodes.ExpectStatus():
                 self.emit(1, f"expect status {expectation.status.text}", at)
+            case _:
+                assert_never(expectation)
+
+    def pointer_lines(self, prefix: str, pointers: nodes.PointerList, key: int) -> None:
+        """`prefix` and a list of pointers: on one line if it fits and holds no comment, else one a line."""
+        texts = [_quote(item.value) for item in pointers.items]
+        flat = prefix + "[" + ", ".join(texts) + "]"
+        opening, closing = pointers.span.start, pointers.span.end - 1
+        if not texts or (_width(1, flat) <= WIDTH and not self.brackets_forced(opening, closing)):
+            self.emit(1, flat, key)
+            return
+        self.emit(1, prefix + "[", key)
+        keys = [self.src.after(opening + 1, pointers.items[0].span.start)] + [
+            self.src.after(prev.span.end, item.span.start, skip=(",",))
+            for prev, item in itertools.pairwise(pointers.items)
+        ]
+        for index, text in enumerate(texts):
+            self.emit(2, text + ("," if index < len(texts) - 1 else ""), keys[index])
+        self.emit(1, "]", closing, closing=True)
 
     # -- expressions that end a line
 

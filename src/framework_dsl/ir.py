@@ -370,10 +370,18 @@ class Definition:
 class Expectation:
     """One `expect` line of an example."""
 
-    kind: str  # "value" | "undetermined" | "status" | "not_in_force" | "reason"
+    # "value" | "undetermined" | "status" | "not_in_force" | "reason" | "decided_by"
+    # | "undetermined_at" | "reads" | "missing"
+    kind: str
     name: str
     value: Expr | None
     reason: str | None = None  # the reason text a "reason" expectation wants
+    # For "decided_by" and "undetermined_at": the clause, by its place (from 1), its id
+    # (what a decision's `clause_ids` hold) and its location (what its `rule` says).
+    clause_number: int | None = None
+    clause_id: str | None = None
+    clause_location: str | None = None
+    pointers: tuple[str, ...] = ()  # for "reads" and "missing": the JSON pointers, as written
     span: Span = _span()
 
 

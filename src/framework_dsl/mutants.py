@@ -37,14 +37,25 @@ import attrs
 
 from framework_dsl import ir
 from framework_dsl.examples import ExampleOutcome, run_examples
+from framework_dsl.result import Decision
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.semantics.operators import Op
 from framework_dsl.source import Span
 from framework_dsl.typesystem import BOOLEAN, Choice, Symbol
 
-__all__ = ["KINDS", "Mutant", "MutantOutcome", "MutationReport", "mutants_of", "run_mutants"]
+__all__ = ["EXPLANATION_PARTS", "KINDS", "Mutant", "MutantOutcome", "MutationReport", "mutants_of", "run_mutants"]
 
 KINDS = ("comparison", "threshold", "logic", "negate", "drop", "swap", "outcome")
+
+# The parts of a decision's explanation a mutant can change with its outcome the same,
+# in the order the report names them, with the expectation that asserts each.
+EXPLANATION_PARTS = {
+    "reason": 'expect NAME because "..."',
+    "clause": "expect NAME decided by clause N / is undetermined at clause N",
+    "reads": "expect NAME reads [...]",
+    "missing": "expect NAME is undetermined missing [...]",
+    "cite": "none: the citation follows the clause",
+}
 
 # A comparison and the one its mutant uses instead.
 _COMPARISON_SWAPS = {
@@ -105,6 +116,9 @@ class MutantOutcome:
     # (no example's result changed at all); and in which examples.
     seen: str | None = None
     seen_in: tuple[str, ...] = ()
+    # For "explanation": which parts of it changed, of EXPLANATION_PARTS, each one an
+    # example can assert (`because`, `decided by clause`, `reads`, `missing`) but "cite".
+    explanation: tuple[str, ...] = ()
 
     @property
     def killed(self) -> bool:
@@ -155,6 +169,7 @@ class MutationReport:
                     "location": o.mutant.location,
                     "seen": o.seen,
                     "seen_in": list(o.seen_in),
+                    "explanation": list(o.explanation),
                 }
                 for o in self.survivors
             ],
@@ -188,9 +203,12 @@ def run_mutants(
             killed_by = tuple(o.title for o in report.failed)
             seen: str | None = None
             seen_in: tuple[str, ...] = ()
+            explanation: tuple[str, ...] = ()
             if not killed_by:
-                seen, seen_in = _seen(original, report.outcomes)
-            outcomes.append(MutantOutcome(mutant=mutant, killed_by=killed_by, seen=seen, seen_in=seen_in))
+                seen, seen_in, explanation = _seen(original, report.outcomes)
+            outcomes.append(
+                MutantOutcome(mutant=mutant, killed_by=killed_by, seen=seen, seen_in=seen_in, explanation=explanation)
+            )
             done += 1
             if progress is not None:
                 progress(done)
@@ -201,17 +219,22 @@ def run_mutants(
 
 def _seen(
     original: tuple[ExampleOutcome, ...], mutated: tuple[ExampleOutcome, ...]
-) -> tuple[str | None, tuple[str, ...]]:
+) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
     """What a surviving mutant changed in its examples' results: outcomes not asserted, else only explanations.
 
+    Returns (what, the examples it shows in, for an explanation the parts that changed).
     A survivor passes every expectation, so a changed outcome is one of a decision the
-    example does not assert (add the `expect` and the mutant dies). A changed
-    explanation (the reason, the clause named, the evidence read or missing, as the
-    result JSON shows them) cannot be asserted by an example at all, so it stays a
-    survivor, named as such.
+    example does not assert (add the `expect` and the mutant dies). A changed explanation
+    (the reason, the clause named, the evidence read or missing, as the result JSON shows
+    them) is one no example asserts: an `expect NAME because`, `decided by clause`,
+    `is undetermined at clause`, `reads` or `is undetermined missing` in one of those
+    examples would fail on the mutant, and so kill it, like any other expectation. The
+    mutant is not counted as killed by comparing the results here: the score is what
+    the examples check.
     """
     outcome_in: list[str] = []
     explanation_in: list[str] = []
+    parts: set[str] = set()
     for before, after in zip(original, mutated, strict=True):
         if before.result is None or after.result is None:
             continue
@@ -220,11 +243,27 @@ def _seen(
             outcome_in.append(before.title)
         elif any(a.to_dict() != b.to_dict() for (_, a), (_, b) in pairs):
             explanation_in.append(before.title)
+            for (_, a), (_, b) in pairs:
+                parts.update(_explanation_changes(a, b))
     if outcome_in:
-        return "outcome", tuple(outcome_in)
+        return "outcome", tuple(outcome_in), ()
     if explanation_in:
-        return "explanation", tuple(explanation_in)
-    return None, ()
+        return "explanation", tuple(explanation_in), tuple(p for p in EXPLANATION_PARTS if p in parts)
+    return None, (), ()
+
+
+def _explanation_changes(before: Decision, after: Decision) -> Iterator[str]:
+    """The parts of a decision's explanation that differ between two results with the same outcome."""
+    if before.reason != after.reason:
+        yield "reason"
+    if before.rule != after.rule:
+        yield "clause"
+    if before.inputs != after.inputs:
+        yield "reads"
+    if before.missing != after.missing:
+        yield "missing"
+    if before.cite != after.cite:
+        yield "cite"
 
 
 def mutants_of(framework: ir.Framework, *, kinds: tuple[str, ...] = KINDS) -> Iterator[Mutant]:

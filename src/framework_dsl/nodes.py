@@ -692,7 +692,69 @@ class ExpectReason:
     span: Span = _span_field()
 
 
-Expectation = Union[ExpectValue, ExpectUndetermined, ExpectStatus, ExpectNotInForce, ExpectReason]
+@attrs.frozen(kw_only=True)
+class ClauseNumber:
+    """`clause 3`: a clause of a decision by its place, counting from 1 in the order written."""
+
+    number: int
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectDecidedBy:
+    """`expect judgement decided by clause 3`: that clause decided it (the result's `rule`)."""
+
+    name: Name
+    clause: ClauseNumber
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectUndeterminedAt:
+    """`expect judgement is undetermined at clause 2`: undetermined, and the result names that clause."""
+
+    name: Name
+    clause: ClauseNumber
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class PointerList:
+    """`["/a", "/b"]`: JSON pointers into the evidence, as a result shows them."""
+
+    items: tuple[Text, ...] = attrs.field(converter=_tuple)
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectReads:
+    """`expect judgement reads ["/a", "/b"]`: decided, having read exactly this evidence (the result's `inputs`)."""
+
+    name: Name
+    pointers: PointerList
+    span: Span = _span_field()
+
+
+@attrs.frozen(kw_only=True)
+class ExpectMissing:
+    """`expect judgement is undetermined missing ["/a"]`: undetermined for want of exactly this evidence."""
+
+    name: Name
+    pointers: PointerList
+    span: Span = _span_field()
+
+
+Expectation = Union[
+    ExpectValue,
+    ExpectUndetermined,
+    ExpectStatus,
+    ExpectNotInForce,
+    ExpectReason,
+    ExpectDecidedBy,
+    ExpectUndeterminedAt,
+    ExpectReads,
+    ExpectMissing,
+]
 
 
 @attrs.frozen(kw_only=True)

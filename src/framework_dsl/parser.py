@@ -291,6 +291,11 @@ def _lark_diagnostic(source: SourceFile, error: UnexpectedInput, offset: int, li
         hint = did_you_mean(str(token), _keyword_values(accepted))
     if hint is None:
         hint = declaration_hint(source, offset, start, str(token))
+    if hint is None and accepted == {"CLAUSE"}:
+        hint = (
+            "a clause is named by its number, counting from 1 in the order written: "
+            "`clause 3` (not its line, which `fmt` may move)"
+        )
     if hint is None and "WHEN" in accepted and "BECAUSE" in accepted:
         hint = (
             'a clause reads `OUTCOME when CONDITION because "..." cite "..."`; '
@@ -821,6 +826,36 @@ class _Builder(Transformer[Token, Any]):
 
     def expect_reason(self, meta: Any, children: list[Any]) -> nodes.ExpectReason:
         return nodes.ExpectReason(name=self._name(children[0]), reason=self._text(children[-1]), span=self._span(meta))
+
+    def expect_decided_by(self, meta: Any, children: list[Any]) -> nodes.ExpectDecidedBy:
+        return nodes.ExpectDecidedBy(name=self._name(children[0]), clause=children[-1], span=self._span(meta))
+
+    def expect_undetermined_at(self, meta: Any, children: list[Any]) -> nodes.ExpectUndeterminedAt:
+        return nodes.ExpectUndeterminedAt(name=self._name(children[0]), clause=children[-1], span=self._span(meta))
+
+    def expect_reads(self, meta: Any, children: list[Any]) -> nodes.ExpectReads:
+        return nodes.ExpectReads(name=self._name(children[0]), pointers=children[-1], span=self._span(meta))
+
+    def expect_missing(self, meta: Any, children: list[Any]) -> nodes.ExpectMissing:
+        return nodes.ExpectMissing(name=self._name(children[0]), pointers=children[-1], span=self._span(meta))
+
+    def clause_number(self, meta: Any, children: list[Any]) -> nodes.ClauseNumber:
+        token = children[0]
+        text = str(token)
+        if not text.isdigit() or int(text) == 0:
+            self.problems.append(
+                Diagnostic(
+                    code="syntax.invalid-literal",
+                    message=f"`{text}` is not a clause number",
+                    span=self._tok_span(token),
+                    hint="clauses are numbered 1, 2, 3, ... in the order they are written",
+                )
+            )
+        number = int(text) if text.isdigit() else 0
+        return nodes.ClauseNumber(number=number, span=self._span(meta))
+
+    def pointer_list(self, meta: Any, children: list[Any]) -> nodes.PointerList:
+        return nodes.PointerList(items=[self._text(token) for token in children], span=self._span(meta))
 
     def expect_status(self, meta: Any, children: list[Any]) -> nodes.ExpectStatus:
         return nodes.ExpectStatus(status=self._name(children[0]), span=self._span(meta))

@@ -92,6 +92,7 @@ def test_a_survivor_says_what_its_examples_show_of_the_change(tmp_path: Path) ->
     seen = {(o.mutant.decision, o.mutant.description): (o.seen, o.seen_in) for o in report.survivors}
     # `high` is read only by a reason: at 6, five is no longer high.
     assert seen[("high", "`5` became `6`")] == ("explanation", ("five",))
+    assert next(o.explanation for o in report.survivors if o.mutant.description == "`5` became `6`") == ("reason",)
     assert seen[("high", "`>=` became `>`")] == ("explanation", ("five",))
     # At 4, five is still high and two still not: nothing in the examples changes.
     assert seen[("high", "`5` became `4`")] == (None, ())
@@ -102,8 +103,67 @@ def test_a_survivor_says_what_its_examples_show_of_the_change(tmp_path: Path) ->
     assert survivors["`5` became `6`"]["seen"] == "explanation"
     assert survivors["`5` became `6`"]["seen_in"] == ["five"]
     text = CliRunner().invoke(framework_dsl, ["test", str(tmp_path), "--mutants"]).output
-    assert "`5` became `6` (threshold; changes only an explanation, in 1 example)" in text
+    assert "`5` became `6` (threshold; changes only an explanation (the reason), in 1 example)" in text
     assert "`poor` (outcome; changes an outcome no example asserts, in 1 example)" in text
+
+
+CLAUSE_RULES = """framework flags "Flags" effective from 2020-01-01
+scale grade: good > poor
+evidence:
+  a: boolean
+  b: boolean
+judgement result: grade
+  good when a because "one of them holds"
+  good when b because "one of them holds"
+  otherwise poor because "neither holds"
+example "both"
+  given {"framework": "flags", "a": true, "b": true}
+  as of 2021-01-01
+  expect result = good
+example "neither"
+  given {"framework": "flags", "a": false, "b": false}
+  as of 2021-01-01
+  expect result = poor
+"""
+SWAP = "clauses 1 and 2 changed places"
+
+
+def test_a_survivor_says_which_part_of_the_explanation_it_changes(tmp_path: Path) -> None:
+    """Two clauses with one outcome and one reason swapped: only the clause named and the evidence read differ."""
+    (tmp_path / "flags.fw").write_text(CLAUSE_RULES, encoding="utf-8")
+    report = run_mutants(load_rules(tmp_path))
+    (swap,) = (o for o in report.outcomes if o.mutant.description == SWAP)
+    assert (swap.killed, swap.seen, swap.seen_in, swap.explanation) == (
+        False,
+        "explanation",
+        ("both",),
+        ("clause", "reads"),
+    )
+    text = CliRunner().invoke(framework_dsl, ["test", str(tmp_path), "--mutants"]).output
+    assert f"{SWAP} (swap; changes only an explanation (the clause named, the evidence read), in 1 example)" in text
+
+
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        "expect result decided by clause 1",
+        'expect result reads ["/a"]',
+    ],
+)
+def test_an_expectation_about_the_explanation_kills_a_mutant_that_changes_only_that(
+    tmp_path: Path, expectation: str
+) -> None:
+    """Asserting the clause or the evidence read where the change shows kills the swap, on both engines."""
+    text = CLAUSE_RULES.replace("  expect result = good\n", f"  expect result = good\n  {expectation}\n")
+    (tmp_path / "flags.fw").write_text(text, encoding="utf-8")
+    rules = load_rules(tmp_path)
+    report = run_mutants(rules)
+    (swap,) = (o for o in report.outcomes if o.mutant.description == SWAP)
+    assert swap.killed_by == ("both",)
+    for outcome in report.outcomes:  # killed means an example fails on it, on the compiled engine too
+        mutated = RuleSet(frameworks={**rules.frameworks, "flags": outcome.mutant.rules}, digest="mutant")
+        compiled = run_examples(mutated, ["flags"], engine="compiled")
+        assert tuple(o.title for o in compiled.failed) == outcome.killed_by, outcome.mutant
 
 
 def test_the_kinds_of_mutant(tmp_path: Path) -> None:

@@ -357,12 +357,18 @@ def _declarations() -> st.SearchStrategy[nodes.Decl]:
         min_size=1,
         max_size=4,
     )
+    clause_number = st.builds(nodes.ClauseNumber, number=st.integers(1, 10**6), span=here)
+    pointers = st.builds(nodes.PointerList, items=st.lists(_text(max_size=60), max_size=5), span=here)
     expectation = st.one_of(
         st.builds(nodes.ExpectValue, name=_name(), value=exprs, span=here),
         st.builds(nodes.ExpectUndetermined, name=_name(), span=here),
         st.builds(nodes.ExpectNotInForce, name=_name(), span=here),
         st.builds(nodes.ExpectReason, name=_name(), reason=_text(), span=here),
         st.builds(nodes.ExpectStatus, status=_name(), span=here),
+        st.builds(nodes.ExpectDecidedBy, name=_name(), clause=clause_number, span=here),
+        st.builds(nodes.ExpectUndeterminedAt, name=_name(), clause=clause_number, span=here),
+        st.builds(nodes.ExpectReads, name=_name(), pointers=pointers, span=here),
+        st.builds(nodes.ExpectMissing, name=_name(), pointers=pointers, span=here),
     )
     given_ = st.one_of(
         _JSON.map(lambda value: nodes.JsonLiteral(text=canonical_json.dumps(value), span=_NOWHERE)),

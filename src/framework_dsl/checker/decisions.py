@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import assert_never
 
 from framework_dsl import ir, nodes
 from framework_dsl.checker import dating
@@ -19,7 +20,20 @@ from framework_dsl.checker.scope import (
     listing,
 )
 from framework_dsl.diagnostics import Label, did_you_mean
-from framework_dsl.typesystem import BOOLEAN, ERROR, assignable, element_type
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    ERROR,
+    AnyType,
+    Choice,
+    ListOf,
+    MapOf,
+    Prim,
+    RecordType,
+    SetOf,
+    Type,
+    assignable,
+    element_type,
+)
 
 
 class DecisionChecker:
@@ -133,6 +147,95 @@ class DecisionChecker:
             span=clause.span,
         )
 
+    def _expectation(
+        self, scope: FileScope, env: Env, entity: DecisionEntity, expectation: nodes.Expectation
+    ) -> ir.Expectation | None:
+        """One `expect` about a judgement or check, checked; None when it cannot be used."""
+        name = expectation.name.text if not isinstance(expectation, nodes.ExpectStatus) else ""
+        match expectation:
+            case nodes.ExpectStatus():
+                raise AssertionError("a status expectation names no decision")
+            case nodes.ExpectUndetermined():
+                return ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span)
+            case nodes.ExpectNotInForce():
+                return ir.Expectation(kind="not_in_force", name=name, value=None, span=expectation.span)
+            case nodes.ExpectReason():
+                return ir.Expectation(
+                    kind="reason", name=name, value=None, reason=expectation.reason.value, span=expectation.span
+                )
+            case nodes.ExpectDecidedBy() | nodes.ExpectUndeterminedAt():
+                clause = self._clause_of(entity, expectation.clause)
+                if clause is None:
+                    return None
+                index, written = clause
+                return ir.Expectation(
+                    kind="decided_by" if isinstance(expectation, nodes.ExpectDecidedBy) else "undetermined_at",
+                    name=name,
+                    value=None,
+                    clause_number=index + 1,
+                    clause_id=f"{entity.key}#{index + 1}",
+                    clause_location=f"{written.span.source.path}:{written.span.line}",
+                    span=expectation.span,
+                )
+            case nodes.ExpectReads() | nodes.ExpectMissing():
+                evidence = scope.names.get("__evidence__")
+                pointers: list[str] = []
+                for pointer in expectation.pointers.items:
+                    if pointer.value in pointers:
+                        self.ctx.error(
+                            "examples.invalid",
+                            f"the pointer `{pointer.value}` is listed twice",
+                            pointer.span,
+                            "the list is compared as a set: each pointer once is enough",
+                        )
+                        continue
+                    problem = pointer_problem(pointer.value, evidence) if isinstance(evidence, RecordType) else None
+                    if problem is not None:
+                        message, hint = problem
+                        self.ctx.error("examples.invalid", message, pointer.span, hint)
+                        continue
+                    pointers.append(pointer.value)
+                if len(pointers) != len(expectation.pointers.items):
+                    return None
+                return ir.Expectation(
+                    kind="reads" if isinstance(expectation, nodes.ExpectReads) else "missing",
+                    name=name,
+                    value=None,
+                    pointers=tuple(pointers),
+                    span=expectation.span,
+                )
+            case nodes.ExpectValue():
+                value = self.expressions.expr(expectation.value, env, entity.value_type, outcome_of=entity)
+                if not assignable(value.type, entity.value_type):
+                    self.ctx.error(
+                        "types.mismatch",
+                        f"`{name}` gives {entity.value_type.display()}, but this expectation is {value.type.display()}",
+                        expr_span(expectation.value),
+                    )
+                return ir.Expectation(kind="value", name=name, value=value, span=expectation.span)
+            case _:
+                assert_never(expectation)
+
+    def _clause_of(
+        self, entity: DecisionEntity, number: nodes.ClauseNumber
+    ) -> tuple[int, nodes.WhenClause | nodes.OtherwiseClause] | None:
+        """The clause `clause N` names (its index and declaration); None, reported, when there is none."""
+        clauses = entity.decl.clauses
+        if number.number == 0:  # not a clause number: the parser said so
+            return None
+        if number.number > len(clauses):
+            last = clauses[-1]
+            noun = "clause" if len(clauses) == 1 else "clauses"
+            self.ctx.error(
+                "examples.invalid",
+                f"`{entity.decl.name.text}` has {len(clauses)} {noun}, so there is no clause {number.number}",
+                number.span,
+                f"clauses are numbered from 1 in the order written; the last, clause {len(clauses)}, "
+                f"is at {last.span.source.path}:{last.span.line}",
+            )
+            return None
+        return number.number - 1, clauses[number.number - 1]
+
     def example(self, scope: FileScope, item: nodes.ExampleDecl) -> ir.Example | None:
         expectations: list[ir.Expectation] = []
         env = Env(scope, {}, None)
@@ -160,27 +263,9 @@ class DecisionChecker:
                 )
                 continue
             self.ctx.refer(expectation.name.span, entity)
-            if isinstance(expectation, nodes.ExpectUndetermined):
-                expectations.append(ir.Expectation(kind="undetermined", name=name, value=None, span=expectation.span))
-                continue
-            if isinstance(expectation, nodes.ExpectNotInForce):
-                expectations.append(ir.Expectation(kind="not_in_force", name=name, value=None, span=expectation.span))
-                continue
-            if isinstance(expectation, nodes.ExpectReason):
-                expectations.append(
-                    ir.Expectation(
-                        kind="reason", name=name, value=None, reason=expectation.reason.value, span=expectation.span
-                    )
-                )
-                continue
-            value = self.expressions.expr(expectation.value, env, entity.value_type, outcome_of=entity)
-            if not assignable(value.type, entity.value_type):
-                self.ctx.error(
-                    "types.mismatch",
-                    f"`{name}` gives {entity.value_type.display()}, but this expectation is {value.type.display()}",
-                    expr_span(expectation.value),
-                )
-            expectations.append(ir.Expectation(kind="value", name=name, value=value, span=expectation.span))
+            checked = self._expectation(scope, env, entity, expectation)
+            if checked is not None:
+                expectations.append(checked)
         evidence_text = None
         evidence_path = None
         display = f"{item.span.source.path}:{item.span.line}"
@@ -226,3 +311,58 @@ def is_inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def pointer_problem(pointer: str, evidence: RecordType) -> tuple[str, str | None] | None:
+    """What is wrong with a JSON pointer into evidence of this schema (message, hint); None if nothing.
+
+    A pointer is RFC 6901's, as a result shows them under `inputs` and `missing`: `/` then
+    each field, list index or map key (`~1` for a `/` in one, `~0` for a `~`).
+    """
+    if not pointer.startswith("/"):
+        return (
+            f"`{pointer}` is not a JSON pointer",
+            f"a pointer starts with `/`, as the result shows them: `/{pointer}`",
+        )
+    current: Type = evidence
+    walked = ""
+    for raw in pointer[1:].split("/"):
+        segment = raw.replace("~1", "/").replace("~0", "~")
+        here = f"`{walked}`" if walked else "the evidence"
+        match current:
+            case RecordType():
+                if segment in current.open_fields:
+                    return None  # free-form below this field: anything may be read
+                field = current.fields.get(segment)
+                if field is None:
+                    return (
+                        f"{here} has no field `{segment}`, so there is nothing at `{pointer}`",
+                        did_you_mean(segment, current.fields) or listing("its fields are", sorted(current.fields)),
+                    )
+                current = field.type
+            case ListOf() | SetOf():
+                if not (segment.isdigit() and (segment == "0" or not segment.startswith("0"))):
+                    return (
+                        f"{here} is {current.display()}: `{segment}` in `{pointer}` is not an item number",
+                        f"items are numbered from 0, as in `{walked}/0`",
+                    )
+                current = current.element
+            case MapOf():
+                if current.key.member(segment) is None:
+                    members = [m.name for m in current.key.members]
+                    return (
+                        f"{here} is {current.display()}: `{segment}` in `{pointer}` is not one of its keys",
+                        did_you_mean(segment, members) or listing("its keys are", members),
+                    )
+                current = current.value
+            case AnyType():
+                return None
+            case Prim() | Choice():
+                return (
+                    f"{here} is {current.display()}, so `{pointer}` points inside a value that has no parts",
+                    f"the pointer to that value is `{walked}`",
+                )
+            case _:
+                assert_never(current)
+        walked += "/" + raw
+    return None

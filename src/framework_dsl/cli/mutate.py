@@ -37,6 +37,16 @@ def mutation_run(
     return 1 if below else EXIT_OK
 
 
+# How the report names each part of an explanation a survivor changes (mutants.EXPLANATION_PARTS).
+_PARTS_SHOWN = {
+    "reason": "the reason",
+    "clause": "the clause named",
+    "reads": "the evidence read",
+    "missing": "the evidence missing",
+    "cite": "the citation",
+}
+
+
 def render_mutation_text(report: MutationReport) -> str:
     """Per framework its score, then the survivors grouped by file, in source order."""
     data = report.to_dict()
@@ -56,6 +66,8 @@ def render_mutation_text(report: MutationReport) -> str:
             seen = ""
             if s["seen"] is not None:
                 what = "an outcome no example asserts" if s["seen"] == "outcome" else "only an explanation"
+                if s["explanation"]:
+                    what += " (" + ", ".join(_PARTS_SHOWN[part] for part in s["explanation"]) + ")"
                 count = len(s["seen_in"])
                 seen = f"; changes {what}, in {count} example{'' if count == 1 else 's'}"
             lines.append(f"  {s['location']:<{width}}  {s['decision']}: {s['change']} ({s['kind']}{seen})")

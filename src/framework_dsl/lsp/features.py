@@ -1,7 +1,8 @@
 """What the language server answers, as plain functions of an `Analysis` and a position.
 
 - diagnostics: the checker's, with their codes, ranges, hints and secondary labels;
-- hover: what a name is, in the language's words, and its label or description;
+- hover: what a name is, in the language's words, and its label or description; on the
+  `clause N` of an expectation, the clause;
 - definition: where a name is declared, in this file or one it imports;
 - completion: keywords, names in scope, grades and members, and after a `.` the
   module's declarations, the scale's grades, the enumeration's members or the
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from framework_dsl import ir
 from framework_dsl.checker.symbols import SymbolInfo
 from framework_dsl.diagnostics import Diagnostic, Severity
 from framework_dsl.examples import run_examples
@@ -26,6 +28,7 @@ from framework_dsl.loader import RULE_SUFFIX, module_name
 from framework_dsl.lsp.analysis import Analysis
 from framework_dsl.lsp.positions import end_of, offset_of, position_of, range_of
 from framework_dsl.ruleset import RuleSet
+from framework_dsl.source import Span
 
 SOURCE = "framework-dsl"
 LANGUAGE_ID = "framework-dsl"
@@ -55,6 +58,27 @@ _COMPLETION_KIND = {
 _MODULE_NAME = re.compile(r"(?:^\s*import|\bfrom)\s+[A-Za-z0-9_.]*$")
 # The judgement or check an example expects: `expect ov`.
 _EXPECTED = re.compile(r"\bexpect\s+[A-Za-z0-9_]*$")
+# After the decision an example expects: `expect overall ` (what may follow is the form).
+_EXPECT_FORM = re.compile(r"\bexpect\s+([A-Za-z_][A-Za-z0-9_]*)\s+[a-z_]*$")
+# A clause being numbered: `expect overall decided by clause `, `... is undetermined at clause 1`.
+_CLAUSE_NUMBER = re.compile(
+    r"\bexpect\s+([A-Za-z_][A-Za-z0-9_]*)\s+(?:decided\s+by|is\s+undetermined\s+at)\s+clause\s+[0-9]*$"
+)
+# A whole `clause N` expectation, for hover.
+_CLAUSE_EXPECTATION = re.compile(
+    r"\bexpect\s+([A-Za-z_][A-Za-z0-9_]*)\s+(?:decided\s+by|is\s+undetermined\s+at)\s+(clause\s+([0-9]+))"
+)
+# What may follow `expect NAME`, as the completion offers it (label, text inserted).
+_EXPECT_FORMS = (
+    ("=", "= "),
+    ("because", 'because ""'),
+    ("is undetermined", "is undetermined"),
+    ("is not_in_force", "is not_in_force"),
+    ("decided by clause", "decided by clause "),
+    ("is undetermined at clause", "is undetermined at clause "),
+    ("reads", "reads []"),
+    ("is undetermined missing", "is undetermined missing []"),
+)
 # `a.b.` (and what is typed after the last dot) just before the cursor.
 _MEMBER_CHAIN = re.compile(r"((?:[A-Za-z_][A-Za-z0-9_]*\.)+)([A-Za-z0-9_]*)$")
 
@@ -155,15 +179,54 @@ def example_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
 
 
 def hover(analysis: Analysis, position: types.Position) -> types.Hover | None:
-    """What the name under the cursor is: its kind and type in one line, then its label or description."""
+    """What the name under the cursor is: its kind and type in one line, then its label or description.
+
+    On the `clause N` of an expectation: that clause as written, and where.
+    """
     offset = offset_of(analysis.text, position)
     found = analysis.index.at(analysis.path, offset)
     if found is None:
-        return None
+        return _clause_hover(analysis, offset)
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=_markdown(found.symbol)),
         range=range_of(found.span),
     )
+
+
+def _clause_hover(analysis: Analysis, offset: int) -> types.Hover | None:
+    """The clause a `decided by clause N` or `is undetermined at clause N` under the cursor names."""
+    text = analysis.text
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    for match in _CLAUSE_EXPECTATION.finditer(line):
+        start, end = line_start + match.start(2), line_start + match.end(2)
+        if not start <= offset <= end:
+            continue
+        clauses = _clauses_of(analysis, match.group(1))
+        number = int(match.group(3))
+        if not 1 <= number <= len(clauses):
+            return None
+        clause = clauses[number - 1]
+        written = clause.span.source.text[clause.span.start : clause.span.end]
+        shown = "\n".join(written.splitlines()[:4])
+        value = f"```{LANGUAGE_ID}\n{shown}\n```\n\nclause {number} of `{match.group(1)}`, {clause.location}"
+        file = analysis.file
+        where = range_of(Span(file.source, start, end)) if file is not None else None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value), range=where)
+    return None
+
+
+def _clauses_of(analysis: Analysis, name: str) -> tuple[ir.Clause, ...]:
+    """The clauses of the decision `name` as this file's examples see it (its own framework's first)."""
+    file = analysis.file
+    own = file.source.path if file is not None else None
+    frameworks = sorted(analysis.frameworks.values(), key=lambda f: f.path != own)
+    for framework in frameworks:
+        decision = framework.decision(name)
+        if decision is not None:
+            return decision.clauses
+    return ()
 
 
 def _markdown(symbol: SymbolInfo) -> str:
@@ -195,7 +258,9 @@ def completion(analysis: Analysis, text: str, position: types.Position) -> types
     """What may be written at the cursor.
 
     After `import` or `from`: the modules under the rules root. After `expect`: the
-    judgements and checks (and `status`). After `a.b.`: what `a.b` holds (from
+    judgements and checks (and `status`); after `expect NAME `, the forms of expectation;
+    after `decided by clause ` or `is undetermined at clause `, that decision's clauses.
+    After `a.b.`: what `a.b` holds (from
     `analysis`, which may be an earlier version of the text that still parsed: a
     half-written `inspection.` does not). Elsewhere: the keywords, every name in
     scope, and every grade and member in sight.
@@ -210,6 +275,26 @@ def completion(analysis: Analysis, text: str, position: types.Position) -> types
             if found.resolve() != analysis.path
         )
         items = [types.CompletionItem(label=m, kind=types.CompletionItemKind.Module) for m in modules]
+        return types.CompletionList(is_incomplete=False, items=items)
+    numbered = _CLAUSE_NUMBER.search(before)
+    if numbered is not None:
+        items = [
+            types.CompletionItem(
+                label=str(index + 1),
+                kind=types.CompletionItemKind.Value,
+                detail=clause.span.source.text[clause.span.start : clause.span.end].splitlines()[0].strip(),
+                documentation=clause.location,
+                sort_text=f"{index:04d}",
+            )
+            for index, clause in enumerate(_clauses_of(analysis, numbered.group(1)))
+        ]
+        return types.CompletionList(is_incomplete=False, items=items)
+    form = _EXPECT_FORM.search(before)
+    if form is not None and form.group(1) != "status":
+        items = [
+            types.CompletionItem(label=label, kind=types.CompletionItemKind.Keyword, insert_text=inserted)
+            for label, inserted in _EXPECT_FORMS
+        ]
         return types.CompletionList(is_incomplete=False, items=items)
     if _EXPECTED.search(before):
         decisions = [s for s in analysis.index.visible(analysis.path) if s.kind in ("judgement", "check")]
