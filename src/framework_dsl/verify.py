@@ -1145,7 +1145,8 @@ class _Verifier:
 
     def _choose_cut(self, job: _Job) -> frozenset[str] | None:
         """The decision to cut for a job too large to enumerate: of those whose cut leaves at most CUT_DOCUMENTS
-        documents, the one leaving the most (the least given up); first among those the property does not name."""
+        documents, the one leaving the most (the least given up); first among those the property does not name,
+        then those it names that another decision reads."""
         excluded: set[str] = set()
         named: set[str] = set()
         if job.kind == "monotonic":
@@ -1163,7 +1164,15 @@ class _Verifier:
             candidates = [
                 d for d in candidates if not any(_overlap(p, pattern) for p in self.reads.of_decision(d.key)[0])
             ]
-        for tier in ([d for d in candidates if d.key not in named], [d for d in candidates if d.key in named]):
+        # Cutting a decision another one reads keeps the two consistent (the reader reads the
+        # outcomes given); cutting one only the property reads loses how it follows from the rest.
+        read = {k for d in job.used if d in self.reads.decisions for k in self.reads.of_decision(d)[1] if k != d}
+        tiers = (
+            [d for d in candidates if d.key not in named],
+            [d for d in candidates if d.key in named and d.key in read],
+            [d for d in candidates if d.key in named and d.key not in read],
+        )
+        for tier in tiers:
             best: tuple[int, str] | None = None
             for decision in tier:
                 values = self._type_values(decision)
