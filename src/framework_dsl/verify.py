@@ -26,6 +26,15 @@ declaration compares the judgement's outcome on pairs of documents of the space 
 differ only in the input (one moved up its scale, a number raised to a larger candidate,
 a list with one item more). A counterexample is a document of the space, valid evidence
 that `framework-check` evaluates to the same outcomes.
+
+A space too large to enumerate is checked over a cut framework (`verify_cuts`): one
+decision it reads gives its outcomes as evidence, every outcome the decision's own
+documents give (or, when those are too many, every outcome of its type), and the rest is
+enumerated as above. That is exact in one direction (what holds there holds for every real
+document); a counterexample found there is rebuilt into a real document and evaluated
+again, and shown only when it breaks the property too (otherwise the property is
+"unproved"). Reachability over a cut reports as never reached only what no cut document
+reaches, and as not decided what only cut documents reach.
 """
 
 from __future__ import annotations

@@ -55,9 +55,12 @@ def verify_command(
     fields its judgements read (every grade, member and boolean, optional fields present
     and absent, numbers at the thresholds the rules compare against, lists of up to
     --max-items items); a failure prints a counterexample, valid evidence that
-    framework-check evaluates to the outcomes shown. Also lists, for each judgement, the
-    outcomes no such document produces and the clauses none reaches. Exit status: 0 every
-    property holds; 1 some property fails or is too large to check; 2 the rules do not check.
+    framework-check evaluates to the outcomes shown. Where the documents are too many, a
+    decision they read is cut: it gives every outcome it can as evidence, and a
+    counterexample is rebuilt into real evidence before it is shown. Also lists, for each
+    judgement, the outcomes no such document produces and the clauses none reaches. Exit
+    status: 0 every property holds; 1 some property fails, is too large to check or is not
+    proved over a cut; 2 the rules do not check.
     """
 
     def run() -> int:
