@@ -1528,6 +1528,8 @@ class _CutValues:
             given[""] = _json_value(made.value) if made.status == "decided" else _ABSENT
         else:
             echo = decisions[f"verify__items__{self.decision.name}"]
+            if not isinstance(made, tuple) or not isinstance(echo, tuple):
+                echo = made = ()  # not in force: no item has an outcome
             for item, outcome in zip(echo, made, strict=True):
                 if item.status == "decided":
                     given[item.value.name] = _json_value(outcome.value) if outcome.status == "decided" else _ABSENT

@@ -101,10 +101,10 @@ def test_a_cut_decision_gives_every_outcome_of_its_own_documents() -> None:
 
 
 def test_saf_declares_its_properties_and_verify_proves_them() -> None:
-    """saf's six properties hold over every combination of key question outcomes (key_question_rating cut, every
+    """saf's seven properties hold over every combination of key question outcomes (key_question_rating cut, every
     outcome of its type), and its overall rating's reachability is checked the same way."""
     [framework] = verify(load_rules(RULES / "saf")).frameworks
-    assert len(framework.properties) == 6
+    assert len(framework.properties) == 7
     assert all(p.status == "holds" for p in framework.properties), [p.name for p in framework.properties]
     assert {p.cut for p in framework.properties} == {(("key_question_rating", "type"),)}
     [overall] = [r for r in framework.reachability if r.decision == "overall"]
@@ -131,6 +131,15 @@ def _broken(name: str, result: dict[str, Any], evidence: dict[str, Any]) -> bool
             return overall == "outstanding" and ratings.count("outstanding") < 2
         case "two_inadequate_or_two_requiring_improvement_never_give_good":
             return overall in ("outstanding", "good") and (inadequate >= 2 or improving >= 2)
+        case "no_inadequate_and_at_most_one_requiring_improvement_give_good_or_better":
+            principle = (
+                evidence["sector"] == "adult_social_care"
+                and inadequate == 0
+                and improving <= 1
+                and "not_rated" not in ratings
+                and not evidence.get("breaches")
+            )
+            return principle and overall not in ("outstanding", "good")
         case "a_breach_never_allows_good_or_outstanding":
             return overall in ("outstanding", "good") and len(evidence.get("breaches", [])) > 0
     raise AssertionError(name)
@@ -149,6 +158,10 @@ MUTATIONS = {
     "good when a key question is not rated": (
         [("  professional_judgement when n_not_rated > 0", "  good when n_not_rated > 0")],
         {"never_good_with_an_inadequate_key_question", "two_inadequate_or_two_requiring_improvement_never_give_good"},
+    ),
+    "good only with every key question good or better": (
+        [("  good when n_inadequate = 0\n", "  good when n_inadequate = 0 and n_requires_improvement = 0\n")],
+        {"no_inadequate_and_at_most_one_requiring_improvement_give_good_or_better"},
     ),
     "a breach lifts inadequate": (
         [
