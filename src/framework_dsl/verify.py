@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,10 @@ SMALL_SPACE = 20_000
 # take its outcomes from its documents); a sparse search for documents stops after this many.
 CUT_DOCUMENTS = 200_000
 SEARCH_DOCUMENTS = 50_000
+# A decision's space too large to enumerate but at most this large is searched first (at
+# most SEARCH_DOCUMENTS documents spread across it, and no more than --max-documents):
+# reaching every outcome and clause proves that nothing is unreachable.
+SEARCH_SPACE = 10**9
 KEEP = 64  # documents of a cut framework kept, per property, to rebuild a counterexample from
 _PREFIX = "verify__"  # the name of the check an invariant becomes
 
@@ -150,6 +155,7 @@ class Reachability:
     # Checked over a cut framework: the decisions cut, and what a document of the cut
     # framework gives but no rebuilt real document confirmed (neither proved reached nor never).
     cut: tuple[tuple[str, str], ...] = ()
+    searched: int = 0  # too many to enumerate: every outcome and clause reached by this many documents spread across
     unconfirmed_outcomes: tuple[str, ...] = ()
     unconfirmed_clauses: tuple[tuple[int, str], ...] = ()
 
@@ -162,6 +168,7 @@ class Reachability:
             "documents": self.documents,
             "max_items": self.max_items,
             "cut": [{"decision": name, "outcomes_from": source} for name, source in self.cut],
+            "searched": self.searched,
             "unconfirmed_outcomes": list(self.unconfirmed_outcomes),
             "unconfirmed_clauses": [{"clause": n, "location": loc} for n, loc in self.unconfirmed_clauses],
             "never_outcomes": [{"outcome": o, "lint": o in self.lint_outcomes} for o in self.never_outcomes],
@@ -188,7 +195,12 @@ class FrameworkReport:
             "reachability": [
                 r.to_dict()
                 for r in self.reachability
-                if r.never_outcomes or r.never_clauses or r.unconfirmed_outcomes or r.unconfirmed_clauses or r.cut
+                if r.never_outcomes
+                or r.never_clauses
+                or r.unconfirmed_outcomes
+                or r.unconfirmed_clauses
+                or r.cut
+                or r.searched
             ]
             + [r.to_dict() for r in self.reachability if r.status == "too_large"],
             "evaluations": self.evaluations,
@@ -486,6 +498,7 @@ class _Space:
             self.full.add(framework.dated_by)
         thresholds = sorted(constants.numbers)
         self.thresholds = thresholds
+        self._counts: dict[Path, int] = {}  # `_count` by location, for `_at`
 
     def signature(self) -> tuple[Any, ...]:
         """Equal for two spaces that hold the same documents in the same order."""
@@ -537,6 +550,75 @@ class _Space:
     def size(self) -> int:
         """How many documents `documents` gives."""
         return self._count(self.framework.evidence, ())
+
+    def spread_documents(self, count: int) -> Iterator[dict[str, Any]]:
+        """`count` documents of the space spread across it (every `step`-th in a fixed order, `step` near the golden
+        section of the size), the same ones on every run."""
+        size = self.size()
+        step = max(1, size * 618_033_989 // 1_000_000_000) | 1
+        while math.gcd(step, size) != 1:
+            step += 2
+        for index in range(min(count, size)):
+            value = self._at(self.framework.evidence, (), index * step % size)
+            yield {"framework": self.framework.name, **value}
+
+    def _at(self, t: Type, location: Path, index: int) -> Any:
+        """The document (or value) number `index` of the `_count` at this location, digit by digit."""
+        if isinstance(t, RecordType):
+            out: dict[str, Any] = {}
+            for name, info in t.fields.items():
+                child = (*location, name)
+                if child in self.overrides:
+                    options = self.overrides[child]
+                    index, digit = divmod(index, len(options))
+                    if options[digit] is not _ABSENT:
+                        out[name] = options[digit]
+                elif self.varies(child):
+                    width = self._count(info.type, child) + (1 if info.optional else 0)
+                    index, digit = divmod(index, width)
+                    if not (info.optional and digit == width - 1):
+                        out[name] = self._at(info.type, child, digit)
+                elif not info.optional:
+                    out[name] = self._default(info.type, child)
+            return out
+        if isinstance(t, MapOf):
+            entries: dict[str, Any] = {}
+            for member in t.key.members:
+                child = (*location, member.name)
+                if child in self.overrides:
+                    options = self.overrides[child]
+                    index, digit = divmod(index, len(options))
+                    if options[digit] is not _ABSENT:
+                        entries[member.name] = options[digit]
+                elif self.varies(child):
+                    index, digit = divmod(index, 1 + self._count(t.value, child))
+                    if digit:
+                        entries[member.name] = self._at(t.value, child, digit - 1)
+            return entries
+        if isinstance(t, ListOf | SetOf):
+            child = (*location, "*")
+            varied = self.varies(child)
+            n = self._count(t.element, child) if varied else 1
+            if isinstance(t, SetOf):
+                items = list(self._values(t.element, child)) if varied else [self._default(t.element, child)]
+                for size in range(self.max_items + 1):
+                    block = _choose(n, size)
+                    if index < block:
+                        return list(next(itertools.islice(itertools.combinations(items, size), index, None)))
+                    index -= block
+                raise IndexError(index)  # pragma: no cover
+            for size in range(self.max_items + 1):
+                block = n**size
+                if index < block:
+                    out_items = []
+                    for _ in range(size):
+                        index, digit = divmod(index, n)
+                        item = self._at(t.element, child, digit) if varied else self._default(t.element, child)
+                        out_items.append(item)
+                    return out_items
+                index -= block
+            raise IndexError(index)  # pragma: no cover
+        return self._options(t, location)[index]
 
     def sparse_documents(self) -> Iterator[dict[str, Any]]:
         """Documents of the space with at most one entry in each map and one item in each list, fewest first."""
@@ -720,6 +802,12 @@ class _Space:
             yield from self._options(t, location)
 
     def _count(self, t: Type, location: Path) -> int:
+        found = self._counts.get(location)
+        if found is None:
+            found = self._counts[location] = self._count_at(t, location)
+        return found
+
+    def _count_at(self, t: Type, location: Path) -> int:
         if isinstance(t, RecordType):
             total = 1
             for name, info in t.fields.items():
@@ -878,6 +966,11 @@ class _Verifier:
         for index, job in enumerate(every):
             if job.space.size() <= self.max_documents:
                 continue
+            if job.kind == "reach":
+                searched = self._reach_by_search(job)
+                if searched is not None:
+                    cut_results[index] = searched
+                    continue
             keys = self._choose_cut(job)
             if keys is not None:
                 run = runs.get(keys)
@@ -1149,6 +1242,33 @@ class _Verifier:
                 (clause.index + 1, clause.location) for clause in decision.clauses if clause.id not in job.reached
             ),
         )
+
+    # -- reachability by search
+
+    def _reach_by_search(self, job: _Job) -> Reachability | None:
+        """Reachability of a decision whose documents are too many, when documents spread across its space reach
+        every outcome and clause: then nothing is unreachable, and each was reached by a real document."""
+        decision: ir.Judgement = job.target
+        size = job.space.size()
+        if size > SEARCH_SPACE:
+            return None
+        possible = {m.name for m in decision.type.members} if isinstance(decision.type, Choice) else set()
+        clauses = {c.id for c in decision.clauses}
+        rules = self._rules(job.used, ())
+        budget = min(SEARCH_DOCUMENTS, self.max_documents)
+        for searched, document in enumerate(job.space.spread_documents(budget), start=1):
+            job.see(document, self._evaluate(rules, document), 0)
+            if possible <= job.produced and clauses <= job.reached:
+                location = decision.clauses[0].location if decision.clauses else self.framework.path
+                return Reachability(
+                    decision=decision.name,
+                    location=location,
+                    status="exact",
+                    documents=size,
+                    max_items=job.space.max_items,
+                    searched=searched,
+                )
+        return None
 
     # -- cuts: a decision's outcomes given as evidence
 

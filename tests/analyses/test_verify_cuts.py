@@ -239,3 +239,68 @@ def test_the_command_on_a_broken_copy_of_saf(tmp_path: Path, text_snapshot) -> N
     shown = CliRunner().invoke(framework_dsl, ["verify", str(rules)], catch_exceptions=False)
     assert shown.exit_code == 1, shown.output
     assert shown.output.replace(str(tmp_path), "TMP") == text_snapshot
+
+
+# ---------------------------------------------------------------- reachability by search
+
+
+def test_documents_spread_across_a_space_are_its_documents() -> None:
+    """`spread_documents` decodes indices into documents of the space: asked for all of them, it gives every document
+    `documents` gives, each once (lists of up to three items, a set, a map and optional fields)."""
+    from framework_dsl import verify as verify_module
+
+    rule_set = _load(
+        """framework t "T" effective from 2020-01-01
+scale grade: high > low
+enum part: a, b, c
+record item:
+  part: part
+  weight: integer
+evidence:
+  score: integer from 0 to 10
+  flag: optional boolean
+  parts: map of part to integer from 0 to 3
+  tags: set of part
+  items: list of item
+judgement level: grade
+  high when score > 5 and (flag if missing false) and (sum of parts) > 2 and a in tags
+      and any i in items where i.part = b
+  otherwise low
+invariant anything:
+  level in [high, low]
+"""
+    )
+    framework = rule_set.frameworks["t"]
+    worker = verify_module._Verifier(rule_set, framework, 1, 10**6)
+    space = worker._property_job(framework.properties[0]).space
+    every = [json.dumps(d, sort_keys=True) for d in space.documents()]
+    spread = [json.dumps(d, sort_keys=True) for d in space.spread_documents(space.size())]
+    assert len(every) == space.size() == len(spread) == len(set(spread))
+    assert set(spread) == set(every)
+
+
+SEARCHED = """framework t "T" effective from 2020-01-01
+scale grade: high > middle > low
+enum part: a, b, c, d, e
+evidence:
+  parts: map of part to integer from 0 to 5
+judgement level: grade
+  high when (sum of parts) > 12
+  middle when parts.a > 2
+  otherwise low
+"""
+
+
+def test_reachability_too_large_to_enumerate_is_found_by_a_search() -> None:
+    """With too few documents allowed, a decision whose every outcome and clause some spread document reaches is
+    reported exactly (nothing unreachable, and how many documents the search took); one with an outcome no clause
+    gives cannot be, and stays too large."""
+    [framework] = verify(_load(SEARCHED), max_documents=100).frameworks
+    [found] = framework.reachability
+    assert found.status == "exact" and 0 < found.searched <= 100
+    assert not found.never_outcomes and not found.never_clauses
+    unreachable = SEARCHED.replace("  middle when parts.a > 2\n", "")
+    [framework] = verify(_load(unreachable), max_documents=100).frameworks
+    [found] = framework.reachability
+    assert found.status == "too_large" and found.searched == 0
+    assert found.never_outcomes == ()

@@ -101,6 +101,11 @@ def render_verify_text(report: VerifyReport) -> str:
             lines.extend(_property_lines(prop))
         findings = [r for r in framework.reachability if r.never_outcomes or r.never_clauses]
         large = [r for r in framework.reachability if r.status == "too_large"]
+        for found in [r for r in framework.reachability if r.searched]:
+            lines.append(
+                f"  reachability of {found.decision}: every outcome and clause reached, searching {found.searched:,} "
+                f"of its {count_text(found.documents)} documents (lists of up to {found.max_items})"
+            )
         for found in [r for r in framework.reachability if r.cut]:
             lines.append(
                 f"  reachability of {found.decision} over {found.documents:,} documents (lists of up to "
