@@ -304,3 +304,15 @@ def test_reachability_too_large_to_enumerate_is_found_by_a_search() -> None:
     [found] = framework.reachability
     assert found.status == "too_large" and found.searched == 0
     assert found.never_outcomes == ()
+
+
+def test_the_command_says_what_was_cut_and_what_is_not_proved(tmp_path: Path, text_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Over a cut, each verdict names the decision cut and where its outcomes came from; a property the cut cannot
+    prove is NOT PROVED, with why, and the command exits 1."""
+    path = tmp_path / "gathered" / "t.fw"
+    path.parent.mkdir()
+    path.write_text(GATHERED, encoding="utf-8")
+    shown = CliRunner().invoke(framework_dsl, ["verify", str(path), "--max-documents", "100"], catch_exceptions=False)
+    assert shown.exit_code == 1, shown.output
+    assert "NOT PROVED: outer_follows_the_score" in shown.output
+    assert shown.output.replace(str(tmp_path), "TMP") == text_snapshot
