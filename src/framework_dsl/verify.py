@@ -97,6 +97,7 @@ SEARCH_DOCUMENTS = 50_000
 # most SEARCH_DOCUMENTS documents spread across it, and no more than --max-documents):
 # reaching every outcome and clause proves that nothing is unreachable.
 SEARCH_SPACE = 10**9
+SPARSE_DOCUMENTS = 20_000  # sparse documents tried then, in any space
 KEEP = 64  # documents of a cut framework kept, per property, to rebuild a counterexample from
 _PREFIX = "verify__"  # the name of the check an invariant becomes
 
@@ -640,7 +641,7 @@ class _Space:
                 else:
                     options = [self._default(info.type, child)]
                 per_field.append(options)
-            for combination in itertools.product(*per_field):
+            for combination in _diagonal(per_field):
                 yield {n: v for n, v in zip(names, combination, strict=True) if v is not _ABSENT}
         elif isinstance(t, MapOf):
             yield {}
@@ -835,6 +836,26 @@ class _Space:
         return len(self._options(t, location))
 
 
+def _diagonal(options: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    """Every combination of one option from each list, by the sum of the options' places: each list's first options
+    meet the others' first options early, whichever list comes last."""
+    sizes = [len(o) for o in options]
+    if not all(sizes):
+        return
+    rest = [sum(s - 1 for s in sizes[i + 1 :]) for i in range(len(sizes))]
+
+    def at(index: int, remaining: int) -> Iterator[tuple[Any, ...]]:
+        if index == len(options):
+            yield ()
+            return
+        for place in range(max(0, remaining - rest[index]), min(sizes[index] - 1, remaining) + 1):
+            for tail in at(index + 1, remaining - place):
+                yield (options[index][place], *tail)
+
+    for level in range(sum(s - 1 for s in sizes) + 1):
+        yield from at(0, level)
+
+
 def _choose(n: int, k: int) -> int:
     if k > n:
         return 0
@@ -953,7 +974,8 @@ class _Verifier:
         """Check every property (and reachability), each space enumerated and evaluated once.
 
         A space too large to enumerate is checked over a cut framework where one decision
-        it reads gives its outcomes as evidence (`_CutRun`), when such a cut makes it small.
+        it reads gives its outcomes as evidence (`_CutRun`), when such a cut makes it small;
+        a decision's reachability with no such cut, by a search (`_reach_by_search`).
         """
         jobs = [self._property_job(p) for p in self.framework.properties]
         reach_jobs = (
@@ -966,17 +988,16 @@ class _Verifier:
         for index, job in enumerate(every):
             if job.space.size() <= self.max_documents:
                 continue
-            if job.kind == "reach":
-                searched = self._reach_by_search(job)
-                if searched is not None:
-                    cut_results[index] = searched
-                    continue
             keys = self._choose_cut(job)
             if keys is not None:
                 run = runs.get(keys)
                 if run is None:
                     run = runs[keys] = _CutRun(self, tuple(self._cut_values(k) for k in sorted(keys)))
                 run.add(index, job)
+            elif job.kind == "reach":
+                searched = self._reach_by_search(job)
+                if searched is not None:
+                    cut_results[index] = searched
         for run in runs.values():
             cut_results.update(run.results())
             self.evaluations += run.evaluations()
@@ -1246,17 +1267,18 @@ class _Verifier:
     # -- reachability by search
 
     def _reach_by_search(self, job: _Job) -> Reachability | None:
-        """Reachability of a decision whose documents are too many, when documents spread across its space reach
-        every outcome and clause: then nothing is unreachable, and each was reached by a real document."""
+        """Reachability of a decision whose documents are too many, when some of its documents reach every outcome
+        and clause: then nothing is unreachable, and each was reached by a real document. The documents tried are,
+        for a space of at most SEARCH_SPACE, documents spread across it, then its sparse ones (one entry per map,
+        one item per list: small, and a clause about one item needs no more)."""
         decision: ir.Judgement = job.target
         size = job.space.size()
-        if size > SEARCH_SPACE:
-            return None
         possible = {m.name for m in decision.type.members} if isinstance(decision.type, Choice) else set()
         clauses = {c.id for c in decision.clauses}
         rules = self._rules(job.used, ())
-        budget = min(SEARCH_DOCUMENTS, self.max_documents)
-        for searched, document in enumerate(job.space.spread_documents(budget), start=1):
+        sparse = itertools.islice(job.space.sparse_documents(), min(SPARSE_DOCUMENTS, self.max_documents))
+        spread = job.space.spread_documents(min(SEARCH_DOCUMENTS, self.max_documents)) if size <= SEARCH_SPACE else ()
+        for searched, document in enumerate(itertools.chain(spread, sparse), start=1):
             job.see(document, self._evaluate(rules, document), 0)
             if possible <= job.produced and clauses <= job.reached:
                 location = decision.clauses[0].location if decision.clauses else self.framework.path

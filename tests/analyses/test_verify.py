@@ -281,3 +281,4 @@ def test_the_bundled_rules_verify() -> None:
     assert "saf: 7 of 7 properties hold" in shown.output
     assert "reachability of special_measures: every outcome and clause reached" in shown.output
     assert "special_measures (68,910,912)" not in shown.output
+    assert "not enumerated" not in shown.output  # saf's too: cut or searched

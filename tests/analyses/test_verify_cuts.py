@@ -316,3 +316,24 @@ def test_the_command_says_what_was_cut_and_what_is_not_proved(tmp_path: Path, te
     assert shown.exit_code == 1, shown.output
     assert "NOT PROVED: outer_follows_the_score" in shown.output
     assert shown.output.replace(str(tmp_path), "TMP") == text_snapshot
+
+
+def test_sparse_documents_are_documents_of_the_space_and_combine_first_values_first() -> None:
+    """The sparse documents a search tries are documents of the space (at most one entry per map), and their fields'
+    combinations come by the sum of places, so every field's first values meet early and none is left out."""
+    import itertools
+
+    from framework_dsl import verify as verify_module
+
+    lists = [["a", "b", "c"], [1, 2], ["x", "y", "z", "w"]]
+    combined = list(verify_module._diagonal(lists))
+    assert sorted(combined) == sorted(itertools.product(*lists)) and len(set(combined)) == len(combined)
+    assert combined[:4] == [("a", 1, "x"), ("a", 1, "y"), ("a", 2, "x"), ("b", 1, "x")]
+    rule_set = _load(SEARCHED)
+    framework = rule_set.frameworks["t"]
+    worker = verify_module._Verifier(rule_set, framework, 1, 10**6)
+    space = worker._reach_job(framework.judgements[0]).space
+    every = {json.dumps(d, sort_keys=True) for d in space.documents()}
+    sparse = [json.dumps(d, sort_keys=True) for d in space.sparse_documents()]
+    # no entry, or one of the five keys with one of 0, 1, 2, 3, 5 (threshold 2 a step either side, and the bounds)
+    assert set(sparse) <= every and len(sparse) == len(set(sparse)) == 1 + 5 * 5
