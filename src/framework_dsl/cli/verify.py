@@ -55,9 +55,12 @@ def verify_command(
     fields its judgements read (every grade, member and boolean, optional fields present
     and absent, numbers at the thresholds the rules compare against, lists of up to
     --max-items items); a failure prints a counterexample, valid evidence that
-    framework-check evaluates to the outcomes shown. Also lists, for each judgement, the
-    outcomes no such document produces and the clauses none reaches. Exit status: 0 every
-    property holds; 1 some property fails or is too large to check; 2 the rules do not check.
+    framework-check evaluates to the outcomes shown. Where the documents are too many, a
+    decision they read is cut: it gives every outcome it can as evidence, and a
+    counterexample is rebuilt into real evidence before it is shown. Also lists, for each
+    judgement, the outcomes no such document produces and the clauses none reaches. Exit
+    status: 0 every property holds; 1 some property fails, is too large to check or is not
+    proved over a cut; 2 the rules do not check.
     """
 
     def run() -> int:
@@ -98,8 +101,25 @@ def render_verify_text(report: VerifyReport) -> str:
             lines.extend(_property_lines(prop))
         findings = [r for r in framework.reachability if r.never_outcomes or r.never_clauses]
         large = [r for r in framework.reachability if r.status == "too_large"]
+        for found in [r for r in framework.reachability if r.searched]:
+            lines.append(
+                f"  reachability of {found.decision}: every outcome and clause reached, searching {found.searched:,} "
+                f"of its {count_text(found.documents)} documents (lists of up to {found.max_items})"
+            )
+        for found in [r for r in framework.reachability if r.cut]:
+            lines.append(
+                f"  reachability of {found.decision} over {found.documents:,} documents (lists of up to "
+                f"{found.max_items}), {_cut_text(found.cut)}"
+            )
+            for outcome in found.unconfirmed_outcomes:
+                lines.append(f"  not decided: {found.decision} = {outcome} (given by the cut framework only)")
+            for number, location in found.unconfirmed_clauses:
+                where = f"clause {number} of {found.decision}, {location}"
+                lines.append(f"  not decided: {where} (reached by the cut framework only)")
         for found in findings:
             over = f"over {found.documents:,} documents, lists of up to {found.max_items}"
+            if found.cut:
+                over += ", with cuts"
             for outcome in found.never_outcomes:
                 also = "lint says so too" if outcome in found.lint_outcomes else "lint does not see this"
                 lines.append(f"  never {found.decision} = {outcome} ({over}; {also})")
@@ -118,25 +138,36 @@ def render_verify_text(report: VerifyReport) -> str:
         f"{report.max_items} item{'' if report.max_items == 1 else 's'} (more, up to 3, where the documents stay "
         f"few); other fields keep one value"
     )
+    if any(p.cut for f in report.frameworks for p in f.properties) or any(
+        r.cut for f in report.frameworks for r in f.reachability
+    ):
+        lines.append(
+            "with a cut: where the documents are too many, a decision they read gives its outcomes as evidence "
+            "(every outcome of its type, or every one its own documents give), the rest evaluated as ever; a "
+            "counterexample is rebuilt into a real document and evaluated again before it is shown"
+        )
     lines.append(f"{len(failed)} propert{'y' if len(failed) == 1 else 'ies'} failed")
     return "\n".join(lines) + "\n"
 
 
 def _property_lines(prop: PropertyResult) -> list[str]:
-    verdict = {"holds": "holds", "fails": "FAILS", "too_large": "not checked"}[prop.status]
+    verdict = {"holds": "holds", "fails": "FAILS", "too_large": "not checked", "unproved": "NOT PROVED"}[prop.status]
     lines = [f"  {verdict}: {prop.name} ({prop.location})"]
     if prop.status == "too_large":
         lines.append(f"    {prop.note}")
         return lines
+    where = f"{prop.documents:,} documents (lists of up to {prop.max_items})"
+    if prop.cut:
+        where += ", " + _cut_text(prop.cut)
     if prop.kind == "invariant":
         lines.append(
-            f"    {prop.documents:,} documents (lists of up to {prop.max_items}): {prop.compared:,} decided it, "
-            f"{prop.undecided:,} left it undetermined or not in force"
+            f"    {where}: {prop.compared:,} decided it, {prop.undecided:,} left it undetermined or not in force"
         )
     else:
         pairs = "pair" if prop.compared == 1 else "pairs"
-        where = f"{prop.documents:,} documents (lists of up to {prop.max_items})"
         lines.append(f"    {where}, {prop.compared:,} {pairs} compared")
+    if prop.status == "unproved":
+        lines.append(f"    {prop.note}")
     example = prop.counterexample
     if example is None:
         return lines
@@ -151,6 +182,11 @@ def _property_lines(prop: PropertyResult) -> list[str]:
         lines.append("    after the change " + printable(canonical_json.dumps(example["change"])) + ":")
         lines.append("    gives: " + _outcomes(example["after"]["outcomes"]))
     return lines
+
+
+def _cut_text(cut: tuple[tuple[str, str], ...]) -> str:
+    sources = {"documents": "every outcome its documents give", "type": "every outcome of its type"}
+    return "cut: " + "; ".join(f"{name} given as evidence ({sources[source]})" for name, source in cut)
 
 
 def _indented(data: Any) -> list[str]:
