@@ -53,6 +53,7 @@ ORDER = [
     "examples",
     "mutants",
     "whatif",
+    "verify_cuts",
     "verify",
     "citations",
     "formatter",
