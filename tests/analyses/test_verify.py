@@ -64,11 +64,11 @@ invariant anything:
 
 
 def _documents(rule_set: RuleSet, **options: Any) -> list[dict[str, Any]]:
-    from framework_dsl import verify as verify_module
+    from framework_dsl.verify.verifier import Verifier
 
     framework = rule_set.frameworks["t"]
-    worker = verify_module._Verifier(rule_set, framework, options.get("max_items", 1), 10**6)
-    job = worker._property_job(framework.properties[0])
+    worker = Verifier(rule_set, framework, options.get("max_items", 1), 10**6)
+    job = worker.property_job(framework.properties[0])
     return list(job.space.documents())
 
 
@@ -100,7 +100,7 @@ def test_lists_hold_items_of_each_kind_the_rules_tell_apart() -> None:
 def test_lists_grow_past_the_bound_only_while_the_documents_stay_few() -> None:
     """Lists of one item by default, widened up to three items where that keeps the documents few
     (SMALL_SPACE); a bound of two takes every ordered pair of item kinds."""
-    from framework_dsl.verify import SMALL_SPACE
+    from framework_dsl.verify.limits import SMALL_SPACE
 
     documents = _documents(_load(SCHEMA))
     assert max(len(d["items"]) for d in documents) == 3

@@ -83,13 +83,13 @@ def test_a_space_too_large_is_checked_with_a_decision_cut() -> None:
 
 def test_a_cut_decision_gives_every_outcome_of_its_own_documents() -> None:
     """`inner`'s own documents are few, so its outcomes come from them (both grades), with a real document each."""
-    from framework_dsl import verify as verify_module
+    from framework_dsl.verify.verifier import Verifier
 
     rule_set = _load(GATHERED)
     framework = rule_set.frameworks["t"]
-    worker = verify_module._Verifier(rule_set, framework, 1, 100)
+    worker = Verifier(rule_set, framework, 1, 100)
     [key] = [k for k in worker.reads.decisions if k.endswith(":inner")]
-    values = worker._cut_values(key)
+    values = worker.cut_values(key)
     assert values.exact
     assert set(values.options[""]) == {"high", "low"}
     for value in ("high", "low"):
@@ -247,7 +247,7 @@ def test_the_command_on_a_broken_copy_of_saf(tmp_path: Path, text_snapshot) -> N
 def test_documents_spread_across_a_space_are_its_documents() -> None:
     """`spread_documents` decodes indices into documents of the space: asked for all of them, it gives every document
     `documents` gives, each once (lists of up to three items, a set, a map and optional fields)."""
-    from framework_dsl import verify as verify_module
+    from framework_dsl.verify.verifier import Verifier
 
     rule_set = _load(
         """framework t "T" effective from 2020-01-01
@@ -271,8 +271,8 @@ invariant anything:
 """
     )
     framework = rule_set.frameworks["t"]
-    worker = verify_module._Verifier(rule_set, framework, 1, 10**6)
-    space = worker._property_job(framework.properties[0]).space
+    worker = Verifier(rule_set, framework, 1, 10**6)
+    space = worker.property_job(framework.properties[0]).space
     every = [json.dumps(d, sort_keys=True) for d in space.documents()]
     spread = [json.dumps(d, sort_keys=True) for d in space.spread_documents(space.size())]
     assert len(every) == space.size() == len(spread) == len(set(spread))
@@ -323,16 +323,17 @@ def test_sparse_documents_are_documents_of_the_space_and_combine_first_values_fi
     combinations come by the sum of places, so every field's first values meet early and none is left out."""
     import itertools
 
-    from framework_dsl import verify as verify_module
+    from framework_dsl.verify.space import diagonal
+    from framework_dsl.verify.verifier import Verifier
 
     lists = [["a", "b", "c"], [1, 2], ["x", "y", "z", "w"]]
-    combined = list(verify_module._diagonal(lists))
+    combined = list(diagonal(lists))
     assert sorted(combined) == sorted(itertools.product(*lists)) and len(set(combined)) == len(combined)
     assert combined[:4] == [("a", 1, "x"), ("a", 1, "y"), ("a", 2, "x"), ("b", 1, "x")]
     rule_set = _load(SEARCHED)
     framework = rule_set.frameworks["t"]
-    worker = verify_module._Verifier(rule_set, framework, 1, 10**6)
-    space = worker._reach_job(framework.judgements[0]).space
+    worker = Verifier(rule_set, framework, 1, 10**6)
+    space = worker.reach_job(framework.judgements[0]).space
     every = {json.dumps(d, sort_keys=True) for d in space.documents()}
     sparse = [json.dumps(d, sort_keys=True) for d in space.sparse_documents()]
     # no entry, or one of the five keys with one of 0, 1, 2, 3, 5 (threshold 2 a step either side, and the bounds)
