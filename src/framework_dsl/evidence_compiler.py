@@ -335,7 +335,6 @@ class _Generator:
     def choice(self, body: list[ast.stmt], data: str, t: Choice, pointer: ast.expr, depth: int) -> str:
         members = {symbol.name: t.member(symbol.name) for symbol in t.members}
         table = self.m.constant(members)
-        is_member = _cmp(_name(data), ast.In(), table)
         out = self.m.new()
         if t.base is None:
             # Anything but a member's name (None, a number, a list) fails the lookup.
@@ -345,6 +344,7 @@ class _Generator:
         converted = self.value(otherwise, data, t.base, pointer, depth)
         otherwise.append(_assign(out, _name(converted)))
         is_str = _cmp(self.call("type", _name(data)), ast.Is(), self.m.helper("str"))
+        is_member = _cmp(_name(data), ast.In(), table)
         body.append(
             _if(
                 ast.BoolOp(op=ast.And(), values=[is_str, is_member]),

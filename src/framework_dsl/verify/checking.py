@@ -321,7 +321,6 @@ class Checker:
     def _pairs(self, prop: ir.Monotonic, job: Job) -> tuple[int, dict[str, Any] | None]:
         """Compare the judgement on each pair of documents that differ by the input moved up."""
         pattern = input_pattern(self.framework, prop.path)
-        up = prop.input_moves in ("better", "more", "grows")
         compared = 0
         for document in job.space.documents():
             before = job.grades.get(document_key(document))
@@ -332,17 +331,21 @@ class Checker:
                 if after is None or after.owner != before.owner:
                     continue
                 compared += 1
-                # up: the input moves from `document` to `changed`; down: from `changed` to `document`
-                old, new = (before, after) if up else (after, before)
-                gap = new.rank - old.rank  # rank 0 is the best grade
-                if gap > 0 if prop.moves == "worse" else gap < 0:
-                    first, second = (document, changed) if up else (changed, document)
-                    return compared, {
-                        "before": self.confirmed(first, [prop.judgement_name]),
-                        "after": self.confirmed(second, [prop.judgement_name]),
-                        "change": patch if up else reverse(patch, document),
-                    }
+                if breaks(prop, before, after):
+                    return compared, self.monotonic_counterexample(prop, document, changed, patch)
         return compared, None
+
+    def monotonic_counterexample(
+        self, prop: ir.Monotonic, document: dict[str, Any], changed: dict[str, Any], patch: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The pair `document` -> `changed` (`patch` moved the input up) as a confirmed counterexample."""
+        up = moves_up(prop)
+        first, second = (document, changed) if up else (changed, document)
+        return {
+            "before": self.confirmed(first, [prop.judgement_name]),
+            "after": self.confirmed(second, [prop.judgement_name]),
+            "change": patch if up else reverse(patch, document),
+        }
 
     def confirmed(self, document: dict[str, Any], names: list[str]) -> dict[str, Any]:
         """A counterexample as the whole rule set evaluates it (`RuleSet.evaluate`, as framework-check does)."""
@@ -465,3 +468,19 @@ def graded(decision: Any) -> bool:
         and isinstance(decision.value, Symbol)
         and decision.value.ordered
     )
+
+
+def moves_up(prop: ir.Monotonic) -> bool:
+    """Whether `prop`'s input moves up (better, more, grows) rather than down."""
+    return prop.input_moves in ("better", "more", "grows")
+
+
+def breaks(prop: ir.Monotonic, before: Symbol, after: Symbol) -> bool:
+    """Whether the grade going from `before` to `after` as the input moves breaks `prop`.
+
+    `before` is the grade of the document the input moved from, `after` of the one it
+    moved to; rank 0 is the best grade.
+    """
+    old, new = (before, after) if moves_up(prop) else (after, before)
+    gap = new.rank - old.rank
+    return gap > 0 if prop.moves == "worse" else gap < 0

@@ -13,10 +13,10 @@ import attrs
 from framework_dsl import ir
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.typesystem import Choice, Symbol
-from framework_dsl.verify.checking import Checker, Job, graded
+from framework_dsl.verify.checking import Checker, Job, breaks, graded
 from framework_dsl.verify.cuts import CUT_PREFIX, cut_field, cut_framework, graft, item_type
 from framework_dsl.verify.limits import CUT_DOCUMENTS, KEEP, SEARCH_DOCUMENTS
-from framework_dsl.verify.patches import input_pattern, moved_up, patched, reverse
+from framework_dsl.verify.patches import input_pattern, moved_up, patched
 from framework_dsl.verify.reads import Path
 from framework_dsl.verify.results import PropertyResult, Reachability
 from framework_dsl.verify.space import ABSENT, document_key
@@ -268,7 +268,6 @@ class CutRun:
         prop = job.target
         verifier = self.verifier
         pattern = input_pattern(self.sub.framework, prop.path)
-        up = prop.input_moves in ("better", "more", "grows")
         compared = 0
         tried = 0
         for abstract in sub_job.space.documents():
@@ -280,9 +279,7 @@ class CutRun:
                 if after is None or after.owner != before.owner:
                     continue
                 compared += 1
-                old, new = (before, after) if up else (after, before)
-                gap = new.rank - old.rank
-                if not (gap > 0 if prop.moves == "worse" else gap < 0) or tried >= KEEP:
+                if not breaks(prop, before, after) or tried >= KEEP:
                     continue
                 tried += 1
                 for document in self.rebuild(abstract):
@@ -293,19 +290,8 @@ class CutRun:
                     real_before, real_after = self._grade(job, document), self._grade(job, moved)
                     if real_before is None or real_after is None or real_before.owner != real_after.owner:
                         continue
-                    old, new = (real_before, real_after) if up else (real_after, real_before)
-                    gap = new.rank - old.rank
-                    if gap > 0 if prop.moves == "worse" else gap < 0:
-                        first, second = (document, moved) if up else (moved, document)
-                        return (
-                            compared,
-                            {
-                                "before": verifier.confirmed(first, [prop.judgement_name]),
-                                "after": verifier.confirmed(second, [prop.judgement_name]),
-                                "change": patch if up else reverse(patch, document),
-                            },
-                            True,
-                        )
+                    if breaks(prop, real_before, real_after):
+                        return compared, verifier.monotonic_counterexample(prop, document, moved, patch), True
         return compared, None, tried > 0
 
     def _reach(self, job: Job, sub_job: Job) -> Reachability:
