@@ -251,6 +251,49 @@ Expr = Union[
 ]
 
 
+# Every class of `Expr`, as a tuple `isinstance` (and mypy) can read: tests/unit/test_ir.py
+# checks it against the union.
+EXPRESSION_CLASSES = (
+    ItemOutcome,
+    LetRef,
+    Lookup,
+    Ternary,
+    Const,
+    EvidenceField,
+    GetField,
+    Local,
+    DefinitionRef,
+    JudgementRef,
+    AsOfDate,
+    ListExpr,
+    Comprehension,
+    Quantifier,
+    Unary,
+    Binary,
+)
+
+
+def children(node: Expr) -> Iterator[Expr]:
+    """The expressions directly inside `node`, in field order."""
+    if isinstance(node, Const):
+        return  # its value is data (symbols, numbers, lists of them), not expressions
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        if isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, EXPRESSION_CLASSES))
+        elif isinstance(value, EXPRESSION_CLASSES):
+            yield value
+
+
+def walk(node: Expr) -> Iterator[Expr]:
+    """`node` and every expression inside it, parents first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
+
+
 @attrs.frozen
 class Table:
     """A constant table's rows, by the key member's name: the value `Op.TABLE_GET` reads."""

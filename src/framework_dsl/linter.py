@@ -131,47 +131,6 @@ def _text(node: Any) -> str:
     return " ".join(span.source.text[span.start : span.end].split())
 
 
-# ---------------------------------------------------------------- walking the IR
-
-
-_EXPRS = (
-    ir.Const,
-    ir.EvidenceField,
-    ir.GetField,
-    ir.Local,
-    ir.DefinitionRef,
-    ir.JudgementRef,
-    ir.AsOfDate,
-    ir.ListExpr,
-    ir.Comprehension,
-    ir.Quantifier,
-    ir.Unary,
-    ir.Binary,
-    ir.LetRef,
-    ir.ItemOutcome,
-    ir.Lookup,
-    ir.Ternary,
-)
-
-
-def _children(node: ir.Expr) -> Iterator[ir.Expr]:
-    if isinstance(node, ir.Const):
-        return  # its value is data (symbols, numbers, lists of them), not expressions
-    for field in attrs.fields(type(node)):
-        value = getattr(node, field.name)
-        if isinstance(value, tuple):
-            yield from (v for v in value if isinstance(v, _EXPRS))
-        elif isinstance(value, _EXPRS):
-            yield value
-
-
-def walk(node: ir.Expr) -> Iterator[ir.Expr]:
-    """`node` and every expression inside it, parents first."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(list(_children(current))))
 
 
 _ROUNDED = (ir.Op.ROUND_HALF_UP, ir.Op.ROUND_HALF_EVEN)
@@ -606,7 +565,7 @@ class _Linter:
 
     def local_values(self, decision: ir.Judgement) -> None:
         """`lint.unused-let` and `lint.unrounded-reason`: local values no one reads; decimals shown unrounded."""
-        used = {e.name for root in decision.expressions() for e in walk(root) if isinstance(e, ir.LetRef)}
+        used = {e.name for root in decision.expressions() for e in ir.walk(root) if isinstance(e, ir.LetRef)}
         for let in decision.lets:
             if let.name not in used:
                 self.add(
@@ -684,7 +643,7 @@ class _Linter:
     def range_decided(self, decision: ir.Judgement) -> None:
         """`q.count >= 0` where `count` is `integer from 0`: the declared range already decides it."""
         for root in decision.expressions():
-            for e in walk(root):
+            for e in ir.walk(root):
                 atom = _atom(e)
                 if atom is None:
                     continue
@@ -747,7 +706,7 @@ class _Linter:
             for example in framework.examples:
                 stack.extend(e.value for e in example.expectations if e.value is not None)
         while stack:
-            for e in walk(stack.pop()):
+            for e in ir.walk(stack.pop()):
                 if isinstance(e, ir.DefinitionRef) and e.key not in used:
                     used.add(e.key)
                     definition = self.definitions.get(e.key)
@@ -811,7 +770,7 @@ class _Linter:
                 exprs.extend(decision.expressions())
             exprs.extend(d.value for k, d in framework.definitions.items() if k in used)
             for root in exprs:
-                for e in walk(root):
+                for e in ir.walk(root):
                     if isinstance(e, ir.EvidenceField):
                         reads.add((framework.evidence.qualname, e.name))
                     elif isinstance(e, ir.GetField) and isinstance(e.target.type, RecordType):

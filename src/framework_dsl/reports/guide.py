@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 
 from framework_dsl import ir
-from framework_dsl.linter import walk
+from framework_dsl.ir import walk
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.typesystem import Choice, ListOf, MapOf, RecordType, SetOf, SymbolSet, Type
 from framework_dsl.values import display_value
