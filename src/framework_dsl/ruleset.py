@@ -93,6 +93,9 @@ class RuleSet:
     # being done twice; what is stored never changes.
     _compiled: dict[tuple[str, bool], CompiledFramework] = attrs.field(factory=dict, init=False, repr=False)
     _validators: dict[str, CompiledValidator | None] = attrs.field(factory=dict, init=False, repr=False)
+    # (framework name, explain) -> its `_Route`, made on the first evaluation that takes
+    # the compiled path; absent for a framework whose evidence only `validate` checks.
+    _routes: dict[tuple[str, bool], _Route] = attrs.field(factory=dict, init=False, repr=False)
     _compile_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
     def prepare(self, *, explain: bool = False) -> RuleSet:
@@ -176,9 +179,21 @@ class RuleSet:
             TypeError: `as_of` is not a date or an ISO date text.
             ValueError: `engine` is neither "compiled" nor "reference".
         """
+        as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
+        # The common case first: a framework evaluated before, whose compiled validator
+        # accepts the document. Anything else takes the general path below, which words
+        # every problem; both end in `_decide`.
+        if type(evidence) is dict and engine == "compiled":
+            name = evidence.get("framework") if framework is None else framework
+            route = self._routes.get((name, explain)) if type(name) is str else None
+            if route is not None and limits.max_depth >= route.depth:
+                subject = evidence.get("subject")
+                if subject is None or (type(subject) is dict and free_form_depth(subject, limits.max_depth - 1)):
+                    root = route.accept(evidence, limits.max_text, limits.max_items)
+                    if root is not None:
+                        return self._decide(route.framework, route.compiled, root, as_of_date, source, subject)
         if engine not in ("compiled", "reference"):
             raise ValueError(f'engine must be "compiled" or "reference", not {engine!r}')
-        as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
         document = source or "<evidence>"
         if not isinstance(evidence, dict):
             data_problem = Diagnostic(
@@ -224,6 +239,8 @@ class RuleSet:
         if engine == "compiled":
             compiled = self._compiled.get((name, explain)) or self.compiled(name, tracing=explain)
             fast_validator = self._validators[name]
+            if fast_validator is not None and (name, explain) not in self._routes:
+                self._routes[(name, explain)] = _Route(chosen, compiled, fast_validator)
             if fast_validator is not None and limits.max_depth >= fast_validator.depth:
                 # None: not accepted on the fast path (`CompiledValidator.__call__`)
                 root = fast_validator.accept(evidence, limits.max_text, limits.max_items)
@@ -231,39 +248,7 @@ class RuleSet:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
-        dated = evidence_date(root, chosen.dated_by) if chosen.dated_by else None
-        if as_of_date is not None:
-            effective_as_of, as_of_from = as_of_date, "argument"
-        elif dated is not None:
-            effective_as_of, as_of_from = dated, "evidence"
-        else:
-            effective_as_of, as_of_from = self.clock(), "clock"
-        in_force_on = dated or effective_as_of
-        start, until = chosen.effective_from, chosen.effective_until
-        outside = (start is not None and in_force_on < start) or (until is not None and in_force_on > until)
-        note = _not_in_force(chosen, in_force_on) if outside else None
-        if note is not None:
-            return Result(
-                framework=chosen.name,
-                framework_title=chosen.title,
-                rules_digest=self.digest,
-                source=source,
-                subject=subject,
-                as_of=effective_as_of,
-                as_of_from=as_of_from,
-                status="not_in_force",
-                note=note,
-            )
-        # Dated judgements, checks and clauses are tested against the date the framework's
-        # own dates were: the evidence's `dated by` date, else the evaluation date.
-        if compiled is not None:
-            judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
-        else:
-            evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
-            judgements, checks = evaluation.decide_all()
-        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
-        result: Result = make_record(Result, (*fields, judgements, checks, (), None))
-        return result
+        return self._decide(chosen, compiled, root, as_of_date, source, subject, explain)
 
     def evaluate_json(
         self,
@@ -300,6 +285,54 @@ class RuleSet:
             yield self.evaluate(document, as_of_date, framework=framework, explain=explain, limits=limits)
 
     # -- helpers
+
+    def _decide(
+        self,
+        chosen: ir.Framework,
+        compiled: CompiledFramework | None,
+        root: RecordValue,
+        as_of_date: datetime.date | None,
+        source: str | None,
+        subject: Any,
+        explain: bool = False,
+    ) -> Result:
+        """Settle the evaluation date, check the framework is in force, and decide validated evidence.
+
+        `compiled` None: the reference evaluator decides (`engine="reference"`).
+        """
+        dated = evidence_date(root, chosen.dated_by) if chosen.dated_by else None
+        if as_of_date is not None:
+            effective_as_of, as_of_from = as_of_date, "argument"
+        elif dated is not None:
+            effective_as_of, as_of_from = dated, "evidence"
+        else:
+            effective_as_of, as_of_from = self.clock(), "clock"
+        in_force_on = dated or effective_as_of
+        start, until = chosen.effective_from, chosen.effective_until
+        outside = (start is not None and in_force_on < start) or (until is not None and in_force_on > until)
+        note = _not_in_force(chosen, in_force_on) if outside else None
+        if note is not None:
+            return Result(
+                framework=chosen.name,
+                framework_title=chosen.title,
+                rules_digest=self.digest,
+                source=source,
+                subject=subject,
+                as_of=effective_as_of,
+                as_of_from=as_of_from,
+                status="not_in_force",
+                note=note,
+            )
+        # Dated judgements, checks and clauses are tested against the date the framework's
+        # own dates were: the evidence's `dated by` date, else the evaluation date.
+        if compiled is not None:
+            judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
+        else:
+            evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
+            judgements, checks = evaluation.decide_all()
+        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
+        result: Result = make_record(Result, (*fields, judgements, checks, (), None))
+        return result
 
     def _invalid(
         self,
@@ -344,6 +377,18 @@ class RuleSet:
             found=json_type_name(shown),
             hint=did_you_mean(str(shown), known),
         )
+
+
+class _Route:
+    """One framework on the compiled path, looked up once: its IR, compiled decisions and fast validator."""
+
+    __slots__ = ("accept", "compiled", "depth", "framework")
+
+    def __init__(self, framework: ir.Framework, compiled: CompiledFramework, validator: CompiledValidator) -> None:
+        self.framework = framework
+        self.compiled = compiled
+        self.accept = validator.accept
+        self.depth = validator.depth  # the nesting it was generated for: shallower limits take the general path
 
 
 def load_rules(*paths: str | Path) -> RuleSet:

@@ -264,3 +264,45 @@ def test_a_let_that_fails_fails_only_where_used() -> None:
     result = rules.evaluate_json((LOCALS_CASE / "evidence.json").read_bytes(), "2024-06-01")
     decision = result.judgements["uses_zero"]
     assert isinstance(decision, Decision) and decision.status == "decided" and decision.value == 0
+
+
+def test_results_do_not_depend_on_what_was_evaluated_before(write_rules) -> None:  # type: ignore[no-untyped-def]
+    """A framework's first evaluation takes the general path and prepares the short one later
+    evaluations take (`RuleSet._routes`); every kind of document gives the same result either way."""
+    deep: dict[str, object] = {}
+    for _ in range(80):
+        deep = {"inner": deep}
+    documents: list[tuple[object, dict[str, object]]] = [
+        (doc(harm=False), {}),
+        ({**doc(), "subject": {"name": "Home"}}, {}),
+        ({**doc(), "subject": ["not", "an", "object"]}, {}),
+        ({**doc(), "subject": deep}, {}),
+        ({**doc(), "framework": "demos"}, {}),
+        ({**doc(), "framework": ["demo"]}, {}),
+        (doc(grades=("good", "bad")), {}),
+        (doc(harm=True), {"explain": True}),
+        (doc(), {"framework": "demo", "as_of": "2020-01-01"}),
+        (doc(date="2031-06-01"), {}),
+        (doc(), {"limits": Limits(max_depth=2)}),
+    ]
+
+    def result(rules: RuleSet, i: int) -> dict[str, object]:
+        evidence, options = documents[i]
+        explain = bool(options.get("explain"))
+        return rules.evaluate(evidence, **options).to_dict(explain=explain)  # type: ignore[arg-type]
+
+    first = [result(load_rules(write_rules({"demo.fw": RULES})), i) for i in range(len(documents))]
+    warmed = load_rules(write_rules({"demo.fw": RULES}))
+    warmed.evaluate(doc())
+    warmed.evaluate(doc(), explain=True)
+    assert [result(warmed, i) for i in range(len(documents))] == first
+    assert [first[i]["status"] for i in (0, 1, 2, 3, 4, 5, 6, 9)] == [
+        "evaluated",
+        "evaluated",
+        "invalid_evidence",
+        "invalid_evidence",
+        "invalid_evidence",
+        "invalid_evidence",
+        "invalid_evidence",
+        "not_in_force",
+    ]
