@@ -12,6 +12,14 @@ path never accepts what the reference refuses, and every diagnostic still comes 
 one place. `tests/unit/test_evidence_compiler.py` checks both halves on generated and
 mutated documents for every bundled framework.
 
+One difference of form, for speed: a record held in a field of a record is built as the
+pair `(fields, raw)`, not as a `RecordValue` (whose construction cost as much as the rest
+of a small document's validation). The generated decisions (`engine.codegen`) read such a
+pair where the rules read its fields, and make the `RecordValue` only where the rules use
+the record itself. The root, list items and map entries stay `RecordValue`s.
+`compiled_form` turns `validate`'s reading into this form, for a document only the
+reference validator accepted.
+
 A schema it cannot handle (free-form `any` values, a record that contains itself)
 compiles to nothing, and that framework always uses the reference validator. Nesting
 is bounded by the schema, so the depth limit is settled once: a call with a smaller
@@ -69,7 +77,7 @@ from framework_dsl.typesystem import (
 )
 from framework_dsl.values import parse_provision
 
-__all__ = ["CompiledValidator", "compile_validator", "helpers", "map_builder", "record_builder"]
+__all__ = ["CompiledValidator", "compile_validator", "compiled_form", "helpers", "map_builder", "record_builder"]
 
 
 class CompiledValidator:
@@ -84,7 +92,7 @@ class CompiledValidator:
         self.module = module  # the generated module, as checked against the allow-lists
 
     def __call__(self, data: Any, limits: Limits) -> RecordValue | None:
-        """The validated document, exactly as `validate` converts it; None when only `validate` can say.
+        """The validated document, as `compiled_form` of what `validate` gives; None when only `validate` can say.
 
         None means "not accepted here": the document may be invalid, or beyond what the
         fast path handles. Either way the caller runs `evidence.validate`.
@@ -113,6 +121,38 @@ def compile_validator(framework: ir.Framework) -> CompiledValidator | None:
     tree = module.module([function])
     (accept,) = module.load(tree, f"{framework.name}:evidence")
     return CompiledValidator(accept, generator.deepest, tree)
+
+
+def compiled_form(root: RecordValue) -> RecordValue:
+    """`validate`'s reading of a document in the compiled validator's form: a new value, `root` untouched.
+
+    Every record held in a field of a record becomes the pair (fields, raw); the root,
+    list items and map entries stay records, with their own fields converted alike.
+    """
+    return record_builder(root.pointer, _compiled_fields(root.fields), root.raw)
+
+
+def _compiled_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    converted = {}
+    for name, value in fields.items():
+        if type(value) is RecordValue:
+            converted[name] = (_compiled_fields(value.fields), value.raw)
+        else:
+            converted[name] = _compiled_item(value)
+    return converted
+
+
+def _compiled_item(value: Any) -> Any:
+    """A value in the compiled form, where a record stays a `RecordValue` (a list item, a map entry)."""
+    kind = type(value)
+    if kind is RecordValue:
+        return record_builder(value.pointer, _compiled_fields(value.fields), value.raw)
+    if kind is MapValue:
+        entries = {key: _compiled_item(entry) for key, entry in value.entries.items()}
+        return map_builder(value.pointer, entries, value.raw)
+    if kind is PointedList:
+        return PointedList([_compiled_item(item) for item in value], value.pointer)
+    return value
 
 
 # -- helpers of the generated validator
@@ -258,14 +298,17 @@ class _Generator:
 
     # -- values
 
-    def value(self, body: list[ast.stmt], data: str, t: Type, pointer: ast.expr, depth: int) -> str:
+    def value(
+        self, body: list[ast.stmt], data: str, t: Type, pointer: ast.expr, depth: int, *, in_field: bool = False
+    ) -> str:
         """Emit code that converts the JSON value in local `data`; return the local holding the result.
 
+        `in_field`: the value is a record's field, so a record is built as (fields, raw).
         The emitted code returns None from the whole function on anything it does not accept.
         """
         self.deepest = max(self.deepest, depth)
         if isinstance(t, RecordType):
-            return self.record(body, data, t, pointer, depth)
+            return self.record(body, data, t, pointer, depth, in_field=in_field)
         if isinstance(t, MapOf):
             return self.map(body, data, t, pointer, depth)
         if isinstance(t, ListOf | SetOf):
@@ -354,7 +397,9 @@ class _Generator:
         )
         return out
 
-    def record(self, body: list[ast.stmt], data: str, t: RecordType, pointer: ast.expr, depth: int) -> str:
+    def record(
+        self, body: list[ast.stmt], data: str, t: RecordType, pointer: ast.expr, depth: int, *, in_field: bool
+    ) -> str:
         if t in self.open_records:
             raise _Unsupported(t)  # a record that contains itself: no static depth
         self.open_records.append(t)
@@ -378,7 +423,7 @@ class _Generator:
                 body.append(_assign(item, present_or_none))
                 out_field = self.m.new()
                 present: list[ast.stmt] = []
-                converted = self.value(present, item, info.type, child, depth + 1)
+                converted = self.value(present, item, info.type, child, depth + 1, in_field=True)
                 present.append(_assign(out_field, _name(converted)))
                 absent = _cmp(_name(item), ast.Is(), _const(None))
                 body.append(_if(absent, [_assign(out_field, _const(None))], present))
@@ -386,7 +431,7 @@ class _Generator:
             else:
                 # Absent raises KeyError; null is refused by the value's own type test.
                 body.append(_assign(item, _sub(_name(data), key)))
-                converted_fields.append(_name(self.value(body, item, info.type, child, depth + 1)))
+                converted_fields.append(_name(self.value(body, item, info.type, child, depth + 1, in_field=True)))
         fields = self.m.new()
         body.append(_assign(fields, ast.Dict(keys=[_const(name) for name in t.fields], values=converted_fields)))
         raw = data
@@ -398,7 +443,10 @@ class _Generator:
                 value = _sub(_name(fields), _const(name))
                 body.append(_assign(raw, self.call("canonical_raw", _name(raw), _name(data), _const(name), value)))
         out = self.m.new()
-        body.append(_assign(out, self.call("record", self.pin(body, pointer), _name(fields), _name(raw))))
+        if in_field:
+            body.append(_assign(out, ast.Tuple(elts=[_name(fields), _name(raw)], ctx=ast.Load())))
+        else:
+            body.append(_assign(out, self.call("record", self.pin(body, pointer), _name(fields), _name(raw))))
         self.open_records.pop()
         return out
 

@@ -32,7 +32,7 @@ from framework_dsl.evidence import (
     parse_json,
     validate,
 )
-from framework_dsl.evidence_compiler import CompiledValidator, compile_validator
+from framework_dsl.evidence_compiler import CompiledValidator, compile_validator, compiled_form
 from framework_dsl.resources import bundled_rules_root, find_rules_root
 from framework_dsl.result import Result, make_record
 
@@ -248,6 +248,8 @@ class RuleSet:
             root, problems = validate(evidence, chosen.evidence, document, limits)
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
+            if compiled is not None:
+                root = compiled_form(root)  # the form compiled decisions read (`evidence_compiler`)
         return self._decide(chosen, compiled, root, as_of_date, source, subject, explain)
 
     def evaluate_json(
@@ -499,14 +501,22 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
 
 
 def evidence_date(root: RecordValue, path: tuple[str, ...] | None) -> datetime.date | None:
-    """The date at `path` (a framework's `dated by`) in validated evidence, or None when it is absent."""
+    """The date at `path` (a framework's `dated by`) in validated evidence, or None when it is absent.
+
+    `root` may be `validate`'s reading or the compiled validator's, whose records inside
+    records are (fields, raw) pairs (`evidence_compiler.compiled_form`).
+    """
     if not path:
         return None
     value: Any = root
     for name in path:
-        if not isinstance(value, RecordValue):
+        if isinstance(value, RecordValue):
+            fields = value.fields
+        elif type(value) is tuple:
+            fields = value[0]
+        else:
             return None
-        value = value.fields.get(name, MISSING)
+        value = fields.get(name, MISSING)
         if value is MISSING:
             return None
     return value if isinstance(value, datetime.date) else None

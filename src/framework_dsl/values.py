@@ -122,6 +122,17 @@ def duration_key(duration: Duration) -> tuple[str, int]:
     return ("months", duration.amount * (12 if duration.unit == "years" else 1))
 
 
+@attrs.frozen(slots=True)
+class RecordShown:
+    """What a compiled trace records for an evidence record it did not build: where it is.
+
+    A trace shows a record only by its pointer ("(the record at /key_questions)"), so the
+    tracing code records this constant instead of making the `RecordValue`.
+    """
+
+    pointer: str
+
+
 def display_value(value: Any) -> str:
     """A value as a person reads it in a reason: labels, ISO dates, exact decimals."""
     kind = type(value)  # the common cases first, by exact type
@@ -154,7 +165,7 @@ def display_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Duration):
         return value.display()
-    if hasattr(value, "raw") and hasattr(value, "pointer"):  # an evidence record or map
+    if kind is RecordShown or (hasattr(value, "raw") and hasattr(value, "pointer")):  # an evidence record or map
         return f"(the record at {value.pointer or '/'})"
     if isinstance(value, tuple | list):
         return ", ".join(display_value(v) for v in value) if value else "none"

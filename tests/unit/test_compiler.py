@@ -28,7 +28,7 @@ from framework_dsl.engine.codegen import CompiledFramework, compile_framework, h
 from framework_dsl.engine.reference import Evaluation
 from framework_dsl.engine.safety import ALLOWED_ATTRIBUTES, ALLOWED_NODE_TYPES, UnsafeCodeError, check_generated
 from framework_dsl.evidence import RecordValue, parse_json, validate
-from framework_dsl.evidence_compiler import compile_validator
+from framework_dsl.evidence_compiler import compile_validator, compiled_form
 from framework_dsl.evidence_compiler import helpers as validator_helpers
 from framework_dsl.result import Decision
 from framework_dsl.ruleset import evidence_date
@@ -98,16 +98,21 @@ def tracing_variant(compiled_framework: CompiledFramework) -> CompiledFramework:
 def assert_agree(
     framework: ir.Framework, compiled_framework: CompiledFramework, root: RecordValue, as_of: datetime.date
 ) -> tuple[Outcomes, Outcomes]:
-    """Evaluate every way; the decisions must be equal, key order and traces included. Returns the compiled ones."""
+    """Evaluate every way; the decisions must be equal, key order and traces included. Returns the compiled ones.
+
+    `root` is `validate`'s reading; the compiled decisions read it in the compiled
+    validator's form (`compiled_form`), as `RuleSet.evaluate` gives it to them.
+    """
     expected_j, expected_c = reference(framework, root, as_of)
-    got_j, got_c = compiled_framework.evaluate(root, as_of)
+    fast_root = compiled_form(root)
+    got_j, got_c = compiled_framework.evaluate(fast_root, as_of)
     assert list(got_j) == list(expected_j)
     assert list(got_c) == list(expected_c)
     assert as_dicts(got_j) == as_dicts(expected_j)
     assert as_dicts(got_c) == as_dicts(expected_c)
     assert got_j == expected_j  # every field, clause ids included
     assert got_c == expected_c
-    traced_j, traced_c = tracing_variant(compiled_framework).evaluate(root, as_of)
+    traced_j, traced_c = tracing_variant(compiled_framework).evaluate(fast_root, as_of)
     explained_j, explained_c = reference(framework, root, as_of, explain=True)
     assert as_dicts(traced_j, explain=True) == as_dicts(explained_j, explain=True)
     assert as_dicts(traced_c, explain=True) == as_dicts(explained_c, explain=True)
@@ -918,6 +923,7 @@ def test_compiled_framework_decides_each_document_independently() -> None:
         {"framework": "clas", "review": {"date": "2018-03-16", "recommendations": 0}, "services_reviewed": []},
     )
     assert first is not None and second is not None
+    first, second = compiled_form(first), compiled_form(second)
     before = compiled_framework.evaluate(first, DEFAULT_AS_OF)
     compiled_framework.evaluate(second, DEFAULT_AS_OF)
     assert compiled_framework.evaluate(first, DEFAULT_AS_OF) == before
@@ -975,7 +981,52 @@ judgement small: integer
   otherwise (count k in ns where k < 3) because "{count of ns} in all"
 """
 
+# Definitions the tracing variant computes inline or calls, and records inside records,
+# which the compiled validator leaves as (fields, raw) pairs: read straight, through a
+# definition, as values (`is present`, reasons), optional and absent, inside list items.
+INLINED = """
+framework inlined "Inlined definitions and records inside records" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+record marks:
+  first: grade "First"
+  second: optional grade "Second"
+record visit:
+  marks: marks "Marks"
+  note: optional text "Note"
+evidence:
+  visit: visit "The visit"
+  extra: optional visit "Another visit"
+  flag: optional boolean "Flag"
+  visits: list of visit "Visits"
+define pair: list of grade = [visit.marks.first, visit.marks.second]
+define late: list of grade = [visit.marks.first, extra.marks.first]
+define shared: list of grade = [visit.marks.first, visit.marks.first]
+define whole: visit = visit
+define inner: marks = extra.marks
+judgement straight: grade
+  poor when count of pair rated poor >= 1 because "{count of pair rated poor} poor"
+  good when count of pair rated good = 2 because "both good"
+  otherwise fair because "else, {pair}"
+judgement guarded: grade
+  poor when flag and count of late rated poor = 1 because "flagged"
+  good when count of late rated good >= 1 because "good first"
+  otherwise fair because "else"
+judgement one: integer
+  otherwise count of shared rated good because "{count of shared rated good}"
+judgement two: grade
+  poor when count of shared rated poor = 2 and whole.marks.first = poor because "poor twice"
+  fair when inner.first = fair or inner is missing because "inner {inner.first}"
+  otherwise whole.marks.first because "whole {whole.note}"
+judgement records: one of (seen "Seen", unseen "Unseen")
+  seen when extra is present and extra.marks.second is present because "extra seen at {extra.marks.second}"
+  otherwise unseen because "not seen"
+judgement each for each v in visits: grade
+  poor when v.marks.first = poor and v.marks.second is missing because "poor {v.marks.first}"
+  otherwise v.marks.first because "first {v.marks.first}"
+"""
+
 PROGRAMS = {
+    "inlined": INLINED,
     "kleene": KLEENE,
     "items": PER_ITEM,
     "gather": COLLECT,
@@ -1015,6 +1066,39 @@ def test_targeted_programs_agree_on_generated_evidence(
     assume(root is not None)
     assert root is not None
     assert_agree(framework, compiled_framework, root, as_of)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"visit": {"marks": {"first": "poor"}}, "visits": []},
+        {"visit": {"marks": {"first": "good", "second": "good"}, "note": "n"}, "flag": True, "visits": []},
+        {
+            "visit": {"marks": {"first": "fair", "second": "poor"}},
+            "extra": {"marks": {"first": "poor", "second": "fair"}},
+            "flag": True,
+            "visits": [{"marks": {"first": "poor"}}, {"marks": {"first": "good", "second": "fair"}, "note": "x"}],
+        },
+        {"visit": {"marks": {"first": "good"}}, "extra": {"marks": {"first": "fair"}}, "flag": False, "visits": []},
+    ],
+)
+def test_inlined_definitions_and_records_inside_records_agree(
+    programs: dict[str, tuple[ir.Framework, CompiledFramework]], document: dict[str, Any]
+) -> None:
+    """Traces of definitions computed inline, and records read from (fields, raw) pairs, agree with the evaluator."""
+    framework, compiled_framework = programs["inlined"]
+    _run(framework, compiled_framework, document)
+
+
+def test_the_tracing_variant_computes_inline_only_what_one_decision_reads_first_unguarded(
+    programs: dict[str, tuple[ir.Framework, CompiledFramework]],
+) -> None:
+    """`pair` and `inner` (one reader, first read in straight-line code) are computed inline; `late`
+    (first read right of `and`), `shared` (two readers) and `whole` (first read right of `and`) stay
+    cached calls, so their steps are recorded where the evaluator records them."""
+    framework, _ = programs["inlined"]
+    assert len(compile_framework(framework, tracing=True).definitions) == 3
+    assert compile_framework(framework).definitions == []
 
 
 def test_a_failed_item_fails_every_rule_that_uses_the_list(check_text) -> None:  # type: ignore[no-untyped-def]

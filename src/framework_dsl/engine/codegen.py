@@ -50,8 +50,20 @@ from framework_dsl.semantics.operators import (
     is_native_domain,
     partial_count,
 )
-from framework_dsl.typesystem import BOOLEAN, INTEGER, TEXT, Choice, ListOf, MapOf, SetOf, Symbol, Type, element_type
-from framework_dsl.values import EvaluationError, Unknown, display_value, merge_unknown
+from framework_dsl.typesystem import (
+    BOOLEAN,
+    INTEGER,
+    TEXT,
+    Choice,
+    ListOf,
+    MapOf,
+    RecordType,
+    SetOf,
+    Symbol,
+    Type,
+    element_type,
+)
+from framework_dsl.values import EvaluationError, RecordShown, Unknown, display_value, merge_unknown
 
 __all__ = ["CompiledFramework", "compile_framework", "helpers"]
 
@@ -209,6 +221,14 @@ def _h_fell_through(
     return runtime.failed(item, EvaluationError(message), last)
 
 
+def _h_record_of(pointer: str, value: Any) -> Any:
+    """A record the compiled validator left as (fields, raw) (`evidence_compiler`), as the
+    `RecordValue` `validate` makes; an unknown (an absent optional record) stays as it is."""
+    if type(value) is tuple:
+        return RecordValue(pointer, value[0], value[1])
+    return value
+
+
 def _h_display(value: Any) -> str:
     """A value as a reason shows it (`display_value`), plain texts and labels first."""
     kind = type(value)
@@ -240,6 +260,7 @@ _HELPERS: dict[str, Any] = {
     "merge_all": _h_merge_all,
     "settled": runtime.settled,
     "display": _h_display,
+    "record_of": _h_record_of,
     "label": runtime.label,
     "labelled": runtime.labelled,
     "count_by_rank": count_by_rank,
@@ -343,6 +364,9 @@ class CompiledFramework:
     ) -> tuple[dict[str, Decision | tuple[Decision, ...]], dict[str, Decision | tuple[Decision, ...]]]:
         """(judgements, checks) by name for one validated document, as `Evaluation.decide_all` gives them.
 
+        `root` is in the compiled validator's form, records inside records being (fields,
+        raw) pairs (`evidence_compiler.compiled_form` turns `validate`'s reading into it).
+
         `dated` is the date dated judgements, checks and clauses are tested against (`as_of` if None).
         """
         if dated is None:
@@ -398,7 +422,7 @@ _NO_CONST = object()
 class _Val:
     """A generated expression's value: the local or constant holding it, and what it may hold."""
 
-    __slots__ = ("clean", "const", "lit", "ptr", "ref", "type", "unk")
+    __slots__ = ("clean", "const", "flat", "lit", "ptr", "ref", "type", "unk")
 
     def __init__(
         self,
@@ -410,6 +434,7 @@ class _Val:
         clean: bool = True,
         const: Any = _NO_CONST,
         ptr: str | None = None,
+        flat: ast.expr | None = None,
     ) -> None:
         self.type = type_
         self.ref = ref  # the local or closure name holding the value
@@ -418,6 +443,9 @@ class _Val:
         self.clean = clean  # no item, at any depth, is an Unknown
         self.const = const  # the value, when known while compiling
         self.ptr = ptr  # the JSON pointer of an evidence record, map or list, when known while compiling
+        # A record read from a record's field, which the compiled validator leaves as the
+        # pair (fields, raw) (`evidence_compiler`): the expression of its JSON pointer.
+        self.flat = flat
 
     def expr(self) -> ast.expr:
         return P.name(self.ref) if self.ref is not None else P.const(self.lit)
@@ -517,6 +545,10 @@ class _Generator:
         self.definition_slots: list[int] = []  # which function is definition i
         self.decision_slots: list[int] = []  # which function is decision i (its items', for for-each)
         self.referenced: set[int] = set()
+        # Definitions the tracing variant may compute inline (`_Fn._inline_traced`): by key,
+        # the one decision that reads them.
+        self.sole_reader = _sole_readers(framework) if tracing else {}
+        self.shown: dict[str, RecordShown] = {}  # by pointer, the stand-ins trace steps record for records
         self.builder = ModuleBuilder(_HELPERS)
         self.new = self.builder.new
         self.helper = self.builder.helper
@@ -587,6 +619,28 @@ class _Generator:
         return source_slot
 
 
+def _sole_readers(framework: ir.Framework) -> dict[str, str]:
+    """Definitions read by exactly one decision, not a for-each one, and by no definition: by key, that decision's.
+
+    Definitions are computed once per evaluation, and a trace records a definition's own
+    steps only where it is first computed. When one decision alone reads a definition and
+    the first reading dominates the rest of its function, computing it there inline records
+    the same trace as the shared, cached call.
+    """
+    readers: dict[str, set[str]] = {}
+    for definition in framework.definitions.values():
+        for node in ir.walk(definition.value):
+            if type(node) is ir.DefinitionRef:
+                readers.setdefault(node.key, set()).add("")  # read by a definition: never inline
+    for decision in (*framework.judgements, *framework.checks):
+        name = "" if decision.for_each_source is not None else decision.key
+        for root in decision.expressions():
+            for node in ir.walk(root):
+                if type(node) is ir.DefinitionRef:
+                    readers.setdefault(node.key, set()).add(name)
+    return {key: next(iter(names)) for key, names in readers.items() if len(names) == 1 and "" not in names}
+
+
 def _element(source: _Val, ref: str) -> _Val:
     """The value of one item of `source` (a loop variable)."""
     t = element_type(source.type) or source.type
@@ -632,6 +686,8 @@ class _Fn:
         self.let_locals: dict[str, str] = {}
         self.let_vals: dict[str, _Val] = {}
         self.end_of_reads = ""  # the local of the last traced condition's count of reads
+        self.decision_key = ""  # the decision being generated, if any
+        self.inlined: dict[str, bool] = {}  # tracing: whether each definition read is computed inline
 
     # -- emitting
 
@@ -740,13 +796,16 @@ class _Fn:
 
     # -- expressions
 
-    def ev(self, node: ir.Expr, env: dict[str, _Val]) -> _Val:
+    def ev(self, node: ir.Expr, env: dict[str, _Val], *, flat: bool = False) -> _Val:
         """Emit the code computing `node`; return where its value is.
 
         A value computed where it dominates is reused. While recording a trace, a reused
         value also records again the steps its computation recorded (`_replay`), so the
         trace is what computing it again would give; a value whose steps were recorded in
         code that may not have run (the right operand of `and`, a loop) is computed again.
+
+        `flat`: the caller reads a record's fields and takes one the validator left as
+        (fields, raw) as it is; any other caller gets a `RecordValue` (`_as_value`).
         """
         if type(node) is ir.Const:
             return self._ev(node, env)
@@ -758,24 +817,46 @@ class _Fn:
         found: _Val | None = self._known(key)
         if found is not None:
             if self.steps is None:
-                return found
+                return self._as_value(found, key, flat)
             replay = self._known(("steps", key))
             if replay is not None:
                 for text, value in replay:
                     self._record_step(text, value)
-                return found
+                return self._as_value(found, key, flat)
         capture = _Capture(len(self.blocks))
         self.captures.append(capture)
         try:
             result = self._ev(node, env)
             if self.steps is not None:
-                self._record_step(node.span.text, result.expr())
+                self._record_step(node.span.text, self._shown(result, key))
         finally:
             self.captures.pop()
         if self.steps is not None and capture.straight:
             self.layers[-1][("steps", key)] = tuple(capture.steps)
         self.layers[-1][key] = result
-        return result
+        return self._as_value(result, key, flat)
+
+    def _as_value(self, value: _Val, key: Any, flat: bool) -> _Val:
+        """`value`, unless `flat` with a record the validator left as (fields, raw) made a
+        `RecordValue`, once where it dominates."""
+        if value.flat is None or flat:
+            return value
+        made: _Val | None = self._known(("record", key))
+        if made is None:
+            call = self.call("record_of", value.flat, value.expr())
+            made = self.assign_value(call, value.type, unk=value.unk, clean=value.clean, ptr=value.ptr)
+            self.layers[-1][("record", key)] = made
+        return made
+
+    def _shown(self, value: _Val, key: Any) -> ast.expr:
+        """What a trace step records for `value`: a record left as (fields, raw), known to be there,
+        by a stand-in that shows as the record does (`values.RecordShown`)."""
+        if value.flat is not None and value.ptr is not None and not value.unk:
+            shown = self.g.shown.get(value.ptr)
+            if shown is None:
+                shown = self.g.shown[value.ptr] = RecordShown(value.ptr)
+            return self.g.constant(shown)
+        return self._as_value(value, key, False).expr()
 
     def _known(self, key: Any) -> Any:
         for layer in reversed(self.layers):
@@ -860,17 +941,21 @@ class _Fn:
             self.emit(P.if_(P.cmp(P.name(out), ast.Is(), P.const(None)), [P.assign(out, missing)], record))
         else:
             self.emit(*record)
-        return _Val(node.type, ref=out, unk=node.optional, ptr=pointer)
+        flat = P.const(pointer) if isinstance(node.type, RecordType) else None
+        return _Val(node.type, ref=out, unk=node.optional, ptr=pointer, flat=flat)
 
     def _get_field(self, node: ir.GetField, env: dict[str, _Val]) -> _Val:
-        target = self.ev(node.target, env)
+        target = self.ev(node.target, env, flat=True)
         segment = "/" + escape_pointer(node.name)
         static = target.ptr + segment if target.ptr is not None else None
+        base = target.flat if target.flat is not None else P.attr(target.expr(), "pointer")
         pointer: ast.expr = (
-            P.const(static)
-            if static is not None
-            else ast.BinOp(left=P.attr(target.expr(), "pointer"), op=ast.Add(), right=P.const(segment))
+            P.const(static) if static is not None else ast.BinOp(left=base, op=ast.Add(), right=P.const(segment))
         )
+        # A record's fields and raw JSON: `.fields` and `.raw` of a `RecordValue`, items 0
+        # and 1 of a record the validator left as (fields, raw).
+        fields = P.sub(target.expr(), P.const(0)) if target.flat is not None else P.attr(target.expr(), "fields")
+        raw = P.sub(target.expr(), P.const(1)) if target.flat is not None else P.attr(target.expr(), "raw")
         missing: ast.expr = (
             self.g.constant(Unknown(frozenset({static}))) if static is not None else self.call("unknown", pointer)
         )
@@ -885,10 +970,10 @@ class _Fn:
                 then.append(self._record_read(pointer, P.sub(P.attr(target.expr(), "raw"), P.const(node.name))))
             present.append(P.if_(P.cmp(P.const(node.name), ast.In(), entries), then, [P.assign(out, missing)]))
         else:
-            present.append(P.assign(out, P.sub(P.attr(target.expr(), "fields"), P.const(node.name))))
+            present.append(P.assign(out, P.sub(fields, P.const(node.name))))
             record: list[ast.stmt] = []
             if not structural:
-                record.append(self._record_read(pointer, P.sub(P.attr(target.expr(), "raw"), P.const(node.name))))
+                record.append(self._record_read(pointer, P.sub(raw, P.const(node.name))))
             if node.optional:
                 present.append(P.if_(P.cmp(P.name(out), ast.Is(), P.const(None)), [P.assign(out, missing)], record))
             else:
@@ -897,7 +982,8 @@ class _Fn:
             self.emit(P.if_(self.is_unknown(target), [P.assign(out, target.expr())], present))
         else:
             self.emit(*present)
-        return _Val(node.type, ref=out, unk=target.unk or node.optional or is_map, ptr=static)
+        flat = pointer if isinstance(node.type, RecordType) and not is_map else None
+        return _Val(node.type, ref=out, unk=target.unk or node.optional or is_map, ptr=static, flat=flat)
 
     def _let(self, node: ir.LetRef) -> _Val:
         """A local value: computed into its local where first needed (`if v is None: ...`), once per decision.
@@ -963,10 +1049,13 @@ class _Fn:
         definition = definitions[node.key]
         if isinstance(definition.value, ir.Const):
             return self._literal(definition.value.value, definition.value.type)
-        if not self.g.tracing and _plain(definition.value, definitions):
+        if _plain(definition.value, definitions):
             # Only evidence reads and lists of them: computing it here costs less than the
             # cached call, and records the same reads.
-            return self.ev(definition.value, {})
+            if not self.g.tracing:
+                return self.ev(definition.value, {}, flat=True)
+            if self._inline_traced(node.key):
+                return self._inline_definition(definition)
         index, value = self.g.definition(node.key)
         if self.g.tracing:
             steps = P.name("t") if self.steps is not None else P.const(None)
@@ -974,6 +1063,30 @@ class _Fn:
         else:
             call = self.call("definition", P.name("s"), P.const(index), P.name("r"))
         return self.assign_value(call, value.type, unk=value.unk, clean=value.clean, ptr=value.ptr)
+
+    def _inline_traced(self, key: str) -> bool:
+        """Tracing: whether definition `key` is computed inline here, decided at its first reading in this function.
+
+        Inline when this decision alone reads it (`_sole_readers`) and the first reading is
+        in a condition's straight-line code, which runs before anything else could read it
+        and dominates every later reading: there the trace records its steps once, as the
+        cached call would. Once read any other way, it stays a call in this function.
+        """
+        inline = self.inlined.get(key)
+        if inline is None:
+            inline = self.inlined[key] = (
+                self.g.sole_reader.get(key) == self.decision_key and self.steps == "list" and len(self.blocks) == 2
+            )
+        return inline
+
+    def _inline_definition(self, definition: ir.Definition) -> _Val:
+        """A definition computed inline in a traced condition: its steps are recorded here, but a
+        later reading records only the definition's own step, as a cached definition's does."""
+        outer, self.captures = self.captures, []
+        try:
+            return self.ev(definition.value, {}, flat=True)
+        finally:
+            self.captures = outer
 
     def _judgement(self, node: ir.JudgementRef) -> _Val:
         index = self.g.decision_index[node.key]
@@ -1295,6 +1408,7 @@ class _Fn:
     # -- decisions
 
     def decision(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
+        self.decision_key = judgement.key
         self.emit(P.assign("r", ast.Dict(keys=[], values=[])))
         if self.g.tracing:
             self.emit(P.assign("T", P.list_()))
