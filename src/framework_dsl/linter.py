@@ -131,8 +131,6 @@ def _text(node: Any) -> str:
     return " ".join(span.source.text[span.start : span.end].split())
 
 
-
-
 _ROUNDED = (ir.Op.ROUND_HALF_UP, ir.Op.ROUND_HALF_EVEN)
 
 

@@ -263,6 +263,8 @@ _HELPERS: dict[str, Any] = {
     "record_of": _h_record_of,
     "label": runtime.label,
     "labelled": runtime.labelled,
+    "new_decision": runtime.new_decision,
+    "set_decision_fields": runtime.set_decision_fields,
     "count_by_rank": count_by_rank,
     "partial_count": partial_count,
     "collected": runtime.collected,
@@ -641,6 +643,25 @@ def _sole_readers(framework: ir.Framework) -> dict[str, str]:
     return {key: next(iter(names)) for key, names in readers.items() if len(names) == 1 and "" not in names}
 
 
+def _is_reads(node: ast.expr) -> bool:
+    return type(node) is ast.Name and node.id == "r"
+
+
+def _read_pointer(statement: ast.stmt) -> str | None:
+    """The pointer of a read `r["/pointer"] = value`, else None."""
+    if type(statement) is ast.Assign and len(statement.targets) == 1:
+        target = statement.targets[0]
+        if type(target) is ast.Subscript and _is_reads(target.value) and type(target.slice) is ast.Constant:
+            pointer = target.slice.value
+            return pointer if type(pointer) is str else None
+    return None
+
+
+def _uses_steps(statement: ast.stmt) -> bool:
+    """Whether `statement` reads or writes the trace steps `t`."""
+    return any(type(node) is ast.Name and node.id == "t" for node in ast.walk(statement))
+
+
 def _element(source: _Val, ref: str) -> _Val:
     """The value of one item of `source` (a loop variable)."""
     t = element_type(source.type) or source.type
@@ -685,8 +706,15 @@ class _Fn:
         self.let_env: dict[str, _Val] = {}
         self.let_locals: dict[str, str] = {}
         self.let_vals: dict[str, _Val] = {}
-        self.end_of_reads = ""  # the local of the last traced condition's count of reads
+        self.end_of_reads: str | int = ""  # the last traced condition's count of reads: a local, or known
+        # Tracing: the pointers read so far in straight-line code, while every read has been
+        # (then `len(r)` is known while generating); None once a read may or may not happen.
+        self.straight_reads: set[str] | None = set()
         self.decision_key = ""  # the decision being generated, if any
+        # Tracing: a condition's `t = []` and its block, while no statement of that block has
+        # used `t` since; its first steps there then become `t = [...]` (`_write_steps`). Code in
+        # a nested block runs only once the statement holding it is placed, after those steps.
+        self.opening: tuple[ast.stmt, list[ast.stmt]] | None = None
         self.inlined: dict[str, bool] = {}  # tracing: whether each definition read is computed inline
 
     # -- emitting
@@ -696,7 +724,51 @@ class _Fn:
         for statement in statements:
             if self.pending[-1] and not self._keeps_steps_pending(statement):
                 self._write_steps()
+            # A statement of a nested block is placed by the one holding it, checked here in turn.
+            if self.opening is not None and self.opening[1] is block and _uses_steps(statement):
+                self.opening = None
+            if self.straight_reads is not None and self.g.tracing:
+                self._count_reads(statement)
             block.append(statement)
+
+    def _count_reads(self, statement: ast.stmt) -> None:
+        """Keep `straight_reads`: a read `r[pointer] = ...` in straight-line code adds its pointer;
+        a read anywhere else, or a helper given `r` to add reads to, makes the count unknown.
+
+        The statements of a nested block were emitted, and counted, one by one; a read the
+        generator places in a block of its own making calls `_conditional_read`.
+        """
+        pointer = _read_pointer(statement)
+        if pointer is not None and len(self.blocks) <= 2:
+            assert self.straight_reads is not None
+            self.straight_reads.add(pointer)
+            return
+        kind = type(statement)
+        parts: list[ast.AST]
+        if kind is ast.If:
+            parts = [statement.test]  # type: ignore[attr-defined]
+        elif kind is ast.For:
+            parts = [statement.iter]  # type: ignore[attr-defined]
+        elif kind is ast.Try:
+            parts = []
+        else:
+            parts = [statement]
+        for node in (node for part in parts for node in ast.walk(part)):
+            if (type(node) is ast.Subscript and type(node.ctx) is ast.Store and _is_reads(node.value)) or (
+                type(node) is ast.Call
+                and not (type(node.func) is ast.Name and node.func.id == "h_len")
+                and any(_is_reads(arg) for arg in node.args)
+            ):
+                self.straight_reads = None
+                return
+
+    def _conditional_read(self) -> None:
+        """A read placed in a block that may not run: the count of reads is unknown from here on."""
+        self.straight_reads = None
+
+    def _reads_count(self) -> int | None:
+        """`len(r)` when it is known while generating (`straight_reads`), else None."""
+        return None if self.straight_reads is None else len(self.straight_reads)
 
     def _keeps_steps_pending(self, statement: ast.stmt) -> bool:
         """Whether the pending steps may be written after `statement`: it reads evidence or
@@ -726,7 +798,14 @@ class _Fn:
                 run += 1
             # Flat, text then value (`result.TraceEntry`): no tuple for each step.
             flat = [part for text, value, _ in pending[:run] for part in (P.const(text), value)]
-            record = ast.AugAssign(target=P.store("t"), op=ast.Add(), value=P.list_(flat))
+            record: ast.stmt = ast.AugAssign(target=P.store("t"), op=ast.Add(), value=P.list_(flat))
+            if self.opening is not None and self.opening[1] is block:
+                opening = self.opening[0]
+                self.opening = None
+                if not guarded:
+                    # Nothing used `t` since `t = []`: the first steps make the list instead.
+                    block.remove(opening)
+                    record = P.assign("t", P.list_(flat))
             if guarded:
                 block.append(P.if_(P.cmp(P.name("t"), ast.IsNot(), P.const(None)), [record]))
             else:
@@ -938,6 +1017,8 @@ class _Fn:
             record.append(self._record_read(P.const(pointer), P.sub(P.name("R"), P.const(node.name))))
         if node.optional:
             missing = self.g.constant(Unknown(frozenset({pointer})))
+            if record:
+                self._conditional_read()
             self.emit(P.if_(P.cmp(P.name(out), ast.Is(), P.const(None)), [P.assign(out, missing)], record))
         else:
             self.emit(*record)
@@ -967,6 +1048,7 @@ class _Fn:
             entries = P.attr(target.expr(), "entries")
             then: list[ast.stmt] = [P.assign(out, P.sub(entries, P.const(node.name)))]
             if not structural:
+                self._conditional_read()
                 then.append(self._record_read(pointer, P.sub(P.attr(target.expr(), "raw"), P.const(node.name))))
             present.append(P.if_(P.cmp(P.const(node.name), ast.In(), entries), then, [P.assign(out, missing)]))
         else:
@@ -975,10 +1057,14 @@ class _Fn:
             if not structural:
                 record.append(self._record_read(pointer, P.sub(raw, P.const(node.name))))
             if node.optional:
+                if record:
+                    self._conditional_read()
                 present.append(P.if_(P.cmp(P.name(out), ast.Is(), P.const(None)), [P.assign(out, missing)], record))
             else:
                 present.extend(record)
         if target.unk:
+            if not structural:
+                self._conditional_read()
             self.emit(P.if_(self.is_unknown(target), [P.assign(out, target.expr())], present))
         else:
             self.emit(*present)
@@ -1462,30 +1548,39 @@ class _Fn:
         return value
 
     def _traced_condition(
-        self, clause: ir.Clause, env: dict[str, _Val], start: str | None = None
+        self, clause: ir.Clause, env: dict[str, _Val], start: str | int | None = None
     ) -> tuple[_Val, Callable[[ast.expr], ast.expr] | None]:
         """The condition's value and, when tracing, its trace entry given the outcome (not yet recorded).
 
-        `start`: a local holding how many reads `r` holds already, when one does.
+        `start`: how many reads `r` holds already, when that is known: a local holding it, or 0.
         """
         assert clause.condition is not None
         if not self.g.tracing:
             return self.ev(clause.condition, env), None
-        end = self.end_of_reads = self.new()
-        self.emit(P.assign("t", P.list_()))
+        opening = P.assign("t", P.list_())
+        self.emit(opening)
+        self.opening = (opening, self.blocks[-1])
         if start is None:
-            start = self.new()
-            self.emit(P.assign(start, self.call("len", P.name("r"))))
+            start = self._reads_count()
+            if start is None:
+                start = self.new()
+                self.emit(P.assign(start, self.call("len", P.name("r"))))
         with self.recording("list"):
             value = self.ev(clause.condition, env)
-        self.emit(P.assign(end, self.call("len", P.name("r"))))
+        end: str | int | None = self._reads_count()
+        if end is None:
+            end = self.new()
+            self.emit(P.assign(end, self.call("len", P.name("r"))))
+        self.end_of_reads = end
         # The entry as `result.TraceEntry` lays a compiled condition's out: its reads are
         # a slice of `r`, shown (like its value) only when someone reads the trace.
         location = P.const(clause.location)
 
         def entry(outcome: ast.expr) -> ast.expr:
             assert start is not None
-            return P.tuple_([location, value.expr(), outcome, P.name("r"), P.name(start), P.name(end), P.name("t")])
+            begin = P.const(start) if isinstance(start, int) else P.name(start)
+            finish = P.const(end) if isinstance(end, int) else P.name(end)
+            return P.tuple_([location, value.expr(), outcome, P.name("r"), begin, finish, P.name("t")])
 
         return value, entry
 
@@ -1509,7 +1604,7 @@ class _Fn:
         pending: list[tuple[ir.Clause, str]] = []
         # How many reads `r` held when the last condition ended: where the next one's start
         # (nothing reads between them: a clause that fires returns; a dated one may not run).
-        reads_so_far: str | None = None
+        reads_so_far: str | int | None = 0  # before the first condition nothing is read
         for clause in judgement.clauses:
             if clause.condition is None:
                 with self.dated(clause), self.clause(clause, item):
@@ -1634,19 +1729,29 @@ class _Fn:
             shown = P.attr(outcome.expr(), "display")  # known here: an unknown outcome returned above
         else:
             shown = self.call("label", outcome.expr())
-        decided = self.call(
-            "labelled",
-            item,
-            outcome.expr(),
-            shown,
-            self._reason(clause, env),
-            P.const(clause.citation),
-            P.const(clause.location),
-            P.name("r"),
-            P.const((clause.id,)),
-            self._trace(),
+        # `runtime.labelled`, written out: the record made and filled by two calls made in C.
+        fields = {
+            "status": P.const("decided"),
+            "item": item,
+            "value": outcome.expr(),
+            "label": shown,
+            "reason": self._reason(clause, env),
+            "cite": P.const(clause.citation),
+            "rule": P.const(clause.location),
+            "inputs": P.name("r"),
+            "missing": P.const(()),
+            "error": P.const(None),
+            "clause_ids": P.const((clause.id,)),
+            "trace": self._trace(),
+        }
+        decided, ignored = self.new(), self.new()
+        values = P.tuple_([fields[name] for name in Decision.FIELDS])
+        self.emit(
+            P.assign(decided, self.call("new_decision")),
+            # Assigned (it is None) because the allow-list admits no bare call.
+            P.assign(ignored, self.call("set_decision_fields", P.name(decided), values)),
+            ast.Return(value=P.name(decided)),
         )
-        self.emit(ast.Return(value=decided))
 
     def _reason(self, clause: ir.Clause, env: dict[str, _Val]) -> ast.expr:
         if not clause.reason:

@@ -12,6 +12,7 @@ unformatted; `Decision.trace` turns them into `ClauseTrace` records when someone
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 _new_record = object.__new__
 _set_fields = Decision._fields.__set__  # type: ignore[attr-defined, misc]  # the record's one slot (`result.make_record`)
+
+# What generated code builds a decided `Decision` with, in two calls made in C (no Python
+# frame): `new_decision()` makes the empty record, `set_decision_fields(record, fields)`
+# sets its fields, a tuple in `Decision.FIELDS` order; the generator lays it out by name.
+new_decision = functools.partial(_new_record, Decision)
+set_decision_fields = _set_fields
 
 __all__ = [
     "EvaluationError",
