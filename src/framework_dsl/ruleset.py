@@ -34,7 +34,9 @@ from framework_dsl.evidence import (
 )
 from framework_dsl.evidence_compiler import CompiledValidator, compile_validator, compiled_form
 from framework_dsl.resources import bundled_rules_root, find_rules_root
-from framework_dsl.result import Result, make_record
+from framework_dsl.result import Result, set_record_fields
+
+_new_object = object.__new__
 
 
 class RuleError(Exception):
@@ -181,8 +183,10 @@ class RuleSet:
         """
         as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
         # The common case first: a framework evaluated before, whose compiled validator
-        # accepts the document. Anything else takes the general path below, which words
-        # every problem; both end in `_decide`.
+        # accepts the document. Anything else takes the general path (`_validated`), which
+        # words every problem.
+        root = None
+        compiled: CompiledFramework | None
         if type(evidence) is dict and engine == "compiled":
             name = evidence.get("framework") if framework is None else framework
             route = self._routes.get((name, explain)) if type(name) is str else None
@@ -190,8 +194,60 @@ class RuleSet:
                 subject = evidence.get("subject")
                 if subject is None or (type(subject) is dict and free_form_depth(subject, limits.max_depth - 1)):
                     root = route.accept(evidence, limits.max_text, limits.max_items)
-                    if root is not None:
-                        return self._decide(route.framework, route.compiled, root, as_of_date, source, subject)
+                    chosen, compiled = route.framework, route.compiled
+        if root is None:
+            validated = self._validated(evidence, as_of_date, framework, source, explain, limits, engine)
+            if isinstance(validated, Result):
+                return validated
+            chosen, compiled, root, subject = validated
+        # Settle the evaluation date, check the framework is in force, and decide.
+        dated_by = chosen.dated_by
+        dated = evidence_date(root, dated_by) if dated_by else None
+        if as_of_date is not None:
+            effective_as_of, as_of_from = as_of_date, "argument"
+        elif dated is not None:
+            effective_as_of, as_of_from = dated, "evidence"
+        else:
+            effective_as_of, as_of_from = self.clock(), "clock"
+        in_force_on = dated or effective_as_of
+        start = chosen.effective_from
+        until = chosen.effective_until
+        if (start is not None and in_force_on < start) or (until is not None and in_force_on > until):
+            return Result(
+                framework=chosen.name,
+                framework_title=chosen.title,
+                rules_digest=self.digest,
+                source=source,
+                subject=subject,
+                as_of=effective_as_of,
+                as_of_from=as_of_from,
+                status="not_in_force",
+                note=_not_in_force(chosen, in_force_on),
+            )
+        # Dated judgements, checks and clauses are tested against the date the framework's
+        # own dates were: the evidence's `dated by` date, else the evaluation date.
+        if compiled is not None:
+            judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
+        else:
+            evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
+            judgements, checks = evaluation.decide_all()
+        result: Result = _new_object(Result)  # `make_record`, without its call
+        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
+        set_record_fields(result, (*fields, judgements, checks, (), None))
+        return result
+
+    def _validated(
+        self,
+        evidence: Any,
+        as_of_date: datetime.date | None,
+        framework: str | None,
+        source: str | None,
+        explain: bool,
+        limits: Limits,
+        engine: str,
+    ) -> Result | tuple[ir.Framework, CompiledFramework | None, RecordValue, Any]:
+        """The general path: (framework, compiled form or None, validated root, subject), else
+        the result saying why the evidence is not evaluated (`compiled` None: `engine="reference"`)."""
         if engine not in ("compiled", "reference"):
             raise ValueError(f'engine must be "compiled" or "reference", not {engine!r}')
         document = source or "<evidence>"
@@ -250,7 +306,7 @@ class RuleSet:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
             if compiled is not None:
                 root = compiled_form(root)  # the form compiled decisions read (`evidence_compiler`)
-        return self._decide(chosen, compiled, root, as_of_date, source, subject, explain)
+        return chosen, compiled, root, subject
 
     def evaluate_json(
         self,
@@ -287,54 +343,6 @@ class RuleSet:
             yield self.evaluate(document, as_of_date, framework=framework, explain=explain, limits=limits)
 
     # -- helpers
-
-    def _decide(
-        self,
-        chosen: ir.Framework,
-        compiled: CompiledFramework | None,
-        root: RecordValue,
-        as_of_date: datetime.date | None,
-        source: str | None,
-        subject: Any,
-        explain: bool = False,
-    ) -> Result:
-        """Settle the evaluation date, check the framework is in force, and decide validated evidence.
-
-        `compiled` None: the reference evaluator decides (`engine="reference"`).
-        """
-        dated = evidence_date(root, chosen.dated_by) if chosen.dated_by else None
-        if as_of_date is not None:
-            effective_as_of, as_of_from = as_of_date, "argument"
-        elif dated is not None:
-            effective_as_of, as_of_from = dated, "evidence"
-        else:
-            effective_as_of, as_of_from = self.clock(), "clock"
-        in_force_on = dated or effective_as_of
-        start, until = chosen.effective_from, chosen.effective_until
-        outside = (start is not None and in_force_on < start) or (until is not None and in_force_on > until)
-        note = _not_in_force(chosen, in_force_on) if outside else None
-        if note is not None:
-            return Result(
-                framework=chosen.name,
-                framework_title=chosen.title,
-                rules_digest=self.digest,
-                source=source,
-                subject=subject,
-                as_of=effective_as_of,
-                as_of_from=as_of_from,
-                status="not_in_force",
-                note=note,
-            )
-        # Dated judgements, checks and clauses are tested against the date the framework's
-        # own dates were: the evidence's `dated by` date, else the evaluation date.
-        if compiled is not None:
-            judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
-        else:
-            evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
-            judgements, checks = evaluation.decide_all()
-        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
-        result: Result = make_record(Result, (*fields, judgements, checks, (), None))
-        return result
 
     def _invalid(
         self,

@@ -710,6 +710,9 @@ class _Fn:
         # Tracing: the pointers read so far in straight-line code, while every read has been
         # (then `len(r)` is known while generating); None once a read may or may not happen.
         self.straight_reads: set[str] | None = set()
+        # Tracing a first-match decision without local values or dated clauses: its trace
+        # entries so far, each in a local (the trace is then a tuple of them, no list `T`).
+        self.entries: list[str] | None = None
         self.decision_key = ""  # the decision being generated, if any
         # Tracing: a condition's `t = []` and its block, while no statement of that block has
         # used `t` since; its first steps there then become `t = [...]` (`_write_steps`). Code in
@@ -1496,7 +1499,11 @@ class _Fn:
     def decision(self, judgement: ir.Judgement, env: dict[str, _Val], item: ast.expr) -> None:
         self.decision_key = judgement.key
         self.emit(P.assign("r", ast.Dict(keys=[], values=[])))
-        if self.g.tracing:
+        if self.g.tracing and not (judgement.collect or judgement.lets or any(c.in_force for c in judgement.clauses)):
+            # One entry for each clause tried, in order, each recorded where it dominates
+            # what follows (a clause that fires returns): known while generating.
+            self.entries = []
+        elif self.g.tracing:
             self.emit(P.assign("T", P.list_()))
         if judgement.lets:
             self.lets = {let.name: let for let in judgement.lets}
@@ -1512,7 +1519,18 @@ class _Fn:
             self._first_match(judgement, env, item)
 
     def _trace(self) -> ast.expr:
+        if self.entries is not None:
+            return P.tuple_([P.name(entry) for entry in self.entries])
         return self.call("tuple", P.name("T")) if self.g.tracing else P.tuple_([])
+
+    def _record_entry(self, entry: ast.expr) -> None:
+        """Add a clause's trace entry: to `T`, or into a local of its own (`entries`)."""
+        if self.entries is None:
+            self.emit(P.append("T", entry))
+            return
+        local = self.new()
+        self.emit(P.assign(local, entry))
+        self.entries.append(local)
 
     def _settled(self, outcome: _Val) -> _Val:
         """An outcome list with an unknown anywhere inside is unknown (`runtime.settled`)."""
@@ -1544,7 +1562,7 @@ class _Fn:
         """The condition's value, with its trace entry when tracing."""
         value, entry = self._traced_condition(clause, env)
         if entry is not None:
-            self.emit(P.append("T", entry(P.const(None))))
+            self._record_entry(entry(P.const(None)))
         return value
 
     def _traced_condition(
@@ -1636,7 +1654,7 @@ class _Fn:
                 else:
                     self.emit(P.if_(self._test(value), fire))
                 if entry is not None:
-                    self.emit(P.append("T", entry(P.const(None))))
+                    self._record_entry(entry(P.const(None)))
             if value.unk:
                 pending.append((clause, slot))
         self.emit(
@@ -1705,11 +1723,13 @@ class _Fn:
             count = self.new()
             self.emit(P.assign(count, self.call("len", P.name("T"))))
         outcome = self._settled(self.ev(clause.outcome, env))
+        recorded = self.entries[:] if self.entries is not None else None
         if count is not None:
             self.emit(P.assign(self.new(), self.call("put_outcome", P.name("T"), P.name(count), outcome.expr())))
         elif entry is not None:
-            self.emit(P.append("T", entry(outcome.expr())))
+            self._record_entry(entry(outcome.expr()))
         elif self.g.tracing:
+            assert self.entries is None, "a decision with its entries in locals records each with its outcome"
             last = ast.Subscript(value=P.name("T"), slice=P.const(-1), ctx=ast.Store())
             given = self.call("with_outcome", P.sub(P.name("T"), P.const(-1)), outcome.expr())
             self.emit(ast.Assign(targets=[last], value=given))
@@ -1720,6 +1740,7 @@ class _Fn:
         if pending:
             self._blocked(pending, env, item, lambda theirs: P.cmp(theirs, ast.NotEq(), outcome.expr()))
         self._return_decided(clause, outcome, env, item)
+        self.entries = recorded  # the block returned: its entry is not in the trace of what follows
 
     def _return_decided(self, clause: ir.Clause, outcome: _Val, env: dict[str, _Val], item: ast.expr) -> None:
         shown: ast.expr
