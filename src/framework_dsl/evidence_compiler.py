@@ -16,7 +16,8 @@ One difference of form, for speed: a record held in a field of a record is built
 pair `(fields, raw)`, not as a `RecordValue` (whose construction cost as much as the rest
 of a small document's validation). The generated decisions (`engine.codegen`) read such a
 pair where the rules read its fields, and make the `RecordValue` only where the rules use
-the record itself. The root, list items and map entries stay `RecordValue`s.
+the record itself. The root comes as such a pair too (`CompiledValidator.accept`;
+calling the validator makes its record); list items and map entries stay `RecordValue`s.
 `compiled_form` turns `validate`'s reading into this form, for a document only the
 reference validator accepted.
 
@@ -85,8 +86,14 @@ class CompiledValidator:
 
     __slots__ = ("accept", "depth", "module")
 
-    def __init__(self, accept: Callable[[Any, int, int], RecordValue | None], depth: int, module: ast.Module) -> None:
-        # accept(data, max_text, max_items): what `__call__` runs once the depth allows it.
+    def __init__(
+        self,
+        accept: Callable[[Any, int, int], tuple[dict[str, Any], dict[str, Any]] | None],
+        depth: int,
+        module: ast.Module,
+    ) -> None:
+        # accept(data, max_text, max_items): what `__call__` runs once the depth allows it,
+        # giving the root's (fields, raw) pair, or None.
         self.accept = accept
         self.depth = depth  # the deepest nesting the schema reaches (root = 0)
         self.module = module  # the generated module, as checked against the allow-lists
@@ -99,7 +106,8 @@ class CompiledValidator:
         """
         if limits.max_depth < self.depth:
             return None
-        return self.accept(data, limits.max_text, limits.max_items)
+        root = self.accept(data, limits.max_text, limits.max_items)
+        return None if root is None else record_builder("", *root)
 
 
 class _Unsupported(Exception):
@@ -241,7 +249,8 @@ class _Generator:
     def function(self, evidence: RecordType) -> ast.FunctionDef:
         data, self.max_text, self.max_items = self.m.new(), self.m.new(), self.m.new()
         body: list[ast.stmt] = []
-        out = self.value(body, data, evidence, _const(""), 0)
+        # The root as a pair too: `CompiledValidator.__call__` makes its record when asked.
+        out = self.value(body, data, evidence, _const(""), 0, in_field=True)
         body.append(ast.Return(value=_name(out)))
         # A required field that is absent, a member that is not one, an unhashable key:
         # the lookup raises, and the reference validator says what is wrong.

@@ -185,7 +185,9 @@ class RuleSet:
         # The common case first: a framework evaluated before, whose compiled validator
         # accepts the document. Anything else takes the general path (`_validated`), which
         # words every problem.
-        root = None
+        # The validated root: its (fields, raw) pair on the compiled path (the compiled
+        # validator's form, `evidence_compiler`), its `RecordValue` for the reference engine.
+        root: Any = None
         compiled: CompiledFramework | None
         if type(evidence) is dict and engine == "compiled":
             name = evidence.get("framework") if framework is None else framework
@@ -227,7 +229,7 @@ class RuleSet:
         # Dated judgements, checks and clauses are tested against the date the framework's
         # own dates were: the evidence's `dated by` date, else the evaluation date.
         if compiled is not None:
-            judgements, checks = compiled.evaluate(root, effective_as_of, in_force_on)
+            judgements, checks = compiled.decide(root[0], root[1], effective_as_of, in_force_on)
         else:
             evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
             judgements, checks = evaluation.decide_all()
@@ -245,9 +247,10 @@ class RuleSet:
         explain: bool,
         limits: Limits,
         engine: str,
-    ) -> Result | tuple[ir.Framework, CompiledFramework | None, RecordValue, Any]:
+    ) -> Result | tuple[ir.Framework, CompiledFramework | None, Any, Any]:
         """The general path: (framework, compiled form or None, validated root, subject), else
-        the result saying why the evidence is not evaluated (`compiled` None: `engine="reference"`)."""
+        the result saying why the evidence is not evaluated. The root as `evaluate` holds it:
+        a (fields, raw) pair, or for `engine="reference"` (`compiled` None) a `RecordValue`."""
         if engine not in ("compiled", "reference"):
             raise ValueError(f'engine must be "compiled" or "reference", not {engine!r}')
         document = source or "<evidence>"
@@ -291,7 +294,7 @@ class RuleSet:
             )
             return self._invalid(chosen, source, None, as_of_date, [problem])
         compiled = None
-        root = None
+        root: Any = None
         if engine == "compiled":
             compiled = self._compiled.get((name, explain)) or self.compiled(name, tracing=explain)
             fast_validator = self._validators[name]
@@ -305,7 +308,8 @@ class RuleSet:
             if root is None:
                 return self._invalid(chosen, source, subject, as_of_date, problems)
             if compiled is not None:
-                root = compiled_form(root)  # the form compiled decisions read (`evidence_compiler`)
+                converted = compiled_form(root)  # the form compiled decisions read (`evidence_compiler`)
+                root = (converted.fields, converted.raw)
         return chosen, compiled, root, subject
 
     def evaluate_json(
@@ -508,11 +512,13 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
     raise TypeError(f"as_of must be a date, not {type(value).__name__}")
 
 
-def evidence_date(root: RecordValue, path: tuple[str, ...] | None) -> datetime.date | None:
+def evidence_date(
+    root: RecordValue | tuple[dict[str, Any], dict[str, Any]], path: tuple[str, ...] | None
+) -> datetime.date | None:
     """The date at `path` (a framework's `dated by`) in validated evidence, or None when it is absent.
 
-    `root` may be `validate`'s reading or the compiled validator's, whose records inside
-    records are (fields, raw) pairs (`evidence_compiler.compiled_form`).
+    `root` may be `validate`'s reading or the compiled validator's: the root and every
+    record inside a record as (fields, raw) pairs (`evidence_compiler.compiled_form`).
     """
     if not path:
         return None

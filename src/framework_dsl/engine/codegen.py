@@ -360,6 +360,8 @@ class CompiledFramework:
             if direct
             else None
         )
+        # The same pairs when no evaluation needs a cache (`caches` is (0, 0)).
+        self._uncached = self._direct if self.caches == (0, 0) else None
 
     def evaluate(
         self, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
@@ -368,29 +370,39 @@ class CompiledFramework:
 
         `root` is in the compiled validator's form, records inside records being (fields,
         raw) pairs (`evidence_compiler.compiled_form` turns `validate`'s reading into it).
-
         `dated` is the date dated judgements, checks and clauses are tested against (`as_of` if None).
         """
+        return self.decide(root.fields, root.raw, as_of, dated)
+
+    def decide(
+        self, fields: dict[str, Any], raw: dict[str, Any], as_of: datetime.date, dated: datetime.date | None = None
+    ) -> tuple[dict[str, Decision | tuple[Decision, ...]], dict[str, Decision | tuple[Decision, ...]]]:
+        """`evaluate`, given the root's converted fields and raw JSON (`CompiledValidator.accept`'s pair)."""
         if dated is None:
             dated = as_of
-        definitions, entries = self.caches
-        s: State = (
-            (root.fields, root.raw, as_of, dated, self, (), (), (), ())
-            if not (definitions or entries)
-            else (
-                root.fields,
-                root.raw,
-                as_of,
-                dated,
-                self,
-                [None] * definitions,
-                [None] * entries,
-                [None] * entries,
-                [None] * entries,
-            )
-        )
         judgements: dict[str, Decision | tuple[Decision, ...]] = {}
         checks: dict[str, Decision | tuple[Decision, ...]] = {}
+        s: State
+        if self._uncached is not None:  # every decision called directly, no cache needed
+            s = (fields, raw, as_of, dated, self, (), (), (), ())
+            made_judgements, made_checks = self._uncached
+            for name, make in made_judgements:
+                judgements[name] = make(s)
+            for name, make in made_checks:
+                checks[name] = make(s)
+            return judgements, checks
+        definitions, entries = self.caches
+        s = (
+            fields,
+            raw,
+            as_of,
+            dated,
+            self,
+            [None] * definitions,
+            [None] * entries,
+            [None] * entries,
+            [None] * entries,
+        )
         direct = self._direct
         if direct is not None:
             for name, make in direct[0]:
