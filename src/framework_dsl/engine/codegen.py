@@ -436,7 +436,7 @@ _NO_CONST = object()
 class _Val:
     """A generated expression's value: the local or constant holding it, and what it may hold."""
 
-    __slots__ = ("clean", "const", "flat", "lit", "ptr", "ref", "type", "unk")
+    __slots__ = ("clean", "const", "flat", "items", "lit", "ptr", "ref", "type", "unk")
 
     def __init__(
         self,
@@ -449,8 +449,10 @@ class _Val:
         const: Any = _NO_CONST,
         ptr: str | None = None,
         flat: ast.expr | None = None,
+        items: tuple[_Val, ...] | None = None,
     ) -> None:
         self.type = type_
+        self.items = items  # a list written out in the rules (`[a, b]`): its items' values
         self.ref = ref  # the local or closure name holding the value
         self.lit = lit  # else a literal, written as an ast.Constant
         self.unk = unk  # may be an Unknown
@@ -653,6 +655,11 @@ def _sole_readers(framework: ir.Framework) -> dict[str, str]:
                 if type(node) is ir.DefinitionRef:
                     readers.setdefault(node.key, set()).add(name)
     return {key: next(iter(names)) for key, names in readers.items() if len(names) == 1 and "" not in names}
+
+
+# How long a list written out in the rules may be for `count ... rated` to count it inline
+# (one statement an item) rather than by a call of `operators.count_by_rank`.
+_COUNTED_INLINE = 8
 
 
 def _is_reads(node: ast.expr) -> bool:
@@ -1004,9 +1011,9 @@ class _Fn:
                 self.uses_as_of = True
                 return _Val(node.type, ref="A")
             case ir.ListExpr():
-                items = [self.ev(item, env) for item in node.items]
+                items = tuple(self.ev(item, env) for item in node.items)
                 clean = all(not v.unk and v.clean for v in items)
-                return self.assign_value(P.tuple_([v.expr() for v in items]), node.type, clean=clean)
+                return self.assign_value(P.tuple_([v.expr() for v in items]), node.type, clean=clean, items=items)
             case ir.Comprehension():
                 return self._comprehension(node, env)
             case ir.Quantifier():
@@ -1050,8 +1057,7 @@ class _Fn:
         )
         # A record's fields and raw JSON: `.fields` and `.raw` of a `RecordValue`, items 0
         # and 1 of a record the validator left as (fields, raw).
-        fields = P.sub(target.expr(), P.const(0)) if target.flat is not None else P.attr(target.expr(), "fields")
-        raw = P.sub(target.expr(), P.const(1)) if target.flat is not None else P.attr(target.expr(), "raw")
+        fields, raw = self._parts(target)
         missing: ast.expr = (
             self.g.constant(Unknown(frozenset({static}))) if static is not None else self.call("unknown", pointer)
         )
@@ -1085,6 +1091,24 @@ class _Fn:
             self.emit(*present)
         flat = pointer if isinstance(node.type, RecordType) and not is_map else None
         return _Val(node.type, ref=out, unk=target.unk or node.optional or is_map, ptr=static, flat=flat)
+
+    def _parts(self, target: _Val) -> tuple[ast.expr, ast.expr]:
+        """A record's fields and raw JSON; of a (fields, raw) pair known to be there, in locals
+        taken once where they dominate."""
+        if target.flat is None:
+            return P.attr(target.expr(), "fields"), P.attr(target.expr(), "raw")
+        if target.unk or target.ref is None:
+            return P.sub(target.expr(), P.const(0)), P.sub(target.expr(), P.const(1))
+        key = ("parts", target.ref)
+        parts: tuple[str, str] | None = self._known(key)
+        if parts is None:
+            parts = (self.new(), self.new())
+            self.emit(
+                P.assign(parts[0], P.sub(target.expr(), P.const(0))),
+                P.assign(parts[1], P.sub(target.expr(), P.const(1))),
+            )
+            self.layers[-1][key] = parts
+        return P.name(parts[0]), P.name(parts[1])
 
     def _let(self, node: ir.LetRef) -> _Val:
         """A local value: computed into its local where first needed (`if v is None: ...`), once per decision.
@@ -1424,6 +1448,13 @@ class _Fn:
             counts = layer.get(key)
             if counts is not None:
                 break
+        if counts is None and items.items is not None and len(items.items) <= _COUNTED_INLINE:
+            # A short list written out: counted here, item by item, with no call.
+            counts = self.assign_value(P.list_([P.const(0)] * len(members)), ListOf(INTEGER))
+            for item in items.items:
+                rank = ast.Subscript(value=counts.expr(), slice=P.attr(item.expr(), "rank"), ctx=ast.Store())
+                self.emit(ast.AugAssign(target=rank, op=ast.Add(), value=P.const(1)))
+            self.layers[-1][key] = counts
         if counts is None:
             counts = self.assign_value(self.call("count_by_rank", items.expr(), P.const(len(members))), ListOf(INTEGER))
             self.layers[-1][key] = counts
