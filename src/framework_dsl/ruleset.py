@@ -234,8 +234,23 @@ class RuleSet:
             evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
             judgements, checks = evaluation.decide_all()
         result: Result = _new_object(Result)  # `make_record`, without its call
-        fields = (chosen.name, chosen.title, self.digest, source, subject, effective_as_of, as_of_from, "evaluated")
-        set_record_fields(result, (*fields, judgements, checks, (), None))
+        set_record_fields(
+            result,
+            (
+                chosen.name,
+                chosen.title,
+                self.digest,
+                source,
+                subject,
+                effective_as_of,
+                as_of_from,
+                "evaluated",
+                judgements,
+                checks,
+                (),
+                None,
+            ),
+        )
         return result
 
     def _validated(

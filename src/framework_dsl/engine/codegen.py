@@ -796,6 +796,16 @@ class _Fn:
         """Whether the pending steps may be written after `statement`: it reads evidence or
         computes a new local, changing no value a pending step shows and recording no step
         of its own (an error it raises fails the clause, and the trace goes with it)."""
+        if type(statement) is ast.AugAssign:  # an item of a local list (counts by rank) changed
+            changed = statement.target
+            shown = {value.id for _, value, _ in self.pending[-1] if type(value) is ast.Name}
+            return (
+                type(changed) is ast.Subscript
+                and type(changed.value) is ast.Name
+                and changed.value.id not in shown
+                and changed.value.id not in ("t", "T", "r")
+                and not _uses_steps(statement)
+            )
         if type(statement) is not ast.Assign:
             return False
         if any(type(node) is ast.Name and node.id == "t" for node in ast.walk(statement.value)):
