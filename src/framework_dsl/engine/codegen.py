@@ -262,7 +262,6 @@ _HELPERS: dict[str, Any] = {
     "display": _h_display,
     "record_of": _h_record_of,
     "label": runtime.label,
-    "labelled": runtime.labelled,
     "new_decision": runtime.new_decision,
     "set_decision_fields": runtime.set_decision_fields,
     "count_by_rank": count_by_rank,
@@ -676,9 +675,9 @@ def _read_pointer(statement: ast.stmt) -> str | None:
     return None
 
 
-def _uses_steps(statement: ast.stmt) -> bool:
-    """Whether `statement` reads or writes the trace steps `t`."""
-    return any(type(node) is ast.Name and node.id == "t" for node in ast.walk(statement))
+def _uses_steps(node: ast.AST) -> bool:
+    """Whether a statement or expression reads or writes the trace steps `t`."""
+    return any(type(inner) is ast.Name and inner.id == "t" for inner in ast.walk(node))
 
 
 def _element(source: _Val, ref: str) -> _Val:
@@ -808,7 +807,7 @@ class _Fn:
             )
         if type(statement) is not ast.Assign:
             return False
-        if any(type(node) is ast.Name and node.id == "t" for node in ast.walk(statement.value)):
+        if _uses_steps(statement.value):
             return False  # it records steps of its own (a definition computed here)
         shown = {value.id for _, value, _ in self.pending[-1] if type(value) is ast.Name}
         for target in statement.targets:
@@ -1803,7 +1802,7 @@ class _Fn:
             shown = P.attr(outcome.expr(), "display")  # known here: an unknown outcome returned above
         else:
             shown = self.call("label", outcome.expr())
-        # `runtime.labelled`, written out: the record made and filled by two calls made in C.
+        # `runtime.decided`, written out: the record made and filled by two calls made in C.
         fields = {
             "status": P.const("decided"),
             "item": item,

@@ -46,7 +46,6 @@ __all__ = [
     "item_outcome",
     "item_pointers",
     "label",
-    "labelled",
     "let_entry",
     "lookup_entry",
     "nothing_collected",
@@ -88,26 +87,15 @@ def decided(
     clause_id: str,
     trace: tuple[TraceEntry, ...] = (),
 ) -> Decision:
-    """A decision made by one clause. `reads` becomes the decision's own: it is not written again."""
-    return labelled(item, outcome, label(outcome), reason, cite, rule, reads, (clause_id,), trace)
+    """A decision made by one clause. `reads` becomes the decision's own: it is not written again.
 
-
-def labelled(
-    item: str | None,
-    outcome: Any,
-    shown: Any,
-    reason: str | None,
-    cite: str | None,
-    rule: str,
-    reads: dict[str, Any],
-    clause_ids: tuple[str, ...],
-    trace: tuple[TraceEntry, ...],
-) -> Decision:
-    """`decided`, with the outcome's label (`label(outcome)`) already known: what generated code calls."""
+    Generated code builds the same record in place (`new_decision`, `set_decision_fields`).
+    """
     # The reads dict is kept as it is and sorted only when looked at (`Decision.inputs`);
     # trace entries become ClauseTrace records only when looked at (`Decision.trace`).
     record: Decision = _new_record(Decision)  # `make_record`, without its call
-    _set_fields(record, ("decided", item, outcome, shown, reason, cite, rule, reads, (), None, clause_ids, trace))
+    fields = ("decided", item, outcome, label(outcome), reason, cite, rule, reads, (), None, (clause_id,), trace)
+    _set_fields(record, fields)
     return record
 
 

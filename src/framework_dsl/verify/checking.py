@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -320,19 +321,11 @@ class Checker:
 
     def _pairs(self, prop: ir.Monotonic, job: Job) -> tuple[int, dict[str, Any] | None]:
         """Compare the judgement on each pair of documents that differ by the input moved up."""
-        pattern = input_pattern(self.framework, prop.path)
         compared = 0
-        for document in job.space.documents():
-            before = job.grades.get(document_key(document))
-            if before is None:
-                continue
-            for changed, patch in moved_up(document, pattern, prop, job.space):
-                after = job.grades.get(document_key(changed))
-                if after is None or after.owner != before.owner:
-                    continue
-                compared += 1
-                if breaks(prop, before, after):
-                    return compared, self.monotonic_counterexample(prop, document, changed, patch)
+        for document, changed, patch, before, after in graded_pairs(self.framework, prop, job):
+            compared += 1
+            if breaks(prop, before, after):
+                return compared, self.monotonic_counterexample(prop, document, changed, patch)
         return compared, None
 
     def monotonic_counterexample(
@@ -473,6 +466,22 @@ def graded(decision: Any) -> bool:
 def moves_up(prop: ir.Monotonic) -> bool:
     """Whether `prop`'s input moves up (better, more, grows) rather than down."""
     return prop.input_moves in ("better", "more", "grows")
+
+
+def graded_pairs(
+    framework: ir.Framework, prop: ir.Monotonic, job: Job
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], Any, Symbol, Symbol]]:
+    """Each pair of `job`'s documents that differ by `prop`'s input moved up and are both
+    graded on one scale: (document, the moved one, the patch, grade before, grade after)."""
+    pattern = input_pattern(framework, prop.path)
+    for document in job.space.documents():
+        before = job.grades.get(document_key(document))
+        if before is None:
+            continue
+        for changed, patch in moved_up(document, pattern, prop, job.space):
+            after = job.grades.get(document_key(changed))
+            if after is not None and after.owner == before.owner:
+                yield document, changed, patch, before, after
 
 
 def breaks(prop: ir.Monotonic, before: Symbol, after: Symbol) -> bool:

@@ -13,13 +13,13 @@ import attrs
 from framework_dsl import ir
 from framework_dsl.ruleset import RuleSet
 from framework_dsl.typesystem import Choice, Symbol
-from framework_dsl.verify.checking import Checker, Job, breaks, graded
+from framework_dsl.verify.checking import Checker, Job, breaks, graded, graded_pairs
 from framework_dsl.verify.cuts import CUT_PREFIX, cut_field, cut_framework, graft, item_type
 from framework_dsl.verify.limits import CUT_DOCUMENTS, KEEP, SEARCH_DOCUMENTS
-from framework_dsl.verify.patches import input_pattern, moved_up, patched
+from framework_dsl.verify.patches import patched
 from framework_dsl.verify.reads import Path
 from framework_dsl.verify.results import PropertyResult, Reachability
-from framework_dsl.verify.space import ABSENT, document_key
+from framework_dsl.verify.space import ABSENT
 
 
 def _value_key(value: Any) -> str:
@@ -267,31 +267,23 @@ class CutRun:
         """As `Checker._pairs` over the cut framework; a breaking pair is rebuilt and confirmed before it counts."""
         prop = job.target
         verifier = self.verifier
-        pattern = input_pattern(self.sub.framework, prop.path)
         compared = 0
         tried = 0
-        for abstract in sub_job.space.documents():
-            before = sub_job.grades.get(document_key(abstract))
-            if before is None:
+        for abstract, _, patch, before, after in graded_pairs(self.sub.framework, prop, sub_job):
+            compared += 1
+            if not breaks(prop, before, after) or tried >= KEEP:
                 continue
-            for changed, patch in moved_up(abstract, pattern, prop, sub_job.space):
-                after = sub_job.grades.get(document_key(changed))
-                if after is None or after.owner != before.owner:
+            tried += 1
+            for document in self.rebuild(abstract):
+                try:
+                    moved = patched(document, patch)
+                except (KeyError, IndexError, TypeError):
                     continue
-                compared += 1
-                if not breaks(prop, before, after) or tried >= KEEP:
+                real_before, real_after = self._grade(job, document), self._grade(job, moved)
+                if real_before is None or real_after is None or real_before.owner != real_after.owner:
                     continue
-                tried += 1
-                for document in self.rebuild(abstract):
-                    try:
-                        moved = patched(document, patch)
-                    except (KeyError, IndexError, TypeError):
-                        continue
-                    real_before, real_after = self._grade(job, document), self._grade(job, moved)
-                    if real_before is None or real_after is None or real_before.owner != real_after.owner:
-                        continue
-                    if breaks(prop, real_before, real_after):
-                        return compared, verifier.monotonic_counterexample(prop, document, moved, patch), True
+                if breaks(prop, real_before, real_after):
+                    return compared, verifier.monotonic_counterexample(prop, document, moved, patch), True
         return compared, None, tried > 0
 
     def _reach(self, job: Job, sub_job: Job) -> Reachability:
