@@ -170,6 +170,7 @@ def test_ordinary_evidence_is_read_by_the_fast_reader(text: str | bytes) -> None
         ('{"at": "12:30"}', "a colon inside a text"),
         ('{"x": NaN}', "NaN"),
         ('{"x": "\\ud800"}', "a lone surrogate escape"),
+        ('{"x": "\udc00"}', "a lone surrogate in the text itself"),
         ('{"x": ' + "9" * 4301 + "}", "more digits than Python reads"),
         ('{"x": 1e999999999999999999999}', "an exponent no decimal holds"),
         ("[" * 250 + "]" * 250, "nested past what the fast reader vouches for"),
