@@ -276,7 +276,9 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # object (the last one wins), so `read_fast` counts: every member of every object is
 # followed by a colon outside any string, so a document whose decoded objects hold as
 # many members in all as its text has colons has no key twice. A colon inside a text
-# only sends the document to the exact reader.
+# sends the document to the exact reader; so that such a document does not pay for
+# both, one with a colon that no quote comes just before (a time, an address, a key
+# spaced from its colon) goes straight there, which two counts tell.
 _FAST_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 # Nesting the fast reader vouches for. Deeper documents (the evidence limits allow far
 # less) take the exact reader, which alone says when JSON is nested past what Python reads.
@@ -290,11 +292,15 @@ def read_fast(text: str | bytes) -> Any:
     C decoder; `NOT_FAST` unless the document is sure to read the same both ways."""
     try:
         if type(text) is bytes:
-            data = _FAST_DECODER.decode(text[3:] if text.startswith(_BOM) else text)
             colons = text.count(b":")
+            if colons != text.count(b'":'):
+                return NOT_FAST
+            data = _FAST_DECODER.decode(text[3:] if text.startswith(_BOM) else text)
         elif type(text) is str:
-            data = _FAST_DECODER.decode(text.removeprefix("\ufeff"))
             colons = text.count(":")
+            if colons != text.count('":'):
+                return NOT_FAST
+            data = _FAST_DECODER.decode(text.removeprefix("\ufeff"))
         else:
             return NOT_FAST
     except (msgspec.MsgspecError, ArithmeticError, ValueError, RecursionError, UnicodeError):

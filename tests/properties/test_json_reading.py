@@ -168,6 +168,8 @@ def test_ordinary_evidence_is_read_by_the_fast_reader(text: str | bytes) -> None
         ('{"a": 1, "b": {"c": 2, "c": 3}}', "a key twice in one object"),
         ('{"a": 1, "a": 1}', "a key twice, same value"),
         ('{"at": "12:30"}', "a colon inside a text"),
+        ('{"a" : 1}', "a key spaced from its colon"),
+        ('{"a": "\\":", "b": 1}', "a colon inside a text, just after a quote"),
         ('{"x": NaN}', "NaN"),
         ('{"x": "\\ud800"}', "a lone surrogate escape"),
         ('{"x": "\udc00"}', "a lone surrogate in the text itself"),
