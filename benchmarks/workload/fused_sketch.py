@@ -35,7 +35,7 @@ Built = tuple[Callable[[dict[str, Any]], Any], Callable[[Any], tuple[str, str]]]
 def _build() -> Built:
     import framework_dsl
     from framework_dsl.engine.runtime import new_decision, set_decision_fields
-    from framework_dsl.evidence import free_form_depth
+    from framework_dsl.evidence import DEFAULT_LIMITS, free_form_depth
     from framework_dsl.result import Result, set_record_fields
 
     rules = framework_dsl.load_rules(RULES)
@@ -49,6 +49,7 @@ def _build() -> Built:
     name, title, digest = framework.name, framework.title, rules.digest
     start = framework.effective_from
     general = rules.evaluate
+    subject_depth = DEFAULT_LIMITS.max_depth - 1  # as RuleSet.evaluate checks a subject
     # Each clause's `file:line` as the rule set names it (generated code has it as a constant).
     where = {clause.id: clause.location for made in framework.judgements for clause in made.clauses}
 
@@ -64,7 +65,7 @@ def _build() -> Built:
         if type(doc) is not dict or doc.get("framework") != name or not within(allowed, doc):
             return general(doc, as_of=as_of)
         subject = doc.get("subject")
-        if subject is not None and not (type(subject) is dict and free_form_depth(subject, 63)):
+        if subject is not None and not (type(subject) is dict and free_form_depth(subject, subject_depth)):
             return general(doc, as_of=as_of)
         try:
             # The validator, its converted values kept in locals.

@@ -44,8 +44,9 @@ from framework_dsl.values import parse_provision
 MISSING = None  # an absent or null optional field, in RecordValue.fields
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The most digits an evidence integer may have: Python's limit on reading one from JSON
-# text, applied also to integers written with a fraction or an exponent (`2.0`, `1e3`).
-MAX_INTEGER_DIGITS = 4300
+# text (`sys.get_int_max_str_digits`), applied also to integers written with a fraction
+# or an exponent (`2.0`, `1e3`).
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 def whole_number(value: Any) -> int | None:
@@ -276,9 +277,9 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # object (the last one wins), so `read_fast` counts: every member of every object is
 # followed by a colon outside any string, so a document whose decoded objects hold as
 # many members in all as its text has colons has no key twice. A colon inside a text
-# sends the document to the exact reader; so that such a document does not pay for
-# both, one with a colon that no quote comes just before (a time, an address, a key
-# spaced from its colon) goes straight there, which two counts tell.
+# makes the counts differ and sends the document to the exact reader; one with a colon
+# that no quote comes just before (a time, an address, a key spaced from its colon) goes
+# there before it is decoded, so that it does not pay for both readers.
 _FAST_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 # Nesting the fast reader vouches for. Deeper documents (the evidence limits allow far
 # less) take the exact reader, which alone says when JSON is nested past what Python reads.
@@ -290,19 +291,17 @@ _BOM = "\ufeff".encode()
 def read_fast(text: str | bytes) -> Any:
     """`text` (JSON; a byte order mark is skipped) read as `parse_exact` reads it, by the
     C decoder; `NOT_FAST` unless the document is sure to read the same both ways."""
+    body: str | bytes
+    if type(text) is bytes:
+        colons, quoted, body = text.count(b":"), text.count(b'":'), text.removeprefix(_BOM)
+    elif type(text) is str:
+        colons, quoted, body = text.count(":"), text.count('":'), text.removeprefix("\ufeff")
+    else:
+        return NOT_FAST
+    if colons != quoted:  # a colon inside a text, most likely: the exact reader's
+        return NOT_FAST
     try:
-        if type(text) is bytes:
-            colons = text.count(b":")
-            if colons != text.count(b'":'):
-                return NOT_FAST
-            data = _FAST_DECODER.decode(text[3:] if text.startswith(_BOM) else text)
-        elif type(text) is str:
-            colons = text.count(":")
-            if colons != text.count('":'):
-                return NOT_FAST
-            data = _FAST_DECODER.decode(text.removeprefix("\ufeff"))
-        else:
-            return NOT_FAST
+        data = _FAST_DECODER.decode(body)
     except (msgspec.MsgspecError, ArithmeticError, ValueError, RecursionError, UnicodeError):
         return NOT_FAST
     kind = type(data)
@@ -330,8 +329,6 @@ def _members(value: dict[str, Any] | list[Any], depth: int) -> int:
     return total
 
 
-# Python turns at most this many digits into an integer (`sys.get_int_max_str_digits`).
-MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
 # The largest and smallest exponent a decimal can be read with (`decimal.MAX_EMAX`, and
 # `decimal.MIN_ETINY` for the digits after the point).
 MAX_DECIMAL_EXPONENT = decimal.MAX_EMAX
