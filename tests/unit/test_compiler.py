@@ -1025,7 +1025,43 @@ judgement each for each v in visits: grade
   otherwise v.marks.first because "first {v.marks.first}"
 """
 
+# Computed definitions (not only evidence reads) without tracing: `ratio`, `rated` and
+# `halved` have one reader and are read first in straight-line code (computed inline
+# there; `ratio` may fail, on a zero denominator, and `halved` reads `total`); `guarded` is
+# read first right of `and`, `total` by two decisions and a definition (cached calls,
+# both); `unknown_sum` reads an optional field (an unknown value, computed inline).
+COMPUTED = """
+framework computed "Computed definitions" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+evidence:
+  top: integer "Numerator"
+  bottom: integer "Denominator"
+  grades: list of grade "Grades"
+  flag: optional boolean "Flag"
+  extra: optional integer "Extra"
+define ratio: decimal = top / bottom
+define rated: integer = count of grades rated poor
+define guarded: integer = count of grades rated good
+define total: integer = top + bottom
+define halved: decimal = total / 2
+define unknown_sum: integer = top + extra
+judgement by_ratio: grade
+  poor when rated >= 2 because "{rated} poor"
+  good when ratio > 1 and total > 2 because "ratio {ratio}"
+  otherwise fair because "ratio {ratio}, {rated} poor"
+judgement by_flag: grade
+  good when flag and guarded >= 1 because "flagged, {guarded} good"
+  poor when guarded = 0 because "none good"
+  otherwise fair because "{guarded} good"
+judgement by_total: integer
+  otherwise total because "total {total}, half {halved}"
+judgement by_sum: grade
+  good when unknown_sum > 3 because "{unknown_sum}"
+  otherwise poor because "{unknown_sum} or less"
+"""
+
 PROGRAMS = {
+    "computed": COMPUTED,
     "inlined": INLINED,
     "kleene": KLEENE,
     "items": PER_ITEM,
@@ -1099,6 +1135,38 @@ def test_the_tracing_variant_computes_inline_only_what_one_decision_reads_first_
     framework, _ = programs["inlined"]
     assert len(compile_framework(framework, tracing=True).definitions) == 3
     assert compile_framework(framework).definitions == []
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"top": 3, "bottom": 0, "grades": ["good"]},
+        {"top": 3, "bottom": 0, "grades": ["poor", "poor"], "flag": True},
+        {"top": 5, "bottom": 2, "grades": ["good", "fair"], "flag": True, "extra": 1},
+        {"top": 1, "bottom": 4, "grades": [], "flag": False, "extra": 9},
+        {"top": 2, "bottom": 1, "grades": ["poor"], "extra": 0},
+    ],
+)
+def test_computed_definitions_computed_inline_agree(
+    programs: dict[str, tuple[ir.Framework, CompiledFramework]], document: dict[str, Any]
+) -> None:
+    """Computed definitions one decision reads give what the evaluator gives, failing (division by
+    zero) or unknown (an absent optional field) included, with or without tracing."""
+    framework, compiled_framework = programs["computed"]
+    _run(framework, compiled_framework, document)
+
+
+def test_without_tracing_computed_definitions_one_decision_reads_first_unguarded_are_computed_inline(
+    programs: dict[str, tuple[ir.Framework, CompiledFramework]],
+) -> None:
+    """`ratio`, `rated`, `halved` and `unknown_sum` (one reader, first read in straight-line code)
+    have no function of their own; `guarded` (first read right of `and`) and `total` (two
+    readers and a definition) stay cached calls."""
+    framework, _ = programs["computed"]
+    compiled_framework = compile_framework(framework)
+    assert len(compiled_framework.definitions) == 2
+    generated = ast.unparse(compiled_framework.module)
+    assert generated.count("h_definition(") == 5  # `guarded` three times in one decision, `total` in two
 
 
 def test_a_failed_item_fails_every_rule_that_uses_the_list(check_text) -> None:  # type: ignore[no-untyped-def]

@@ -560,9 +560,9 @@ class _Generator:
         self.definition_slots: list[int] = []  # which function is definition i
         self.decision_slots: list[int] = []  # which function is decision i (its items', for for-each)
         self.referenced: set[int] = set()
-        # Definitions the tracing variant may compute inline (`_Fn._inline_traced`): by key,
-        # the one decision that reads them.
-        self.sole_reader = _sole_readers(framework) if tracing else {}
+        # Definitions a decision may compute inline (`_Fn._inline_traced`, `_Fn._inline_plain`):
+        # by key, the one decision that reads them.
+        self.sole_reader = _sole_readers(framework)
         self.shown: dict[str, RecordShown] = {}  # by pointer, the stand-ins trace steps record for records
         self.builder = ModuleBuilder(_HELPERS)
         self.new = self.builder.new
@@ -736,7 +736,7 @@ class _Fn:
         # used `t` since; its first steps there then become `t = [...]` (`_write_steps`). Code in
         # a nested block runs only once the statement holding it is placed, after those steps.
         self.opening: tuple[ast.stmt, list[ast.stmt]] | None = None
-        self.inlined: dict[str, bool] = {}  # tracing: whether each definition read is computed inline
+        self.inlined: dict[str, bool] = {}  # whether each definition read is computed inline here
 
     # -- emitting
 
@@ -1190,6 +1190,8 @@ class _Fn:
                 return self.ev(definition.value, {}, flat=True)
             if self._inline_traced(node.key):
                 return self._inline_definition(definition)
+        elif not self.g.tracing and self._inline_plain(node.key):
+            return self.ev(definition.value, {})
         index, value = self.g.definition(node.key)
         if self.g.tracing:
             steps = P.name("t") if self.steps is not None else P.const(None)
@@ -1211,6 +1213,22 @@ class _Fn:
             inline = self.inlined[key] = (
                 self.g.sole_reader.get(key) == self.decision_key and self.steps == "list" and len(self.blocks) == 2
             )
+        return inline
+
+    def _inline_plain(self, key: str) -> bool:
+        """Without tracing: whether computed definition `key` is computed inline here, decided at
+        its first reading in this function.
+
+        Inline when this decision alone reads it (`_sole_readers`) and the first reading is
+        in straight-line code (a clause's, or the function's own), where the value stays
+        known for every later reading: the same code, values and reads as the cached call
+        (whose reads join the decision's), without the call or the cache. An error it raises
+        fails the clause reading it, as the call's does. Read first anywhere else, it stays
+        a call in this function.
+        """
+        inline = self.inlined.get(key)
+        if inline is None:
+            inline = self.inlined[key] = self.g.sole_reader.get(key) == self.decision_key and len(self.blocks) <= 2
         return inline
 
     def _inline_definition(self, definition: ir.Definition) -> _Val:
