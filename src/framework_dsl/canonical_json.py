@@ -65,6 +65,17 @@ def dumps_bytes(value: Any, *, indent: int | None = None) -> bytes:
         return _LONE_SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
 
 
+def encode_objects(value: Any, *, indent: int | None = None) -> bytes | None:
+    """`value`, which may hold msgspec `Struct`s (written as objects, keys in field order), as
+    `dumps_bytes` writes its plain-data form; None where msgspec's encoder refuses something
+    (the caller then writes the plain-data form with `dumps_bytes`)."""
+    try:
+        encoded = _ENCODER.encode(value)
+    except (TypeError, ValueError, UnicodeError):
+        return None
+    return encoded if indent is None else msgspec.json.format(encoded, indent=indent)
+
+
 def standard_library_dumps(value: Any, indent: int | None) -> str:
     """The standard library's C encoder, set to write as the exact writer does.
 

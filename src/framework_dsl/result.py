@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import msgspec
 
 from framework_dsl import canonical_json
 from framework_dsl.diagnostics import Diagnostic
@@ -376,7 +377,16 @@ class Result(_Frozen):
         return canonical_json.dumps(self.to_dict(explain=explain), indent=indent)
 
     def to_json_bytes(self, *, indent: int | None = 2, explain: bool = False) -> bytes:
-        """`to_json()` as UTF-8 bytes, without the round trip through text."""
+        """`to_json()` as UTF-8 bytes, without the round trip through text.
+
+        Without `explain`, written from the records straight (`_ResultJSON`): the same
+        bytes as `to_dict()` written by `canonical_json.dumps_bytes`, without building
+        its dicts; what msgspec's encoder refuses is written that way instead.
+        """
+        if not explain:
+            encoded = canonical_json.encode_objects(_result_json(self), indent=indent)
+            if encoded is not None:
+                return encoded
         return canonical_json.dumps_bytes(self.to_dict(explain=explain), indent=indent)
 
     def all_decided(self) -> bool:
@@ -416,6 +426,92 @@ def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain
         else:
             data[name] = _decision_dict(value, explain)
     return data
+
+
+# The JSON objects of a result without a trace, as msgspec writes them: each class's fields
+# are the object's keys, in the contracted order (`Result.to_dict`, `_decision_dict`).
+# Building one is a single call, where a dict is built key by key; what they hold is
+# written by the same encoder as `to_dict()`'s data, so the bytes are the same.
+
+
+class _ResultJSON(msgspec.Struct):
+    framework: Any
+    framework_title: Any
+    rules_digest: Any
+    source: Any
+    subject: Any
+    as_of: Any
+    as_of_from: Any
+    status: Any
+    judgements: Any
+    checks: Any
+    problems: Any
+
+
+class _DecidedJSON(msgspec.Struct):
+    status: Any
+    outcome: Any
+    label: Any
+    reason: Any
+    cite: Any
+    rule: Any
+    inputs: Any
+
+
+class _DecidedItemJSON(msgspec.Struct):
+    item: Any
+    status: Any
+    outcome: Any
+    label: Any
+    reason: Any
+    cite: Any
+    rule: Any
+    inputs: Any
+
+
+def _result_json(result: Result) -> _ResultJSON:
+    """`result.to_dict()` (without a trace) as the objects above, for the encoder only."""
+    framework, title, digest, source, subject, as_of, as_of_from, status, judgements, checks, problems, _ = (
+        result._fields
+    )
+    return _ResultJSON(
+        framework,
+        title,
+        digest,
+        source,
+        to_json_value(subject),
+        as_of.isoformat() if as_of else None,
+        as_of_from,
+        status,
+        _outcomes_json(judgements),
+        _outcomes_json(checks),
+        [problem_dict(p) for p in problems],
+    )
+
+
+def _outcomes_json(outcomes: dict[str, Decision | tuple[Decision, ...]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, value in outcomes.items():
+        data[name] = [_decision_json(d) for d in value] if isinstance(value, tuple) else _decision_json(value)
+    return data
+
+
+def _decision_json(decision: Decision) -> Any:
+    """`_decision_dict(decision, False)`; a decided decision as a `_DecidedJSON` (or `_DecidedItemJSON`)."""
+    status, item, value, label, reason, cite, rule, inputs, _, _, _, _ = decision._fields
+    if status != "decided":
+        return _decision_dict(decision, False)
+    kind = type(value)
+    outcome = value.name if kind is Symbol else value if kind is str else to_json_value(value)
+    if type(inputs) is dict:
+        # Written at once and never changed: only an order to give, not a copy to make.
+        if len(inputs) > 1:
+            inputs = _sorted_reads(inputs)
+    else:
+        inputs = dict(inputs)
+    if item is None:
+        return _DecidedJSON(status, outcome, label, reason, cite, rule, inputs)
+    return _DecidedItemJSON(item, status, outcome, label, reason, cite, rule, inputs)
 
 
 def problem_dict(problem: Diagnostic) -> dict[str, Any]:

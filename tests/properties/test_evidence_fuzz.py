@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from framework_dsl import RuleSet, check_rules, load_rules
+from framework_dsl import RuleSet, canonical_json, check_rules, load_rules
 from framework_dsl.diagnostics import CODES
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits, MapValue, PointedList, RecordValue, parse_json, validate
 from framework_dsl.evidence_compiler import compiled_form
@@ -309,6 +309,9 @@ def assert_result(rule_set: RuleSet, data: bytes | str, as_of: str | None = AS_O
     again = rule_set.evaluate_json(data, as_of, source="fuzz.json").to_json()
     assert again == text
     json.loads(text)
+    # Written from the records straight, the same bytes as the contracted dicts give.
+    assert result.to_json_bytes(indent=2) == text.encode("utf-8")
+    assert result.to_json_bytes(indent=None) == canonical_json.dumps_bytes(result.to_dict(), indent=None)
     return text
 
 

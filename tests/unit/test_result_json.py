@@ -1,0 +1,110 @@
+"""A result's JSON bytes: written from its records straight, the same as its contracted dicts give.
+
+`Result.to_json_bytes` without `explain` writes the records through msgspec objects
+(`result._ResultJSON`) rather than building `to_dict()`; every property and case here
+holds it to `canonical_json.dumps_bytes(result.to_dict())`, byte for byte. (The fuzz
+properties, tests/properties/test_evidence_fuzz.py, check the same on every document
+they make.)
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from framework_dsl import RuleSet, canonical_json, load_rules
+from framework_dsl.result import Decision, Result
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((REPO / "examples").glob("*/*.json"))
+FIXED = datetime.date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def bundled() -> RuleSet:
+    return load_rules().with_clock(lambda: FIXED)
+
+
+def _same_bytes(result: Result) -> None:
+    for indent in (None, 2):
+        assert result.to_json_bytes(indent=indent) == canonical_json.dumps_bytes(result.to_dict(), indent=indent)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_every_bundled_example_writes_the_bytes_of_its_dicts(bundled: RuleSet, engine: str) -> None:
+    """Decided, undetermined, failed and out-of-force decisions, for-each items, invalid
+    evidence: on both engines (the reference one keeps inputs as pairs, the compiled one as a dict)."""
+    assert len(EXAMPLES) > 20
+    statuses = set()
+    for path in EXAMPLES:
+        for as_of in (None, "2016-01-01", "2030-06-30"):
+            result = bundled.evaluate_json(path.read_bytes(), as_of, source=path.name, engine=engine)
+            statuses.add(result.status)
+            statuses.update(decision.status for _, decision in result.all_decisions())
+            _same_bytes(result)
+    assert statuses >= {"evaluated", "invalid_evidence", "not_in_force", "decided", "undetermined"}
+
+
+def test_what_msgspec_refuses_is_written_from_the_dicts() -> None:
+    """A lone surrogate (no UTF-8 form) is written as its JSON escape, as `dumps_bytes` writes it."""
+    decision = Decision(
+        "decided", value="x\ud800", label="L", reason="r \ud800", cite=None, rule="f.fw:1", inputs=(("/a", "\ud800"),)
+    )
+    result = Result(
+        framework="f",
+        framework_title="F",
+        rules_digest="sha256:0",
+        source=None,
+        subject={"name": "\udfff"},
+        as_of=FIXED,
+        as_of_from="argument",
+        status="evaluated",
+        judgements={"j": decision, "each": (decision,)},
+    )
+    _same_bytes(result)
+    assert b"\\ud800" in result.to_json_bytes(indent=None)
+
+
+def test_exact_values_and_item_pointers_keep_their_form() -> None:
+    """Decimal outcomes and inputs exactly, dates as ISO text, a for-each item's pointer first, inputs by pointer."""
+    decided = Decision(
+        "decided",
+        item="/parts/0",
+        value=Decimal("0.30"),
+        label="0.30",
+        reason="ratio 0.30",
+        cite="c",
+        rule="f.fw:2",
+        inputs={"/z": Decimal("1E+400"), "/a": [1, {"b": 2, "a": 1}]},
+    )
+    dated = Decision("decided", value=datetime.date(2024, 4, 1), label="1 April 2024", rule="f.fw:3", inputs={})
+    result = Result(
+        framework="f",
+        framework_title="F",
+        rules_digest="sha256:0",
+        source="s.json",
+        subject=None,
+        as_of=FIXED,
+        as_of_from="clock",
+        status="evaluated",
+        judgements={"ratio": (decided,), "date": dated},
+    )
+    _same_bytes(result)
+    data = json.loads(result.to_json_bytes(indent=None))
+    assert list(data["judgements"]["ratio"][0]) == [
+        "item",
+        "status",
+        "outcome",
+        "label",
+        "reason",
+        "cite",
+        "rule",
+        "inputs",
+    ]
+    assert list(data["judgements"]["ratio"][0]["inputs"]) == ["/a", "/z"]
+    assert b'"outcome":0.30' in result.to_json_bytes(indent=None)
+    assert data["judgements"]["date"]["outcome"] == "2024-04-01"
