@@ -1029,7 +1029,8 @@ judgement each for each v in visits: grade
 # `halved` have one reader and are read first in straight-line code (computed inline
 # there; `ratio` may fail, on a zero denominator, and `halved` reads `total`); `guarded` is
 # read first right of `and`, `total` by two decisions and a definition (cached calls,
-# both); `unknown_sum` reads an optional field (an unknown value, computed inline).
+# both); `unknown_sum` reads an optional field (an unknown value, computed inline);
+# `spread` is read only by `spread_twice`, which only `by_total` reads (both inline there).
 COMPUTED = """
 framework computed "Computed definitions" effective from 2000-01-01
 scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
@@ -1045,6 +1046,8 @@ define guarded: integer = count of grades rated good
 define total: integer = top + bottom
 define halved: decimal = total / 2
 define unknown_sum: integer = top + extra
+define spread: integer = top - bottom
+define spread_twice: integer = spread + spread
 judgement by_ratio: grade
   poor when rated >= 2 because "{rated} poor"
   good when ratio > 1 and total > 2 because "ratio {ratio}"
@@ -1054,7 +1057,7 @@ judgement by_flag: grade
   poor when guarded = 0 because "none good"
   otherwise fair because "{guarded} good"
 judgement by_total: integer
-  otherwise total because "total {total}, half {halved}"
+  otherwise total + spread_twice because "total {total}, half {halved}"
 judgement by_sum: grade
   good when unknown_sum > 3 because "{unknown_sum}"
   otherwise poor because "{unknown_sum} or less"
@@ -1159,9 +1162,9 @@ def test_computed_definitions_computed_inline_agree(
 def test_without_tracing_computed_definitions_one_decision_reads_first_unguarded_are_computed_inline(
     programs: dict[str, tuple[ir.Framework, CompiledFramework]],
 ) -> None:
-    """`ratio`, `rated`, `halved` and `unknown_sum` (one reader, first read in straight-line code)
-    have no function of their own; `guarded` (first read right of `and`) and `total` (two
-    readers and a definition) stay cached calls."""
+    """`ratio`, `rated`, `halved`, `unknown_sum`, `spread_twice` and `spread` (every reading in
+    one decision, the first in straight-line code) have no function of their own; `guarded`
+    (first read right of `and`) and `total` (two readers and a definition) stay cached calls."""
     framework, _ = programs["computed"]
     compiled_framework = compile_framework(framework)
     assert len(compiled_framework.definitions) == 2

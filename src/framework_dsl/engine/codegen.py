@@ -560,9 +560,10 @@ class _Generator:
         self.definition_slots: list[int] = []  # which function is definition i
         self.decision_slots: list[int] = []  # which function is decision i (its items', for for-each)
         self.referenced: set[int] = set()
-        # Definitions a decision may compute inline (`_Fn._inline_traced`, `_Fn._inline_plain`):
-        # by key, the one decision that reads them.
-        self.sole_reader = _sole_readers(framework)
+        # Definitions a decision may compute inline: by key, the one decision that reads them
+        # (`_Fn._inline_traced`), or that every reading of them is in (`_Fn._inline_plain`).
+        self.sole_reader = _sole_readers(framework) if tracing else {}
+        self.owner = {} if tracing else _owners(framework)
         self.shown: dict[str, RecordShown] = {}  # by pointer, the stand-ins trace steps record for records
         self.builder = ModuleBuilder(_HELPERS)
         self.new = self.builder.new
@@ -654,6 +655,36 @@ def _sole_readers(framework: ir.Framework) -> dict[str, str]:
                 if type(node) is ir.DefinitionRef:
                     readers.setdefault(node.key, set()).add(name)
     return {key: next(iter(names)) for key, names in readers.items() if len(names) == 1 and "" not in names}
+
+
+def _owners(framework: ir.Framework) -> dict[str, str]:
+    """Definitions every reading of which is in one decision, not a for-each one: by key, that decision's.
+
+    A definition is read in a decision when the decision reads it, or a definition read
+    there does (computed inline there, `_Fn._inline_plain`, so are the ones it reads).
+    """
+    readers: dict[str, set[tuple[str, str]]] = {}  # ("decision" or "definition", key)
+    for key, definition in framework.definitions.items():
+        for node in ir.walk(definition.value):
+            if type(node) is ir.DefinitionRef:
+                readers.setdefault(node.key, set()).add(("definition", key))
+    for decision in (*framework.judgements, *framework.checks):
+        name = "" if decision.for_each_source is not None else decision.key
+        for root in decision.expressions():
+            for node in ir.walk(root):
+                if type(node) is ir.DefinitionRef:
+                    readers.setdefault(node.key, set()).add(("decision", name))
+    owners: dict[str, str] = {}
+    settled = False
+    while not settled:  # definitions read by definitions settle once those have (no cycles: the checker)
+        settled = True
+        for key, names in readers.items():
+            if key not in owners:
+                found = {name if kind == "decision" else owners.get(name, "") for kind, name in names}
+                if len(found) == 1 and "" not in found:
+                    owners[key] = found.pop()
+                    settled = False
+    return owners
 
 
 # How long a list written out in the rules may be for `count ... rated` to count it inline
@@ -1219,16 +1250,17 @@ class _Fn:
         """Without tracing: whether computed definition `key` is computed inline here, decided at
         its first reading in this function.
 
-        Inline when this decision alone reads it (`_sole_readers`) and the first reading is
-        in straight-line code (a clause's, or the function's own), where the value stays
-        known for every later reading: the same code, values and reads as the cached call
-        (whose reads join the decision's), without the call or the cache. An error it raises
-        fails the clause reading it, as the call's does. Read first anywhere else, it stays
-        a call in this function.
+        Inline when every reading of it is in this decision (`_owners`) and the first
+        reading is in straight-line code (a clause's, or the function's own), where the
+        value stays known for every later reading: the same code, values and reads as the
+        cached call (whose reads join the decision's), without the call or the cache. An
+        error it raises fails the clause reading it, as the call's does. Read first anywhere
+        else, it stays a call in this function. (Either way the value is the same; computing
+        a definition inline where another decision reads it too would compute it twice.)
         """
         inline = self.inlined.get(key)
         if inline is None:
-            inline = self.inlined[key] = self.g.sole_reader.get(key) == self.decision_key and len(self.blocks) <= 2
+            inline = self.inlined[key] = self.g.owner.get(key) == self.decision_key and len(self.blocks) <= 2
         return inline
 
     def _inline_definition(self, definition: ir.Definition) -> _Val:
