@@ -110,11 +110,19 @@ def _h_judgement(s: State, index: int, r: dict[str, Any]) -> Any:
     """Another decision's outcome as a value (see `runtime.outcome_value`); its reads join the caller's."""
     cached = s[OUTCOMES][index]
     if cached is None:
-        decided = _decide(s, index)
-        try:
-            cached = (runtime.outcome_value(s[COMPILED].entries[index].name, decided), runtime.decision_reads(decided))
-        except EvaluationError as error:
-            cached = error
+        decided = s[RESULTS][index] or _decide(s, index)
+        if type(decided) is Decision and decided._fields[0] == "decided":
+            # `outcome_value` and `decision_reads` of one decided decision, without their calls
+            fields = decided._fields
+            cached = (fields[2], fields[7])
+        else:
+            try:
+                cached = (
+                    runtime.outcome_value(s[COMPILED].entries[index].name, decided),
+                    runtime.decision_reads(decided),
+                )
+            except EvaluationError as error:
+                cached = error
         s[OUTCOMES][index] = cached
     if type(cached) is EvaluationError:
         raise EvaluationError(cached.message, cached.code)
