@@ -182,33 +182,11 @@ def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 
 _SYMBOL_ORDER = operator.attrgetter("owner", "rank")
-_new_object = object.__new__
 
-
-def _slot_builder(cls: type[Any], first: str, second: str, third: str) -> Callable[[Any, Any, Any], Any]:
-    """`cls(a, b, c)` for a frozen attrs class of three slots, set past its `__setattr__`.
-
-    The validator makes one record per evidence object; this costs two thirds of the
-    attrs `__init__`, which goes through `object.__setattr__` for every field.
-    """
-    set_first, set_second, set_third = (getattr(cls, name).__set__ for name in (first, second, third))
-
-    def build(a: Any, b: Any, c: Any) -> Any:
-        value = _new_object(cls)
-        set_first(value, a)
-        set_second(value, b)
-        set_third(value, c)
-        return value
-
-    return build
-
-
-record_builder: Callable[[str, dict[str, Any], dict[str, Any]], RecordValue] = _slot_builder(
-    RecordValue, "pointer", "fields", "raw"
-)
-map_builder: Callable[[str, dict[str, Any], dict[str, Any]], MapValue] = _slot_builder(
-    MapValue, "pointer", "entries", "raw"
-)
+# What the generated validator builds its records and maps with: the classes themselves,
+# each built in one C call (`evidence.RecordValue`).
+record_builder: Callable[[str, dict[str, Any], dict[str, Any]], RecordValue] = RecordValue
+map_builder: Callable[[str, dict[str, Any], dict[str, Any]], MapValue] = MapValue
 
 # The fixed helper table of generated validators: they call `h_<key>` and nothing else.
 _HELPERS: dict[str, Any] = {

@@ -1196,9 +1196,8 @@ def test_a_failed_item_fails_every_rule_that_uses_the_list(check_text) -> None: 
 
 
 def test_the_validators_record_builders_set_every_field() -> None:
-    """The fast record and map constructors set each attrs field, as the classes' own `__init__` does."""
-    import attrs
-
+    """The validator's record and map constructors set each field, in order; the values are
+    frozen and compared by identity (a record is one place in one document)."""
     from framework_dsl.evidence import MapValue, RecordValue
     from framework_dsl.evidence_compiler import map_builder, record_builder
 
@@ -1206,5 +1205,8 @@ def test_the_validators_record_builders_set_every_field() -> None:
         values = ("/pointer", {"a": 1}, {"a": "raw"})
         built = build(*values)
         assert type(built) is cls
-        assert tuple(getattr(built, field.name) for field in attrs.fields(cls)) == values
+        assert tuple(getattr(built, field) for field in cls.__struct_fields__) == values
         assert repr(built) == repr(cls(*values))
+        assert built != cls(*values)
+        with pytest.raises(AttributeError):
+            built.pointer = "/elsewhere"  # type: ignore[misc]
