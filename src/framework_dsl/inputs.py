@@ -241,11 +241,12 @@ class Tally:
         hit = int(failed_on)
         if decided:
             return cls(evaluated=1, failed_on=hit)
-        if result.status == "invalid_evidence":
+        status = result.status
+        if status == "invalid_evidence":
             return cls(invalid=1, failed_on=hit)
-        if result.status == "not_in_force":
+        if status == "not_in_force":
             return cls(not_in_force=1, failed_on=hit)
-        if any(decision.status == "error" for _, decision in result.all_decisions()):
+        if result.any_error():
             return cls(failed=1, failed_on=hit)
         return cls(undetermined=1, failed_on=hit)
 

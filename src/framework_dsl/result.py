@@ -405,6 +405,18 @@ class Result(_Frozen):
                     return False
         return True
 
+    def any_error(self) -> bool:
+        """Whether some judgement or check (some item of a for-each) could not be evaluated (status "error")."""
+        for group in (self._fields[8], self._fields[9]):
+            for value in group.values():
+                if type(value) is tuple:
+                    for decision in value:
+                        if decision._fields[0] == "error":
+                            return True
+                elif value._fields[0] == "error":
+                    return True
+        return False
+
     def all_decisions(self) -> list[tuple[str, Decision]]:
         """Every decision (judgements then checks), flattened, with its name."""
         found: list[tuple[str, Decision]] = []

@@ -218,3 +218,35 @@ def test_each_document_is_tallied_once_by_how_it_ended(bundled: RuleSet) -> None
         tally = render(bundled.evaluate(document), "jsonl", explain=False, ranks={}).tally
         counted[tally] = counted.get(tally, 0) + 1
     assert Tally.sum(counted) == Tally(evaluated=1, not_in_force=1, invalid=1, undetermined=1)
+
+
+def test_a_rule_that_failed_on_one_item_makes_the_document_failed() -> None:
+    """An error anywhere (a judgement, a check, one item of a for-each) counts as failed,
+    before anything undetermined; with neither, undetermined."""
+    import datetime
+
+    from framework_dsl.result import Decision, Result
+
+    decided = Decision("decided", value="x", label="X", rule="f.fw:1", inputs={})
+    undetermined = Decision("undetermined", rule="f.fw:2", missing=("/a",))
+    failed = Decision("error", item="/xs/1", rule="f.fw:3", error="division by zero")
+
+    def tally(judgements: dict[str, object], checks: dict[str, object]) -> Tally:
+        result = Result(
+            framework="f",
+            framework_title="F",
+            rules_digest="sha256:0",
+            source=None,
+            subject=None,
+            as_of=datetime.date(2024, 1, 1),
+            as_of_from="argument",
+            status="evaluated",
+            judgements=judgements,  # type: ignore[arg-type]
+            checks=checks,  # type: ignore[arg-type]
+        )
+        return render(result, "jsonl", explain=False, ranks={}).tally
+
+    assert tally({"a": decided, "b": undetermined}, {}) == Tally(undetermined=1)
+    assert tally({"a": undetermined, "each": (decided, failed)}, {}) == Tally(failed=1)
+    assert tally({"a": decided}, {"c": failed}) == Tally(failed=1)
+    assert tally({"a": decided}, {"c": (decided,)}) == Tally(evaluated=1)
