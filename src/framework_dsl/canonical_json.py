@@ -46,13 +46,9 @@ def dumps_bytes(value: Any, *, indent: int | None = None) -> bytes:
     library's C encoder, and values neither writes as we do to the exact writer below.
     All three give the same bytes for the same value.
     """
-    try:
-        encoded = _ENCODER.encode(value)
-        if indent is not None:
-            encoded = msgspec.json.format(encoded, indent=indent)
+    encoded = encode_objects(value, indent=indent)
+    if encoded is not None:
         return encoded
-    except (TypeError, ValueError, UnicodeError):  # a type it does not write, a lone surrogate
-        pass
     try:
         text = standard_library_dumps(value, indent)
     except (_NeedsExactWriter, ValueError):
@@ -71,7 +67,7 @@ def encode_objects(value: Any, *, indent: int | None = None) -> bytes | None:
     (the caller then writes the plain-data form with `dumps_bytes`)."""
     try:
         encoded = _ENCODER.encode(value)
-    except (TypeError, ValueError, UnicodeError):
+    except (TypeError, ValueError, UnicodeError):  # a type it does not write, a lone surrogate
         return None
     return encoded if indent is None else msgspec.json.format(encoded, indent=indent)
 

@@ -443,45 +443,15 @@ def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain
 # The JSON objects of a result without a trace, as msgspec writes them: each class's fields
 # are the object's keys, in the contracted order (`Result.to_dict`, `_decision_dict`).
 # Building one is a single call, where a dict is built key by key; what they hold is
-# written by the same encoder as `to_dict()`'s data, so the bytes are the same.
+# written by the same encoder as `to_dict()`'s data, so the bytes are the same. The keys
+# of a decided decision's object (`_decision_dict`), after a for-each item's `item`:
+_DECIDED_KEYS = ("status", "outcome", "label", "reason", "cite", "rule", "inputs")
+_ResultJSON = msgspec.defstruct("_ResultJSON", [(key, Any) for key in Result.FIELDS[:11]])  # `to_dict`'s keys
+_DecidedJSON = msgspec.defstruct("_DecidedJSON", [(key, Any) for key in _DECIDED_KEYS])
+_DecidedItemJSON = msgspec.defstruct("_DecidedItemJSON", [(key, Any) for key in ("item", *_DECIDED_KEYS)])
 
 
-class _ResultJSON(msgspec.Struct):
-    framework: Any
-    framework_title: Any
-    rules_digest: Any
-    source: Any
-    subject: Any
-    as_of: Any
-    as_of_from: Any
-    status: Any
-    judgements: Any
-    checks: Any
-    problems: Any
-
-
-class _DecidedJSON(msgspec.Struct):
-    status: Any
-    outcome: Any
-    label: Any
-    reason: Any
-    cite: Any
-    rule: Any
-    inputs: Any
-
-
-class _DecidedItemJSON(msgspec.Struct):
-    item: Any
-    status: Any
-    outcome: Any
-    label: Any
-    reason: Any
-    cite: Any
-    rule: Any
-    inputs: Any
-
-
-def _result_json(result: Result) -> _ResultJSON:
+def _result_json(result: Result) -> Any:
     """`result.to_dict()` (without a trace) as the objects above, for the encoder only."""
     framework, title, digest, source, subject, as_of, as_of_from, status, judgements, checks, problems, _ = (
         result._fields

@@ -643,35 +643,13 @@ class _Generator:
         return source_slot
 
 
-def _sole_readers(framework: ir.Framework) -> dict[str, str]:
-    """Definitions read by exactly one decision, not a for-each one, and by no definition: by key, that decision's.
-
-    Definitions are computed once per evaluation, and a trace records a definition's own
-    steps only where it is first computed. When one decision alone reads a definition and
-    the first reading dominates the rest of its function, computing it there inline records
-    the same trace as the shared, cached call.
-    """
-    readers: dict[str, set[str]] = {}
-    for definition in framework.definitions.values():
-        for node in ir.walk(definition.value):
-            if type(node) is ir.DefinitionRef:
-                readers.setdefault(node.key, set()).add("")  # read by a definition: never inline
-    for decision in (*framework.judgements, *framework.checks):
-        name = "" if decision.for_each_source is not None else decision.key
-        for root in decision.expressions():
-            for node in ir.walk(root):
-                if type(node) is ir.DefinitionRef:
-                    readers.setdefault(node.key, set()).add(name)
-    return {key: next(iter(names)) for key, names in readers.items() if len(names) == 1 and "" not in names}
+# Who reads a definition: ("decision", its key; "" for a for-each decision) or ("definition", its key).
+_Reader = tuple[str, str]
 
 
-def _owners(framework: ir.Framework) -> dict[str, str]:
-    """Definitions every reading of which is in one decision, not a for-each one: by key, that decision's.
-
-    A definition is read in a decision when the decision reads it, or a definition read
-    there does (computed inline there, `_Fn._inline_plain`, so are the ones it reads).
-    """
-    readers: dict[str, set[tuple[str, str]]] = {}  # ("decision" or "definition", key)
+def _definition_readers(framework: ir.Framework) -> dict[str, set[_Reader]]:
+    """By definition key, every decision and definition whose expressions read it."""
+    readers: dict[str, set[_Reader]] = {}
     for key, definition in framework.definitions.items():
         for node in ir.walk(definition.value):
             if type(node) is ir.DefinitionRef:
@@ -682,6 +660,33 @@ def _owners(framework: ir.Framework) -> dict[str, str]:
             for node in ir.walk(root):
                 if type(node) is ir.DefinitionRef:
                     readers.setdefault(node.key, set()).add(("decision", name))
+    return readers
+
+
+def _sole_readers(framework: ir.Framework) -> dict[str, str]:
+    """Definitions read by exactly one decision, not a for-each one, and by no definition: by key, that decision's.
+
+    Definitions are computed once per evaluation, and a trace records a definition's own
+    steps only where it is first computed. When one decision alone reads a definition and
+    the first reading dominates the rest of its function, computing it there inline records
+    the same trace as the shared, cached call.
+    """
+    sole: dict[str, str] = {}
+    for key, readers in _definition_readers(framework).items():
+        if len(readers) == 1:
+            ((kind, name),) = readers
+            if kind == "decision" and name:
+                sole[key] = name
+    return sole
+
+
+def _owners(framework: ir.Framework) -> dict[str, str]:
+    """Definitions every reading of which is in one decision, not a for-each one: by key, that decision's.
+
+    A definition is read in a decision when the decision reads it, or a definition read
+    there does (computed inline there, `_Fn._inline_plain`, so are the ones it reads).
+    """
+    readers = _definition_readers(framework)
     owners: dict[str, str] = {}
     settled = False
     while not settled:  # definitions read by definitions settle once those have (no cycles: the checker)
