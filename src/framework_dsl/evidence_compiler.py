@@ -78,7 +78,15 @@ from framework_dsl.typesystem import (
 )
 from framework_dsl.values import parse_provision
 
-__all__ = ["CompiledValidator", "compile_validator", "compiled_form", "helpers", "map_builder", "record_builder"]
+__all__ = [
+    "CompiledValidator",
+    "compile_validator",
+    "compiled_form",
+    "generate_validator",
+    "helpers",
+    "map_builder",
+    "record_builder",
+]
 
 
 class CompiledValidator:
@@ -121,14 +129,28 @@ def compile_validator(framework: ir.Framework) -> CompiledValidator | None:
         UnsafeCodeError: the generated module failed the allow-list walk (a compiler bug).
     """
     module = ModuleBuilder(_HELPERS)
-    generator = _Generator(module)
-    try:
-        function = generator.function(framework.evidence)
-    except _Unsupported:
+    generated = generate_validator(module, framework.evidence)
+    if generated is None:
         return None
+    function, depth = generated
     tree = module.module([function])
     (accept,) = module.load(tree, f"{framework.name}:evidence")
-    return CompiledValidator(accept, generator.deepest, tree)
+    return CompiledValidator(accept, depth, tree)
+
+
+def generate_validator(module: ModuleBuilder, evidence: RecordType) -> tuple[ast.FunctionDef, int] | None:
+    """The validator's function, generated into `module` (not loaded), and the deepest nesting it
+    reaches; None when the schema is not handled here.
+
+    `engine.fusion` generates it into the fused function's module, its helper keys
+    prefixed (`builder.PrefixedBuilder`).
+    """
+    generator = _Generator(module)
+    try:
+        function = generator.function(evidence)
+    except _Unsupported:
+        return None
+    return function, generator.deepest
 
 
 def compiled_form(root: RecordValue) -> RecordValue:

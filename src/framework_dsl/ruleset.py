@@ -21,6 +21,7 @@ import attrs
 from framework_dsl import bundle, cache, ir
 from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
 from framework_dsl.engine.codegen import CompiledFramework, compile_framework
+from framework_dsl.engine.fusion import Settled, compile_fused, fusable, settle
 from framework_dsl.engine.reference import Evaluation
 from framework_dsl.evidence import (
     DEFAULT_LIMITS,
@@ -104,13 +105,30 @@ class RuleSet:
         """Compile every framework now rather than on first use; returns the rule set.
 
         Services that evaluate on a request path call this once at start-up, so no
-        request pays for compiling; `explain=True` also compiles the tracing variants.
+        request pays for compiling; this also makes each framework's fused function
+        (`engine.fusion`), which evaluation otherwise makes on its `FUSE_AFTER`-th use.
+        `explain=True` also compiles the tracing variants.
         """
         for name in self.frameworks:
-            self.compiled(name)
+            route = self._route(name, False)
+            if route is not None and route.fused is None:
+                self._fuse(route)
             if explain:
-                self.compiled(name, tracing=True)
+                self._route(name, True)
         return self
+
+    def _route(self, name: str, explain: bool) -> _Route | None:
+        """Framework `name`'s route on the compiled path, made once; None when only `validate` checks its evidence."""
+        route = self._routes.get((name, explain))
+        if route is None:
+            compiled = self.compiled(name, tracing=explain)
+            validator = self._validators[name]
+            if validator is None:
+                return None
+            # (the evaluation making the route is the first; `evaluate` counts the rest)
+            made = _Route(self.frameworks[name], compiled, validator, FUSE_AFTER - 1 if fusable(compiled) else 0)
+            route = self._routes.setdefault((name, explain), made)
+        return route
 
     def compiled(self, name: str, *, tracing: bool = False) -> CompiledFramework:
         """The compiled form of framework `name` (see `framework_dsl.engine.codegen`)."""
@@ -183,8 +201,9 @@ class RuleSet:
         """
         as_of_date = as_of if type(as_of) is datetime.date else _as_date(as_of)
         # The common case first: a framework evaluated before, whose compiled validator
-        # accepts the document. Anything else takes the general path (`_validated`), which
-        # words every problem.
+        # accepts the document: its fused function (`engine.fusion`) validates, settles
+        # the date and decides in one call. Anything else takes the general path
+        # (`_validated`), which words every problem.
         # The validated root: its (fields, raw) pair on the compiled path (the compiled
         # validator's form, `evidence_compiler`), its `RecordValue` for the reference engine.
         root: Any = None
@@ -195,8 +214,22 @@ class RuleSet:
             if route is not None and limits.max_depth >= route.depth:
                 subject = evidence.get("subject")
                 if subject is None or (type(subject) is dict and free_form_depth(subject, limits.max_depth - 1)):
-                    root = route.accept(evidence, limits.max_text, limits.max_items)
-                    chosen, compiled = route.framework, route.compiled
+                    fused = route.fused
+                    if fused is not None:
+                        made = fused(
+                            evidence, limits.max_text, limits.max_items, as_of_date, self.clock, source, subject
+                        )
+                        if type(made) is Result:
+                            return made
+                        if type(made) is tuple:  # valid, and not in force on the dates it settled
+                            return self._not_in_force(route.framework, source, subject, made)
+                    else:
+                        if route.until_fused:
+                            route.until_fused -= 1
+                            if not route.until_fused:
+                                self._fuse(route)
+                        root = route.accept(evidence, limits.max_text, limits.max_items)
+                        chosen, compiled = route.framework, route.compiled
         if root is None:
             validated = self._validated(evidence, as_of_date, framework, source, explain, limits, engine)
             if isinstance(validated, Result):
@@ -205,33 +238,15 @@ class RuleSet:
         # Settle the evaluation date, check the framework is in force, and decide.
         dated_by = chosen.dated_by
         dated = evidence_date(root, dated_by) if dated_by else None
-        if as_of_date is not None:
-            effective_as_of, as_of_from = as_of_date, "argument"
-        elif dated is not None:
-            effective_as_of, as_of_from = dated, "evidence"
-        else:
-            effective_as_of, as_of_from = self.clock(), "clock"
-        in_force_on = dated or effective_as_of
-        start = chosen.effective_from
-        until = chosen.effective_until
-        if (start is not None and in_force_on < start) or (until is not None and in_force_on > until):
-            return Result(
-                framework=chosen.name,
-                framework_title=chosen.title,
-                rules_digest=self.digest,
-                source=source,
-                subject=subject,
-                as_of=effective_as_of,
-                as_of_from=as_of_from,
-                status="not_in_force",
-                note=_not_in_force(chosen, in_force_on),
-            )
+        settled = settle(as_of_date, dated, self.clock, chosen.effective_from, chosen.effective_until)
+        if not settled[3]:
+            return self._not_in_force(chosen, source, subject, settled)
         # Dated judgements, checks and clauses are tested against the date the framework's
         # own dates were: the evidence's `dated by` date, else the evaluation date.
         if compiled is not None:
-            judgements, checks = compiled.decide(root[0], root[1], effective_as_of, in_force_on)
+            judgements, checks = compiled.decide(root[0], root[1], settled[0], settled[2])
         else:
-            evaluation = Evaluation(chosen, root, effective_as_of, explain=explain, dated=in_force_on)
+            evaluation = Evaluation(chosen, root, settled[0], explain=explain, dated=settled[2])
             judgements, checks = evaluation.decide_all()
         result: Result = _new_object(Result)  # `make_record`, without its call
         set_record_fields(
@@ -242,8 +257,8 @@ class RuleSet:
                 self.digest,
                 source,
                 subject,
-                effective_as_of,
-                as_of_from,
+                settled[0],
+                settled[1],
                 "evaluated",
                 judgements,
                 checks,
@@ -252,6 +267,29 @@ class RuleSet:
             ),
         )
         return result
+
+    def _fuse(self, route: _Route) -> None:
+        """Give `route` its fused function (`engine.fusion`). Compiling is pure; the lock stops it being made twice."""
+        with self._compile_lock:
+            if route.fused is None:
+                fused = compile_fused(route.framework, route.compiled, self.digest)
+                route.fused = None if fused is None else fused.decide
+            route.until_fused = 0
+
+    def _not_in_force(self, chosen: ir.Framework, source: str | None, subject: Any, settled: Settled) -> Result:
+        """The result of valid evidence dated outside the framework's dates (`settle`'s last item false)."""
+        effective_as_of, as_of_from, in_force_on, _ = settled
+        return Result(
+            framework=chosen.name,
+            framework_title=chosen.title,
+            rules_digest=self.digest,
+            source=source,
+            subject=subject,
+            as_of=effective_as_of,
+            as_of_from=as_of_from,
+            status="not_in_force",
+            note=_not_in_force(chosen, in_force_on),
+        )
 
     def _validated(
         self,
@@ -314,7 +352,7 @@ class RuleSet:
             compiled = self._compiled.get((name, explain)) or self.compiled(name, tracing=explain)
             fast_validator = self._validators[name]
             if fast_validator is not None and (name, explain) not in self._routes:
-                self._routes[(name, explain)] = _Route(chosen, compiled, fast_validator)
+                self._route(name, explain)
             if fast_validator is not None and limits.max_depth >= fast_validator.depth:
                 # None: not accepted on the fast path (`CompiledValidator.__call__`)
                 root = fast_validator.accept(evidence, limits.max_text, limits.max_items)
@@ -408,15 +446,27 @@ class RuleSet:
         )
 
 
+# A framework's fused function (`engine.fusion`: validator and decisions in one) is made on
+# its FUSE_AFTER-th evaluation without tracing in a process (or by `RuleSet.prepare`), so
+# a run over one document does not pay for compiling it. The result is the same either way.
+FUSE_AFTER = 8
+
+
 class _Route:
-    """One framework on the compiled path, looked up once: its IR, compiled decisions and fast validator."""
+    """One framework on the compiled path, looked up once: its IR, compiled decisions and fast validator,
+    and once made, without tracing, the two fused (`engine.fusion`)."""
 
-    __slots__ = ("accept", "compiled", "depth", "framework")
+    __slots__ = ("accept", "compiled", "depth", "framework", "fused", "until_fused")
 
-    def __init__(self, framework: ir.Framework, compiled: CompiledFramework, validator: CompiledValidator) -> None:
+    def __init__(
+        self, framework: ir.Framework, compiled: CompiledFramework, validator: CompiledValidator, until_fused: int
+    ) -> None:
         self.framework = framework
         self.compiled = compiled
         self.accept = validator.accept
+        self.fused: Callable[..., Any] | None = None  # `FusedFramework.decide`, once made
+        # Evaluations on this route before its fused function is made; 0: never (tracing) or made.
+        self.until_fused = until_fused
         self.depth = validator.depth  # the nesting it was generated for: shallower limits take the general path
 
 

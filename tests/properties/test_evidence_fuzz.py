@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from framework_dsl import RuleSet, canonical_json, check_rules, load_rules
 from framework_dsl.diagnostics import CODES
+from framework_dsl.engine.fusion import FusedFramework, compile_fused
 from framework_dsl.evidence import DEFAULT_LIMITS, Limits, MapValue, PointedList, RecordValue, parse_json, validate
 from framework_dsl.evidence_compiler import compiled_form
 from framework_dsl.typesystem import (
@@ -390,6 +391,21 @@ def same_value(fast: Any, reference: Any) -> bool:
     return bool(fast == reference) and str(fast) == str(reference)  # Decimal("1.0") is not Decimal("1")
 
 
+_FUSED: dict[str, FusedFramework | None] = {}
+
+
+def _fused(name: str) -> FusedFramework | None:
+    """The bundled framework's fused function (`engine.fusion`), where it has one."""
+    assert BUNDLED is not None
+    if name not in _FUSED:
+        _FUSED[name] = compile_fused(BUNDLED.framework(name), BUNDLED.compiled(name), BUNDLED.digest)
+    return _FUSED[name]
+
+
+def _no_clock() -> datetime.date:
+    raise AssertionError("the evaluation date was given: the clock is not read")
+
+
 def assert_fast_path_agrees(name: str, document: Any, limits: Limits = DEFAULT_LIMITS) -> bool:
     """The compiled validator accepts only what `validate` accepts, and converts it the same way.
 
@@ -402,6 +418,15 @@ def assert_fast_path_agrees(name: str, document: Any, limits: Limits = DEFAULT_L
     fast = validator(document, limits)
     reference, problems = validate(document, BUNDLED.framework(name).evidence, "<evidence>", limits)
     assert document == before, "validation changed the document"
+    # The fused function (validator and decisions in one, `engine.fusion`) accepts exactly
+    # what the compiled validator accepts.
+    fused = _fused(name)
+    if fused is not None and limits.max_depth >= validator.depth:
+        made = fused.decide(
+            document, limits.max_text, limits.max_items, datetime.date(2024, 6, 1), _no_clock, None, None
+        )
+        assert document == before, "the fused function changed the document"
+        assert (made is None) == (fast is None)
     if fast is None:
         return False
     assert not problems, f"the fast path accepted a document with problems: {problems}"

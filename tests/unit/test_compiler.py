@@ -25,12 +25,14 @@ from hypothesis import strategies as st
 
 from framework_dsl import RuleSet, check_rules, ir, load_rules
 from framework_dsl.engine.codegen import CompiledFramework, compile_framework, helpers
+from framework_dsl.engine.fusion import FusedFramework, compile_fused, settle
+from framework_dsl.engine.fusion import helpers as fused_helpers
 from framework_dsl.engine.reference import Evaluation
 from framework_dsl.engine.safety import ALLOWED_ATTRIBUTES, ALLOWED_NODE_TYPES, UnsafeCodeError, check_generated
-from framework_dsl.evidence import RecordValue, parse_json, validate
+from framework_dsl.evidence import DEFAULT_LIMITS, RecordValue, parse_json, validate
 from framework_dsl.evidence_compiler import compile_validator, compiled_form
 from framework_dsl.evidence_compiler import helpers as validator_helpers
-from framework_dsl.result import Decision
+from framework_dsl.result import Decision, Result
 from framework_dsl.ruleset import evidence_date
 from framework_dsl.typesystem import (
     BOOLEAN,
@@ -95,6 +97,54 @@ def tracing_variant(compiled_framework: CompiledFramework) -> CompiledFramework:
     return _TRACING[key]
 
 
+_FUSED: dict[int, tuple[FusedFramework | None, Any]] = {}
+
+
+def fused_variant(compiled_framework: CompiledFramework) -> tuple[FusedFramework | None, Any]:
+    """The fused function of a plain compiled framework and its compiled validator, made once."""
+    key = id(compiled_framework)
+    if key not in _FUSED:
+        framework = compiled_framework.framework
+        _FUSED[key] = (compile_fused(framework, compiled_framework, "digest"), compile_validator(framework))
+    return _FUSED[key]
+
+
+def _no_clock() -> datetime.date:
+    raise AssertionError("the evaluation date was given: the clock is not read")
+
+
+def assert_fused_agrees(
+    framework: ir.Framework, compiled_framework: CompiledFramework, root: RecordValue, as_of: datetime.date
+) -> None:
+    """The fused function (`engine.fusion`) accepts what the compiled validator accepts and decides what
+    the compiled decisions decide after it, on the dates `settle` gives: every field equal."""
+    fused, validator = fused_variant(compiled_framework)
+    if fused is None:  # not fusable (`test_fusion` says which are)
+        return
+    assert validator is not None
+    limits = DEFAULT_LIMITS
+    accepted = validator.accept(root.raw, limits.max_text, limits.max_items)
+    made = fused.decide(root.raw, limits.max_text, limits.max_items, as_of, _no_clock, "x.json", None)
+    assert (made is None) == (accepted is None)
+    if made is None:
+        return
+    dated = evidence_date(root, framework.dated_by)
+    settled = settle(as_of, dated, _no_clock, framework.effective_from, framework.effective_until)
+    if not settled[3]:
+        assert made == settled
+        return
+    assert isinstance(made, Result)
+    assert (made.framework, made.source, made.subject, made.status) == (framework.name, "x.json", None, "evaluated")
+    assert (made.as_of, made.as_of_from) == settled[:2]
+    judgements, checks = made.judgements, made.checks
+    expected_j, expected_c = compiled_framework.decide(accepted[0], accepted[1], settled[0], settled[2])
+    assert list(judgements) == list(expected_j)
+    assert list(checks) == list(expected_c)
+    assert judgements == expected_j  # every field, clause ids included
+    assert checks == expected_c
+    assert as_dicts(judgements) == as_dicts(expected_j)
+
+
 def assert_agree(
     framework: ir.Framework, compiled_framework: CompiledFramework, root: RecordValue, as_of: datetime.date
 ) -> tuple[Outcomes, Outcomes]:
@@ -118,6 +168,8 @@ def assert_agree(
     assert as_dicts(traced_c, explain=True) == as_dicts(explained_c, explain=True)
     assert traced_j == explained_j
     assert traced_c == explained_c
+    if not compiled_framework.tracing:
+        assert_fused_agrees(framework, compiled_framework, root, as_of)
     return got_j, got_c
 
 
@@ -331,11 +383,14 @@ def test_every_generated_module_stays_inside_the_allow_list(name: str) -> None:
     framework = BUNDLED.frameworks[name]
     validator = compile_validator(framework)
     assert validator is not None, "every bundled evidence schema compiles"
+    fused = compile_fused(framework, compiled(name), BUNDLED.digest)
     modules = [
         ("decisions", compiled(name).module, helpers()),
         ("tracing", compiled(name, tracing=True).module, helpers()),
         ("evidence", validator.module, validator_helpers()),
     ]
+    if fused is not None:
+        modules.append(("fused", fused.module, fused_helpers()))
     for key, module, table in modules:
         check_generated(module, table)
         for node in ast.walk(module):

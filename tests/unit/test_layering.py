@@ -48,6 +48,7 @@ ORDER = [
     "engine.reference",
     "engine.codegen",
     "evidence_compiler",
+    "engine.fusion",  # joins the two compilers' output
     "ruleset",
     "bundler",
     "examples",

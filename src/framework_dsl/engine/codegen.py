@@ -65,7 +65,7 @@ from framework_dsl.typesystem import (
 )
 from framework_dsl.values import EvaluationError, RecordShown, Unknown, display_value, merge_unknown
 
-__all__ = ["CompiledFramework", "compile_framework", "helpers"]
+__all__ = ["CompiledFramework", "DecisionGenerator", "compile_framework", "decide", "helpers"]
 
 
 # ---------------------------------------------------------------- the evaluation state and its helpers
@@ -353,6 +353,7 @@ class CompiledFramework:
         self._judgements = plan[: len(framework.judgements)]
         self._checks = plan[len(framework.judgements) :]
         direct = all(body is not None for _, _, body in plan)
+        self.all_direct = direct  # every decision called directly: none read by another, dated or for-each
         # The sizes of an evaluation's caches (`State`): none are needed when every
         # decision is called directly and no definition has a function of its own.
         self.caches = (0, 0) if direct and not definitions else (len(definitions), len(entries))
@@ -432,7 +433,7 @@ def compile_framework(framework: ir.Framework, *, tracing: bool = False) -> Comp
     Raises:
         UnsafeCodeError: the generated module failed the allow-list walk (a generator bug).
     """
-    return _Generator(framework, tracing).run()
+    return DecisionGenerator(framework, tracing).run()
 
 
 # ---------------------------------------------------------------- what the generator knows of a value
@@ -554,10 +555,14 @@ def _plain(node: ir.Expr, definitions: dict[str, ir.Definition], depth: int = 0)
 # ---------------------------------------------------------------- the generator
 
 
-class _Generator:
+# `_decide` as the fused function (`engine.fusion`) calls it, for a decision it does not inline.
+decide = _decide
+
+
+class DecisionGenerator:
     """Generates one framework's module: every function, the helpers they use and their constants."""
 
-    def __init__(self, framework: ir.Framework, tracing: bool) -> None:
+    def __init__(self, framework: ir.Framework, tracing: bool, builder: ModuleBuilder | None = None) -> None:
         self.framework = framework
         self.tracing = tracing
         self.decisions = (*framework.judgements, *framework.checks)
@@ -573,7 +578,7 @@ class _Generator:
         self.sole_reader = _sole_readers(framework) if tracing else {}
         self.owner = {} if tracing else _owners(framework)
         self.shown: dict[str, RecordShown] = {}  # by pointer, the stand-ins trace steps record for records
-        self.builder = ModuleBuilder(_HELPERS)
+        self.builder = ModuleBuilder(_HELPERS) if builder is None else builder
         self.new = self.builder.new
         self.helper = self.builder.helper
         self.call = self.builder.call
@@ -581,8 +586,21 @@ class _Generator:
 
     # -- the module
 
+    def generate(self) -> list[int | None]:
+        """Generate every decision's function (and the definitions they use) into `functions`.
+
+        Returns, by decision, the slot of its items' function (for-each) or None."""
+        return [self.decision(decision) for decision in self.decisions]
+
+    def direct(self) -> list[bool]:
+        """By decision, after `generate`: whether it is called directly (`CompiledFramework`'s plan)."""
+        return [
+            decision.for_each_source is None and decision.in_force is None and index not in self.referenced
+            for index, decision in enumerate(self.decisions)
+        ]
+
     def run(self) -> CompiledFramework:
-        sources = [self.decision(decision) for decision in self.decisions]
+        sources = self.generate()
         tree = self.builder.module(self.functions)
         loaded = self.builder.load(tree, f"{self.framework.name}{' (tracing)' if self.tracing else ''}")
         definitions = [loaded[slot] for slot in self.definition_slots]
@@ -749,7 +767,7 @@ class _Fn:
     is not None: a definition's code, which may run inside a condition or outside one).
     """
 
-    def __init__(self, gen: _Generator, params: tuple[str, ...], *, steps: str | None) -> None:
+    def __init__(self, gen: DecisionGenerator, params: tuple[str, ...], *, steps: str | None) -> None:
         self.g = gen
         self.params = params
         self.blocks: list[list[ast.stmt]] = [[]]

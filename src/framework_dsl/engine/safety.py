@@ -217,8 +217,13 @@ def _check_constant(node: Any, helpers: Mapping[str, Any]) -> None:
         raise UnsafeCodeError(f"constant of type {type(node.value).__name__} is not allowed")
 
 
+# What an `except` may catch: the table's `E` (the decisions' evaluation error; a validator's
+# refused lookups), and in a fused function (`engine.fusion`) the validator's, prefixed.
+_CAUGHT = frozenset({"h_E", "h_ev_E"})
+
+
 def _check_handler(node: Any, helpers: Mapping[str, Any]) -> None:
-    if not (isinstance(node.type, ast.Name) and node.type.id == "h_E") or node.name not in (None, "e"):
+    if not (isinstance(node.type, ast.Name) and node.type.id in _CAUGHT) or node.name not in (None, "e"):
         raise UnsafeCodeError("only the evaluation error may be caught, as `e`")
 
 
