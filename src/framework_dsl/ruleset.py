@@ -110,11 +110,10 @@ class RuleSet:
         `explain=True` also compiles the tracing variants.
         """
         for name in self.frameworks:
-            route = self._route(name, False)
-            if route is not None and route.fused is None:
-                self._fuse(route)
-            if explain:
-                self._route(name, True)
+            for tracing in (False, True) if explain else (False,):
+                route = self._route(name, tracing)
+                if route is not None and route.until_fused:
+                    self._fuse(route)
         return self
 
     def _route(self, name: str, explain: bool) -> _Route | None:
@@ -446,15 +445,16 @@ class RuleSet:
         )
 
 
-# A framework's fused function (`engine.fusion`: validator and decisions in one) is made on
-# its FUSE_AFTER-th evaluation without tracing in a process (or by `RuleSet.prepare`), so
-# a run over one document does not pay for compiling it. The result is the same either way.
+# A framework's fused function (`engine.fusion`: validator and decisions in one), and its
+# tracing variant's, is made on its FUSE_AFTER-th evaluation (with or without tracing) in a
+# process, or by `RuleSet.prepare`, so a run over one document does not pay for compiling
+# it. The result is the same either way.
 FUSE_AFTER = 8
 
 
 class _Route:
-    """One framework on the compiled path, looked up once: its IR, compiled decisions and fast validator,
-    and once made, without tracing, the two fused (`engine.fusion`)."""
+    """One framework on the compiled path (plain or tracing), looked up once: its IR, compiled decisions
+    and fast validator, and once made, the two fused (`engine.fusion`)."""
 
     __slots__ = ("accept", "compiled", "depth", "framework", "fused", "until_fused")
 
@@ -465,7 +465,7 @@ class _Route:
         self.compiled = compiled
         self.accept = validator.accept
         self.fused: Callable[..., Any] | None = None  # `FusedFramework.decide`, once made
-        # Evaluations on this route before its fused function is made; 0: never (tracing) or made.
+        # Evaluations on this route before its fused function is made; 0: made, or not fusable.
         self.until_fused = until_fused
         self.depth = validator.depth  # the nesting it was generated for: shallower limits take the general path
 

@@ -140,9 +140,10 @@ def assert_fused_agrees(
     expected_j, expected_c = compiled_framework.decide(accepted[0], accepted[1], settled[0], settled[2])
     assert list(judgements) == list(expected_j)
     assert list(checks) == list(expected_c)
-    assert judgements == expected_j  # every field, clause ids included
+    assert judgements == expected_j  # every field, clause ids and traces included
     assert checks == expected_c
-    assert as_dicts(judgements) == as_dicts(expected_j)
+    explain = compiled_framework.tracing
+    assert as_dicts(judgements, explain=explain) == as_dicts(expected_j, explain=explain)
 
 
 def assert_agree(
@@ -168,8 +169,8 @@ def assert_agree(
     assert as_dicts(traced_c, explain=True) == as_dicts(explained_c, explain=True)
     assert traced_j == explained_j
     assert traced_c == explained_c
-    if not compiled_framework.tracing:
-        assert_fused_agrees(framework, compiled_framework, root, as_of)
+    assert_fused_agrees(framework, compiled_framework, root, as_of)
+    assert_fused_agrees(framework, tracing_variant(compiled_framework), root, as_of)
     return got_j, got_c
 
 

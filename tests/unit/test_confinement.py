@@ -30,6 +30,7 @@ import pytest
 
 from framework_dsl import RuleSet, check_rules, load_rules
 from framework_dsl.diagnostics import Diagnostic, render_text
+from framework_dsl.ruleset import FUSE_AFTER
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -354,17 +355,24 @@ def sealed(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.skipif(not EXAMPLES.is_dir(), reason="needs the bundled examples")
-@pytest.mark.parametrize("path", ["evaluator", "compiled"])
+@pytest.mark.parametrize("path", ["explain", "compiled", "compiled on use"])
 def test_evaluation_touches_no_file_environment_clock_network_or_code(sealed, path: str) -> None:  # type: ignore[no-untyped-def]
-    """Evaluating every bundled example, on either path, uses no file, env, clock, socket, exec or compile."""
+    """Evaluating every bundled example, with and without a trace, uses no file, env, clock, socket, exec or compile.
+
+    Compiling (compile() and exec() of generated code) happens unsealed: in `prepare`, or
+    as evaluations go, by a framework's `FUSE_AFTER`-th (its fused function is made then).
+    """
     rule_set = load_rules()
-    explain = path == "evaluator"  # --explain always runs the reference evaluator
-    if path == "compiled":
-        rule_set.prepare()  # compiling (compile() and exec() of generated code) happens here, unsealed
+    explain = path == "explain"
+    if path != "compiled on use":
+        rule_set.prepare(explain=explain)
     documents = _example_documents()
     expected = {}
+    warm_ups = FUSE_AFTER if path == "compiled on use" else 1
     for source, data in documents:  # warm up: any lazy import happens here, unsealed
-        expected[source] = rule_set.evaluate_json(data, AS_OF, source=source, explain=explain).to_json(explain=explain)
+        for _ in range(warm_ups):
+            result = rule_set.evaluate_json(data, AS_OF, source=source, explain=explain)
+        expected[source] = result.to_json(explain=explain)
     with sealed():
         for source, data in documents:
             result = rule_set.evaluate_json(data, AS_OF, source=source, explain=explain)
@@ -416,7 +424,7 @@ _AUDITED_EVALUATION = """
 import json, sys
 from pathlib import Path
 from framework_dsl import load_rules
-rules = load_rules().prepare()  # compile every framework now: that is the only compile() and exec()
+rules = load_rules().prepare(explain=True)  # compile every framework, both variants: the only compile() and exec()
 documents = [(str(p), p.read_bytes()) for p in sorted(Path(sys.argv[1]).rglob("*.json"))]
 for source, data in documents:  # warm up
     rules.evaluate_json(data, "2020-06-30", source=source, explain=True).to_json(explain=True)

@@ -235,7 +235,7 @@ def test_rule_sets_make_the_fused_function_on_a_frameworks_eighth_evaluation(che
         assert (route.fused is not None) == (count >= FUSE_AFTER), count
     assert len(calls) == FUSE_AFTER + 3  # the clock is read once an evaluation, on either path
     assert clocked.evaluate(_document(), explain=True).to_dict(explain=True)["status"] == "evaluated"
-    assert clocked._routes[("ratings", True)].fused is None  # the tracing variant is never fused
+    assert clocked._routes[("ratings", True)].fused is None  # the tracing variant counts its own evaluations
 
 
 def test_prepare_makes_every_fused_function(check_text: Any) -> None:
@@ -243,11 +243,23 @@ def test_prepare_makes_every_fused_function(check_text: Any) -> None:
     assert rule_set.prepare()._routes[("ratings", False)].fused is not None
 
 
-def test_the_tracing_variant_is_not_fused() -> None:
-    rule_set = load_rules()
-    framework = rule_set.frameworks["clas"]
-    assert compile_fused(framework, compile_framework(framework), rule_set.digest) is not None
-    assert compile_fused(framework, compile_framework(framework, tracing=True), rule_set.digest) is None
+def test_the_tracing_variant_is_fused_from_the_tracing_decisions(check_text: Any) -> None:
+    """`explain=True` has a fused function of its own, made alike: the same traces as the reference engine's."""
+    rule_set, diagnostics = check_text(SHARED)
+    assert rule_set is not None, [d.message for d in diagnostics]
+    framework = next(iter(rule_set.frameworks.values()))
+    traced = compile_fused(framework, compile_framework(framework, tracing=True), rule_set.digest)
+    assert traced is not None
+    names = {node.id for node in ast.walk(traced.module) if isinstance(node, ast.Name)}
+    assert "h_definition_traced" not in names and "s" not in names
+    prepared = rule_set.prepare(explain=True)
+    assert prepared._routes[("shared", True)].fused is not None
+    for document in ({"ratings": ["good", "poor", "poor"], "limit": 1}, {"ratings": ["poor"], "limit": 1}):
+        data = {"framework": "shared", **document}
+        result = prepared.evaluate(data, as_of="2019-01-01", explain=True)
+        expected = rule_set.evaluate(data, as_of="2019-01-01", explain=True, engine="reference")
+        assert result.to_dict(explain=True) == expected.to_dict(explain=True)
+        assert result == expected
 
 
 def test_a_decision_returning_from_inside_a_loop_is_not_fused(check_text: Any, monkeypatch: pytest.MonkeyPatch) -> None:

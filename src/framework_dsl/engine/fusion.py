@@ -45,12 +45,15 @@ assignment at the top level of its `try` body, of values no later statement chan
 The validator's own checks (a lookup that refuses a non-member, a type test) are never
 removed: only displays, which cannot raise, and copies of names.
 
+The tracing variant (`explain=True`) is fused alike, from the tracing decisions: a
+definition computed inline records its steps where the cached call would have, in the
+steps of the condition that first reads it.
+
 A framework with a decision read by another, a dated decision or a for-each decision
 has no fused function: those run through the evaluation state and its caches, which
 need the root's dicts, and fusing what remains measured no faster (benchmarks/README.md).
-Nor has a framework whose evidence the compiled validator does not handle, nor the
-tracing variant (`explain=True` keeps the separate functions). The generated code
-follows the safety rules of `engine.safety` and passes the same allow-list walk.
+Nor has a framework whose evidence the compiled validator does not handle. The generated
+code follows the safety rules of `engine.safety` and passes the same allow-list walk.
 """
 
 from __future__ import annotations
@@ -135,17 +138,17 @@ class FusedFramework:
 
 
 def fusable(compiled: codegen.CompiledFramework) -> bool:
-    """Whether `compiled` (a plain compiled framework) may have a fused function: every decision called directly."""
-    return not compiled.tracing and compiled.all_direct
+    """Whether `compiled` may have a fused function: every decision called directly."""
+    return compiled.all_direct
 
 
 def compile_fused(framework: ir.Framework, compiled: codegen.CompiledFramework, digest: str) -> FusedFramework | None:
     """`framework`'s compiled validator and decisions fused into one function; None where it cannot be.
 
-    `compiled` is the framework's plain compiled form, `digest` the rule set's (for the
-    results). None when `fusable(compiled)` is false, when the compiled validator does
-    not handle the evidence, or when a decision or definition reads what only the
-    evaluation state holds.
+    `compiled` is the framework's compiled form, plain or tracing (the fused function
+    is made from the same variant), `digest` the rule set's (for the results). None
+    when `fusable(compiled)` is false, when the compiled validator does not handle the
+    evidence, or when a decision or definition reads what only the evaluation state holds.
 
     Raises:
         UnsafeCodeError: the generated module failed the allow-list walk (a generator bug).
@@ -157,13 +160,13 @@ def compile_fused(framework: ir.Framework, compiled: codegen.CompiledFramework, 
     if generated is None:
         return None
     validator, _ = generated
-    decisions = codegen.DecisionGenerator(framework, tracing=False, builder=builder)
+    decisions = codegen.DecisionGenerator(framework, tracing=compiled.tracing, builder=builder)
     decisions.generate()
     fused = _Assembly(framework, builder, validator, decisions, digest).function()
     if fused is None:
         return None
     tree = builder.module([fused])
-    (decide,) = builder.load(tree, f"{framework.name} (fused)")
+    (decide,) = builder.load(tree, f"{framework.name} (fused{', tracing' if compiled.tracing else ''})")
     return FusedFramework(decide, tree)
 
 
@@ -285,9 +288,9 @@ class _Assembly:
                         handler.body = self._definitions_inlined(handler.body, reads)
                 done.append(statement)
                 continue
-            target, index, caller_reads = called
+            target, index, caller_reads, steps = called
             value, own_reads = self._definition_locals(index)
-            code = self._definition_code(index, value, own_reads)
+            code = self._definition_code(index, value, own_reads, steps)
             done.append(P.if_(P.cmp(P.name(value), ast.Is(), self.not_yet), code))
             done.append(P.assign(target, P.name(value)))
             done.append(P.assign(self.b.new(), self.b.call("join_reads", P.name(caller_reads), P.name(own_reads))))
@@ -299,8 +302,12 @@ class _Assembly:
             found = self.definition_locals[index] = (self.b.new(), self.b.new())
         return found
 
-    def _definition_code(self, index: int, value: str, reads: str) -> list[ast.stmt]:
-        """A fresh copy of definition `index`'s function body: its reads into `reads`, its value into `value`."""
+    def _definition_code(self, index: int, value: str, reads: str, steps: ast.expr | None) -> list[ast.stmt]:
+        """A fresh copy of definition `index`'s function body: its reads into `reads`, its value into `value`.
+
+        With tracing, `steps` is what the reading passed for the definition's steps (the
+        reading condition's list `t`, or None outside a condition): the copy records them
+        through a local of its own, as the definition's function records them in its `t`."""
         generated = self.decisions
         function = generated.functions[generated.definition_slots[index]]
         *body, returned = function.body
@@ -308,8 +315,13 @@ class _Assembly:
             raise _NeedsState
         if any(isinstance(node, ast.Return) for node in _walk(body)):
             raise _NeedsState
-        inline = _Inline(value, {**self.renames, "r": reads})
+        renames = {**self.renames, "r": reads}
         code: list[ast.stmt] = [P.assign(reads, ast.Dict(keys=[], values=[]))]
+        if steps is not None:
+            own_steps = self.b.new()
+            renames["t"] = own_steps
+            code.append(P.assign(own_steps, _copy_tree(steps)))
+        inline = _Inline(value, renames)
         for statement in body:
             if not _is_prologue(statement):
                 code.append(inline.visit(_copy_tree(statement)))
@@ -368,19 +380,24 @@ def _assigns(statement: ast.stmt, name: str) -> bool:
     )
 
 
-def _definition_call(statement: ast.stmt) -> tuple[str, int, str] | None:
-    """(target, definition index, the caller's reads) of `target = h_definition(s, index, reads)`, else None."""
+def _definition_call(statement: ast.stmt) -> tuple[str, int, str, ast.expr | None] | None:
+    """(target, definition index, the caller's reads, its steps) of `target = h_definition(s, index, reads)`,
+    or of the tracing variant's `target = h_definition_traced(s, index, reads, steps)`; else None."""
     if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
         return None
     target, call = statement.targets[0], statement.value
     if not (isinstance(target, ast.Name) and isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
         return None
-    if call.func.id != "h_definition" or len(call.args) != 3:
+    if call.func.id == "h_definition" and len(call.args) == 3:
+        state, index, reads = call.args
+        steps = None
+    elif call.func.id == "h_definition_traced" and len(call.args) == 4:
+        state, index, reads, steps = call.args
+    else:
         return None
-    state, index, reads = call.args
     assert isinstance(state, ast.Name) and isinstance(index, ast.Constant) and isinstance(reads, ast.Name)
     assert type(index.value) is int
-    return target.id, index.value, reads.id
+    return target.id, index.value, reads.id, steps
 
 
 def _returns_in_loop(statements: list[ast.stmt]) -> bool:
@@ -400,9 +417,9 @@ class _Inline(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.Name:
         renamed = self.renames.get(node.id)
-        if renamed is not None and isinstance(node.ctx, ast.Load):
-            return P.name(renamed)
-        return node
+        if renamed is None:
+            return node
+        return P.name(renamed) if isinstance(node.ctx, ast.Load) else P.store(renamed)
 
     def visit_Return(self, node: ast.Return) -> list[ast.stmt]:
         assert node.value is not None
