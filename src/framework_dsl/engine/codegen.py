@@ -65,7 +65,7 @@ from framework_dsl.typesystem import (
 )
 from framework_dsl.values import EvaluationError, RecordShown, Unknown, display_value, merge_unknown
 
-__all__ = ["CompiledFramework", "DecisionGenerator", "compile_framework", "decide", "helpers"]
+__all__ = ["CompiledFramework", "DecisionGenerator", "compile_framework", "helpers"]
 
 
 # ---------------------------------------------------------------- the evaluation state and its helpers
@@ -555,10 +555,6 @@ def _plain(node: ir.Expr, definitions: dict[str, ir.Definition], depth: int = 0)
 # ---------------------------------------------------------------- the generator
 
 
-# `_decide` as the fused function (`engine.fusion`) calls it, for a decision it does not inline.
-decide = _decide
-
-
 class DecisionGenerator:
     """Generates one framework's module: every function, the helpers they use and their constants."""
 
@@ -591,13 +587,6 @@ class DecisionGenerator:
 
         Returns, by decision, the slot of its items' function (for-each) or None."""
         return [self.decision(decision) for decision in self.decisions]
-
-    def direct(self) -> list[bool]:
-        """By decision, after `generate`: whether it is called directly (`CompiledFramework`'s plan)."""
-        return [
-            decision.for_each_source is None and decision.in_force is None and index not in self.referenced
-            for index, decision in enumerate(self.decisions)
-        ]
 
     def run(self) -> CompiledFramework:
         sources = self.generate()

@@ -189,6 +189,8 @@ class _Assembly:
         self.not_yet = builder.constant(_NOT_YET)
         # By definition index: the locals holding its value and its reads, once computed.
         self.definition_locals: dict[int, tuple[str, str]] = {}
+        # What the decisions' and definitions' prologue names are in the fused function (set by `function`).
+        self.renames: dict[str, str] = {}
 
     def function(self) -> ast.FunctionDef | None:
         b, f = self.b, self.framework
@@ -279,13 +281,8 @@ class _Assembly:
         for statement in statements:
             called = _definition_call(statement)
             if called is None:
-                for field in ("body", "orelse", "finalbody"):
-                    inner = getattr(statement, field, None)
-                    if isinstance(inner, list) and inner:
-                        setattr(statement, field, self._definitions_inlined(inner, reads))
-                if isinstance(statement, ast.Try):
-                    for handler in statement.handlers:
-                        handler.body = self._definitions_inlined(handler.body, reads)
+                for block in _blocks(statement):
+                    block[:] = self._definitions_inlined(block, reads)
                 done.append(statement)
                 continue
             target, index, caller_reads, steps = called
@@ -313,7 +310,7 @@ class _Assembly:
         *body, returned = function.body
         if not isinstance(returned, ast.Return) or returned.value is None:
             raise _NeedsState
-        if any(isinstance(node, ast.Return) for node in _walk(body)):
+        if any(isinstance(node, ast.Return) for node in P.walk(body)):
             raise _NeedsState
         renames = {**self.renames, "r": reads}
         code: list[ast.stmt] = [P.assign(reads, ast.Dict(keys=[], values=[]))]
@@ -380,6 +377,17 @@ def _assigns(statement: ast.stmt, name: str) -> bool:
     )
 
 
+def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested in `statement` (an `if`'s, a loop's, a `try`'s and its handlers')."""
+    for field in ("body", "orelse", "finalbody"):
+        inner = getattr(statement, field, None)
+        if isinstance(inner, list) and inner:
+            yield inner
+    if isinstance(statement, ast.Try):
+        for handler in statement.handlers:
+            yield handler.body
+
+
 def _definition_call(statement: ast.stmt) -> tuple[str, int, str, ast.expr | None] | None:
     """(target, definition index, the caller's reads, its steps) of `target = h_definition(s, index, reads)`,
     or of the tracing variant's `target = h_definition_traced(s, index, reads, steps)`; else None."""
@@ -403,8 +411,8 @@ def _definition_call(statement: ast.stmt) -> tuple[str, int, str, ast.expr | Non
 def _returns_in_loop(statements: list[ast.stmt]) -> bool:
     """Whether a `return` sits inside a loop (where `break` would leave the loop, not the decision)."""
     return any(
-        type(node) is ast.For and any(type(inner) is ast.Return for inner in _walk(node.body))
-        for node in _walk(statements)
+        type(node) is ast.For and any(type(inner) is ast.Return for inner in P.walk(node.body))
+        for node in P.walk(statements)
     )
 
 
@@ -463,20 +471,6 @@ def _copy_tree(node: Any) -> Any:
 # ---------------------------------------------------------------- reading the validator's locals
 
 
-def _walk(nodes: list[Any]) -> Iterator[ast.AST]:
-    """Every node under `nodes` (an explicit stack over each node's fields: `ast.walk` is several times slower)."""
-    stack: list[ast.AST] = [node for node in nodes if isinstance(node, ast.AST)]
-    while stack:
-        node = stack.pop()
-        yield node
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
-
-
 class _Census:
     """How often each name is bound and read in some statements, and which are changed in place."""
 
@@ -485,7 +479,7 @@ class _Census:
         self.loads: dict[str, int] = {}
         self.mutated: set[str] = set()  # `x[k] = ...`, `x[k] += ...`
         stores, loads = self.stores, self.loads
-        for node in _walk(statements):
+        for node in P.walk(statements):
             kind = type(node)
             if kind is ast.Name:
                 counts = loads if type(node.ctx) is ast.Load else stores  # type: ignore[attr-defined]
@@ -516,7 +510,7 @@ class _Facts:
         self.lookups: dict[tuple[str, Any], str] = {}
         last: dict[str, int] = {}  # by name, the last top-level statement binding it
         for position, statement in enumerate(validator):
-            for node in _walk([statement]):
+            for node in P.walk([statement]):
                 if type(node) is ast.Name and type(node.ctx) is ast.Store:
                     last[node.id] = position
 
@@ -706,17 +700,10 @@ def _drop_unread(statements: list[ast.stmt], loads: dict[str, int]) -> bool:
                 loads[name] -= count
             removed = True
             continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner:
-                removed |= _drop_unread(inner, loads)
-                if not inner:
-                    inner.append(ast.Pass())
-        if isinstance(statement, ast.Try):
-            for handler in statement.handlers:
-                removed |= _drop_unread(handler.body, loads)
-                if not handler.body:
-                    handler.body.append(ast.Pass())
+        for block in _blocks(statement):
+            removed |= _drop_unread(block, loads)
+            if not block:
+                block.append(ast.Pass())
         kept.append(statement)
     statements[:] = kept
     return removed

@@ -7,7 +7,7 @@ from these, so every node they make is one the allow-list walk (`engine.safety`)
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 
@@ -110,3 +110,22 @@ COMPARE_OPS: dict[str, type[ast.cmpop]] = {
     "in": ast.In,
     "not in": ast.NotIn,
 }
+
+
+def walk(nodes: Iterable[Any]) -> Iterator[ast.AST]:
+    """Every node under `nodes`, each once, in no particular order.
+
+    An explicit stack over each node's fields: `ast.walk` is several times slower, and
+    the allow-list walk (`engine.safety`) and the fused function's passes
+    (`engine.fusion`) go over every generated module with it.
+    """
+    stack: list[ast.AST] = [node for node in nodes if isinstance(node, ast.AST)]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)

@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from framework_dsl.engine.pyast import walk
+
 __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_NODE_TYPES",
@@ -137,10 +139,7 @@ def _check(module: ast.Module, helpers: Mapping[str, Any], *, locate: bool) -> N
         and module.body[0].name == "m"
     ):
         raise UnsafeCodeError("a generated module holds exactly one factory function `m`")
-    # An explicit stack over each node's fields (`ast.walk` is several times slower).
-    stack: list[ast.AST] = [module]
-    while stack:
-        node = stack.pop()
+    for node in walk([module]):
         kind = type(node)
         if kind not in ALLOWED_NODE_TYPES:
             raise UnsafeCodeError(f"node type {kind.__name__} is not allowed")
@@ -153,12 +152,6 @@ def _check(module: ast.Module, helpers: Mapping[str, Any], *, locate: bool) -> N
             check = _NODE_CHECKS.get(kind)
             if check is not None:
                 check(node, helpers)
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
 
 
 def _check_arg(node: Any, helpers: Mapping[str, Any]) -> None:
