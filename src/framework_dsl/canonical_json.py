@@ -24,6 +24,12 @@ from typing import Any
 import msgspec
 
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
+# The same, with every dict's keys sorted (by code point, as `sorted` orders text) while
+# a `Struct` keeps its field order: a result's inputs, written sorted by pointer without
+# a sorted copy of each (`encode_sorted`).
+_SORTING_ENCODER = msgspec.json.Encoder(decimal_format="number", order="deterministic")
+# What the encoders raise for a value they do not write as `dumps_bytes` does.
+ENCODER_REFUSALS = (TypeError, ValueError, UnicodeError)
 
 
 class _NeedsExactWriter(Exception):
@@ -67,9 +73,31 @@ def encode_objects(value: Any, *, indent: int | None = None) -> bytes | None:
     (the caller then writes the plain-data form with `dumps_bytes`)."""
     try:
         encoded = _ENCODER.encode(value)
-    except (TypeError, ValueError, UnicodeError):  # a type it does not write, a lone surrogate
+    except ENCODER_REFUSALS:  # a type it does not write, a lone surrogate
         return None
     return encoded if indent is None else msgspec.json.format(encoded, indent=indent)
+
+
+def encode_sorted(value: Any, *, indent: int | None = None) -> bytes | None:
+    """`encode_objects`, but every dict in `value` is written with its keys sorted.
+
+    What must keep its keys in the order given goes in a `Struct` or through `as_given`.
+    None where msgspec's encoder refuses something.
+    """
+    try:
+        encoded = _SORTING_ENCODER.encode(value)
+    except ENCODER_REFUSALS:
+        return None
+    return encoded if indent is None else msgspec.json.format(encoded, indent=indent)
+
+
+def as_given(value: Any) -> msgspec.Raw:
+    """`value` written now as `encode_objects` writes it (keys in the order given), for
+    `encode_sorted` to copy into its output as it is.
+
+    Raises what the encoder raises (`ENCODER_REFUSALS`) for a value it does not write.
+    """
+    return msgspec.Raw(_ENCODER.encode(value))
 
 
 def standard_library_dumps(value: Any, indent: int | None) -> str:

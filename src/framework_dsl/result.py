@@ -8,6 +8,7 @@ contracted order, outcomes as the identifiers written in the rules, dates as
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
@@ -182,12 +183,16 @@ class Decision(_Frozen):
         reason: Any = None,
         cite: Any = None,
         rule: Any = None,
-        inputs: tuple[tuple[str, Any], ...] = (),
+        inputs: tuple[tuple[str, Any], ...] | dict[str, Any] = (),
         missing: tuple[str, ...] = (),
         error: str | None = None,
         clause_ids: tuple[str, ...] = (),
         trace: tuple[ClauseTrace, ...] = (),
     ) -> None:
+        if type(inputs) is dict:
+            # Kept as pairs sorted by pointer: only the engine's own decisions, whose reads
+            # hold no JSON object (`_result_json`), keep a dict that the writer sorts.
+            inputs = tuple(_sorted_reads(inputs).items())
         fields = (status, item, value, label, reason, cite, rule, inputs, missing, error, clause_ids, trace)
         _set_fields(self, fields)
 
@@ -381,10 +386,14 @@ class Result(_Frozen):
 
         Without `explain`, written from the records straight (`_ResultJSON`): the same
         bytes as `to_dict()` written by `canonical_json.dumps_bytes`, without building
-        its dicts; what msgspec's encoder refuses is written that way instead.
+        its dicts or sorting each decision's inputs in Python (the encoder sorts them);
+        what msgspec's encoder refuses is written that way instead.
         """
         if not explain:
-            encoded = canonical_json.encode_objects(_result_json(self), indent=indent)
+            try:
+                encoded = canonical_json.encode_sorted(_result_json(self), indent=indent)
+            except canonical_json.ENCODER_REFUSALS:  # from `as_given`, on a part written first
+                encoded = None
             if encoded is not None:
                 return encoded
         return canonical_json.dumps_bytes(self.to_dict(explain=explain), indent=indent)
@@ -443,54 +452,81 @@ def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain
 # The JSON objects of a result without a trace, as msgspec writes them: each class's fields
 # are the object's keys, in the contracted order (`Result.to_dict`, `_decision_dict`).
 # Building one is a single call, where a dict is built key by key; what they hold is
-# written by the same encoder as `to_dict()`'s data, so the bytes are the same. The keys
-# of a decided decision's object (`_decision_dict`), after a for-each item's `item`:
+# written by the same encoder as `to_dict()`'s data, so the bytes are the same. The
+# encoder sorts every dict's keys (`canonical_json.encode_sorted`): that is how a decided
+# decision's inputs come out sorted by pointer. Whatever must keep its keys in the order
+# given is a struct here or written first (`canonical_json.as_given`): the subject, the
+# judgements and checks by name (`_outcomes_type`), decisions that are not decided, the
+# problems. The inputs' values are JSON scalars or lists of them: reading a record or a
+# map is never recorded as an input (`engine.reference.is_structure`), so no dict inside
+# them is reordered. The keys of a decided decision's object, after a for-each item's `item`:
 _DECIDED_KEYS = ("status", "outcome", "label", "reason", "cite", "rule", "inputs")
 _ResultJSON = msgspec.defstruct("_ResultJSON", [(key, Any) for key in Result.FIELDS[:11]])  # `to_dict`'s keys
 _DecidedJSON = msgspec.defstruct("_DecidedJSON", [(key, Any) for key in _DECIDED_KEYS])
 _DecidedItemJSON = msgspec.defstruct("_DecidedItemJSON", [(key, Any) for key in ("item", *_DECIDED_KEYS)])
 
 
+@functools.lru_cache(maxsize=256)
+def _outcomes_type(names: tuple[str, ...]) -> Any:
+    """A struct whose fields are written as `names`, in that order: the judgements (or
+    checks) of one framework. Made once per framework; the bound keeps a process that
+    evaluates many rule sets from holding every one."""
+    fields = [f"f{index}" for index in range(len(names))]
+    return msgspec.defstruct(
+        "_OutcomesJSON", [(field, Any) for field in fields], rename=dict(zip(fields, names, strict=True))
+    )
+
+
 def _result_json(result: Result) -> Any:
-    """`result.to_dict()` (without a trace) as the objects above, for the encoder only."""
+    """`result.to_dict()` (without a trace) as the objects above, for `encode_sorted` only.
+
+    Raises what the encoder raises for a part written first (`as_given`).
+    """
     framework, title, digest, source, subject, as_of, as_of_from, status, judgements, checks, problems, _ = (
         result._fields
     )
+    if subject is not None:
+        subject = canonical_json.as_given(to_json_value(subject))
     return _ResultJSON(
         framework,
         title,
         digest,
         source,
-        to_json_value(subject),
+        subject,
         as_of.isoformat() if as_of else None,
         as_of_from,
         status,
         _outcomes_json(judgements),
         _outcomes_json(checks),
-        [problem_dict(p) for p in problems],
+        canonical_json.as_given([problem_dict(p) for p in problems]) if problems else [],
     )
 
 
-def _outcomes_json(outcomes: dict[str, Decision | tuple[Decision, ...]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name, value in outcomes.items():
-        data[name] = [_decision_json(d) for d in value] if isinstance(value, tuple) else _decision_json(value)
-    return data
+def _outcomes_json(outcomes: dict[str, Decision | tuple[Decision, ...]]) -> Any:
+    return _outcomes_type(tuple(outcomes))(
+        *[
+            [_decision_json(d) for d in value] if isinstance(value, tuple) else _decision_json(value)
+            for value in outcomes.values()
+        ]
+    )
 
 
 def _decision_json(decision: Decision) -> Any:
     """`_decision_dict(decision, False)`; a decided decision as a `_DecidedJSON` (or `_DecidedItemJSON`)."""
     status, item, value, label, reason, cite, rule, inputs, _, _, _, _ = decision._fields
     if status != "decided":
-        return _decision_dict(decision, False)
+        return canonical_json.as_given(_decision_dict(decision, False))
     kind = type(value)
-    outcome = value.name if kind is Symbol else value if kind is str else to_json_value(value)
-    if type(inputs) is dict:
-        # Written at once and never changed: only an order to give, not a copy to make.
-        if len(inputs) > 1:
-            inputs = _sorted_reads(inputs)
+    if kind is Symbol:
+        outcome = value.name
+    elif kind is str:
+        outcome = value
     else:
-        inputs = dict(inputs)
+        outcome = to_json_value(value)
+        if type(outcome) is dict or type(outcome) is list:  # a record's or a map's keys as given
+            outcome = canonical_json.as_given(outcome)
+    if type(inputs) is not dict:  # pairs given in an order of their own (`Decision(inputs=...)`)
+        inputs = canonical_json.as_given(dict(inputs))
     if item is None:
         return _DecidedJSON(status, outcome, label, reason, cite, rule, inputs)
     return _DecidedItemJSON(item, status, outcome, label, reason, cite, rule, inputs)

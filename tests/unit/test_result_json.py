@@ -1,7 +1,8 @@
 """A result's JSON bytes: written from its records straight, the same as its contracted dicts give.
 
 `Result.to_json_bytes` without `explain` writes the records through msgspec objects
-(`result._ResultJSON`) rather than building `to_dict()`; every property and case here
+(`result._ResultJSON`) rather than building `to_dict()`, and lets the encoder sort every
+dict but those it is told to keep as given; every property and case here
 holds it to `canonical_json.dumps_bytes(result.to_dict())`, byte for byte. (The fuzz
 properties, tests/properties/test_evidence_fuzz.py, check the same on every document
 they make.)
@@ -108,3 +109,41 @@ def test_exact_values_and_item_pointers_keep_their_form() -> None:
     assert list(data["judgements"]["ratio"][0]["inputs"]) == ["/a", "/z"]
     assert b'"outcome":0.30' in result.to_json_bytes(indent=None)
     assert data["judgements"]["date"]["outcome"] == "2024-04-01"
+
+
+def test_the_engines_reads_come_out_sorted_by_code_point_and_the_rest_as_given() -> None:
+    """The engine's own decisions keep their reads as a dict, sorted only as they are written
+    (by code point, as `sorted` orders text); the subject, the names and a record outcome keep
+    the order they were given in."""
+    from framework_dsl.engine import runtime
+
+    reads = {"/z": 1, "/é": [3, 2], "/Z": True, "/\U0001f600": "x", "/\uffff": None, "/a/10": 1, "/a/9": 2}
+    engine_made = runtime.decided(None, "r", "reason", None, "f.fw:1", reads, "f:j#1")
+    assert engine_made._fields[7] is reads  # not copied nor sorted when made
+    record = Decision("decided", value={"b": 1, "a": 2}, label="R", rule="f.fw:2", inputs=(("/b", 1), ("/a", 2)))
+    result = Result(
+        framework="f",
+        framework_title="F",
+        rules_digest="sha256:0",
+        source=None,
+        subject={"zeta": 1, "alpha": {"y": 1, "x": 2}},
+        as_of=FIXED,
+        as_of_from="argument",
+        status="evaluated",
+        judgements={"second": engine_made, "first": record},
+        checks={"z_check": (engine_made,), "a_check": record},
+    )
+    _same_bytes(result)
+    data = json.loads(result.to_json_bytes(indent=None))
+    assert list(data["judgements"]["second"]["inputs"]) == sorted(reads)
+    assert list(data["judgements"]) == ["second", "first"] and list(data["checks"]) == ["z_check", "a_check"]
+    assert list(data["subject"]) == ["zeta", "alpha"] and list(data["subject"]["alpha"]) == ["y", "x"]
+    assert list(data["judgements"]["first"]["outcome"]) == ["b", "a"]
+    assert list(data["judgements"]["first"]["inputs"]) == ["/b", "/a"]  # pairs given keep their order
+
+
+def test_a_decision_made_with_a_dict_of_inputs_keeps_them_as_sorted_pairs() -> None:
+    """The public constructor stores a dict of inputs as pairs by pointer, equal to the same pairs given."""
+    made = Decision("decided", value=1, rule="f.fw:1", inputs={"/b": {"y": 1, "x": 2}, "/a": 1})
+    assert made._fields[7] == (("/a", 1), ("/b", {"y": 1, "x": 2}))
+    assert made == Decision("decided", value=1, rule="f.fw:1", inputs=(("/a", 1), ("/b", {"y": 1, "x": 2})))

@@ -107,19 +107,27 @@ def collected(
     reads: dict[str, Any],
     trace: tuple[TraceEntry, ...] = (),
 ) -> Decision:
-    """A `collect` decision: every distinct outcome of the clauses that fired, with their (cite, rule, id)."""
-    return Decision(
-        status="decided",
-        item=item,
-        value=tuple(outcomes),
-        label=[label(o) for o in outcomes],
-        reason=reasons,
-        cite=[cite for cite, _, _ in fired],
-        rule=[rule for _, rule, _ in fired],
-        inputs=reads,  # type: ignore[arg-type]
-        clause_ids=tuple(clause_id for _, _, clause_id in fired),
-        trace=trace,  # type: ignore[arg-type]
+    """A `collect` decision: every distinct outcome of the clauses that fired, with their (cite, rule, id).
+
+    `reads` becomes the decision's own, as in `decided`.
+    """
+    record: Decision = _new_record(Decision)
+    fields = (
+        "decided",
+        item,
+        tuple(outcomes),
+        [label(o) for o in outcomes],
+        reasons,
+        [cite for cite, _, _ in fired],
+        [rule for _, rule, _ in fired],
+        reads,
+        (),
+        None,
+        tuple(clause_id for _, _, clause_id in fired),
+        trace,
     )
+    _set_fields(record, fields)
+    return record
 
 
 def nothing_collected(item: str | None, reads: dict[str, Any], trace: tuple[TraceEntry, ...] = ()) -> Decision:
