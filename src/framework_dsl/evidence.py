@@ -278,13 +278,18 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # Infinity, lone surrogate escapes, invalid UTF-8, integers of more digits than Python
 # reads and exponents no decimal holds: each of those makes it fail, and the exact
 # reader words the problem. What it does not do is refuse a key written twice in one
-# object (the last one wins), so `read_fast` counts: every member of every object is
-# followed by a colon outside any string, so a document whose decoded objects hold as
-# many members in all as its text has colons has no key twice. A colon inside a text
-# makes the counts differ and sends the document to the exact reader; one with a colon
-# that no quote comes just before (a time, an address, a key spaced from its colon) goes
-# there before it is decoded, so that it does not pay for both readers.
+# object (the last one wins), so `read_fast` counts colons, one of which follows every
+# member of every object outside any text:
+# - a document with no backslash has no escape in any text, so its texts are written
+#   back as they were read, and writing the decoded data again gives as many colons as
+#   the document has, less one for every member a key written twice dropped;
+# - otherwise the decoded objects' members are counted in Python (`_members`): as many
+#   as the text has colons means no key twice. A colon inside a text makes the counts
+#   differ and sends the document to the exact reader; one with a colon that no quote
+#   comes just before (a time, an address, a key spaced from its colon) goes there
+#   before it is decoded, so that it does not pay for both readers.
 _FAST_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+_COLON_COUNTER = msgspec.json.Encoder()  # writes the decoded data again, to count its colons
 # Nesting the fast reader vouches for. Deeper documents (the evidence limits allow far
 # less) take the exact reader, which alone says when JSON is nested past what Python reads.
 _FAST_DEPTH = 200
@@ -296,21 +301,32 @@ def read_fast(text: str | bytes) -> Any:
     """`text` (JSON; a byte order mark is skipped) read as `parse_exact` reads it, by the
     C decoder; `NOT_FAST` unless the document is sure to read the same both ways."""
     body: str | bytes
+    # Whether every text is written back as read (no escape in any), and whether the
+    # document surely nests no deeper than `_FAST_DEPTH` (it has no more brackets).
     if type(text) is bytes:
-        colons, quoted, body = text.count(b":"), text.count(b'":'), text.removeprefix(_BOM)
+        body = text.removeprefix(_BOM)
+        colons, quoted = body.count(b":"), body.count(b'":')
+        plain = b"\\" not in body and body.count(b"{") + body.count(b"[") <= _FAST_DEPTH
     elif type(text) is str:
-        colons, quoted, body = text.count(":"), text.count('":'), text.removeprefix("\ufeff")
+        body = text.removeprefix("\ufeff")
+        colons, quoted = body.count(":"), body.count('":')
+        plain = "\\" not in body and body.count("{") + body.count("[") <= _FAST_DEPTH
     else:
         return NOT_FAST
-    if colons != quoted:  # a colon inside a text, most likely: the exact reader's
+    if not plain and colons != quoted:  # a colon inside a text, most likely: the exact reader's
         return NOT_FAST
     try:
         data = _FAST_DECODER.decode(body)
-    except (msgspec.MsgspecError, ArithmeticError, ValueError, RecursionError, UnicodeError):
+        kind = type(data)
+        if kind is not dict and kind is not list:
+            found = data.count(":") if kind is str else 0
+        elif plain:
+            found = _COLON_COUNTER.encode(data).count(b":")
+        else:
+            found = _members(data, 1)
+    except (msgspec.MsgspecError, ArithmeticError, ValueError, RecursionError, UnicodeError, TypeError):
         return NOT_FAST
-    kind = type(data)
-    members = _members(data, 1) if kind is dict or kind is list else 0
-    return data if members == colons else NOT_FAST
+    return data if found == colons else NOT_FAST
 
 
 def _members(value: dict[str, Any] | list[Any], depth: int) -> int:
@@ -429,6 +445,13 @@ def echo_set_in_order(raw: dict[str, Any], data: dict[str, Any], name: str, valu
 
 def free_form_depth(value: Any, limit: int) -> bool:
     """True when free-form data (a `subject`) nests no deeper than `limit` levels."""
+    if type(value) is dict and limit >= 1:  # the common subject: one object of plain values
+        for child in value.values():
+            kind = type(child)
+            if kind is dict or kind is list:
+                break
+        else:
+            return True
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()

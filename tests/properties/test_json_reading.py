@@ -167,8 +167,9 @@ def test_ordinary_evidence_is_read_by_the_fast_reader(text: str | bytes) -> None
     [
         ('{"a": 1, "b": {"c": 2, "c": 3}}', "a key twice in one object"),
         ('{"a": 1, "a": 1}', "a key twice, same value"),
-        ('{"at": "12:30"}', "a colon inside a text"),
-        ('{"a" : 1}', "a key spaced from its colon"),
+        ('{"at": "12:30", "at": "1"}', "a key twice, a colon inside a text"),
+        ('{"a" : 1, "a" : 2}', "a key twice, spaced from its colon"),
+        ('{"at": "12:30\\n"}', "a colon inside a text that has an escape"),
         ('{"a": "\\":", "b": 1}', "a colon inside a text, just after a quote"),
         ('{"x": NaN}', "NaN"),
         ('{"x": "\\ud800"}', "a lone surrogate escape"),
@@ -183,6 +184,23 @@ def test_ordinary_evidence_is_read_by_the_fast_reader(text: str | bytes) -> None
 def test_the_fast_reader_refuses_what_it_cannot_vouch_for(text: str | bytes, why: str) -> None:
     assert read_fast(text) is NOT_FAST, why
     assert reading(text) == exact_reading(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"at": "12:30"}',
+        '{"a" : 1, "b" :2}',
+        '{"url": "https://example.org/a:b", "times": ["09:00", "17:30"], "n": {"k": ":"}}',
+        '":"',
+        b'\xef\xbb\xbf{"at": "12:30"}',
+    ],
+)
+def test_colons_in_texts_are_read_fast_when_no_text_has_an_escape(text: str | bytes) -> None:
+    """With no backslash anywhere, the data written again has the document's colons unless a key was twice."""
+    data = read_fast(text)
+    assert data is not NOT_FAST
+    assert typed(data) == exact_reading(text)[0]
 
 
 def test_a_duplicate_key_is_still_reported() -> None:

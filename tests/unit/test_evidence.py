@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from framework_dsl import RuleSet, check_rules
 from framework_dsl.evidence import DEFAULT_LIMITS, MAX_INTEGER_DIGITS, parse_json, validate, whole_number
@@ -153,3 +155,27 @@ def test_results_are_the_same_on_both_engines(numbers: RuleSet) -> None:
     assert compiled.status == reference.status == "evaluated"
     assert compiled.judgements["any_high"].outcome is True
     assert compiled.to_json() == reference.to_json()
+
+
+def _nesting(value: object) -> int:
+    """How many levels below `value` its deepest item lies (a plain value: 0)."""
+    if isinstance(value, dict):
+        return 1 + max((_nesting(v) for v in value.values()), default=-1) if value else 0
+    if isinstance(value, list):
+        return 1 + max((_nesting(v) for v in value), default=-1) if value else 0
+    return 0
+
+
+_FREE_FORM = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(_FREE_FORM, st.integers(0, 6))
+def test_free_form_depth_is_the_nesting_bound(value: object, limit: int) -> None:
+    """A subject nests no deeper than `limit` levels exactly when its deepest item is at most `limit` below it."""
+    from framework_dsl.evidence import free_form_depth
+
+    assert free_form_depth(value, limit) == (_nesting(value) <= limit)
