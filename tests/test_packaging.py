@@ -133,7 +133,7 @@ def test_installed_wheel_holds_the_bundle_of_these_rules(installed: Path, tmp_pa
     code = (
         "import sys; from framework_dsl import bundle; "
         "header, sections = bundle.decode(bundle.bundle_path().read_bytes()); "
-        "print(header['rules_digest'], header['python'], header['rules_root'], sorted(sections)[-3:])"
+        "print(header['rules_digest'], header['python'], header['rules_root'], ','.join(sorted(sections)))"
     )
     done = subprocess.run(
         [str(installed / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
@@ -145,13 +145,23 @@ def test_installed_wheel_holds_the_bundle_of_these_rules(installed: Path, tmp_pa
     assert digest == bundle.rules_digest(REPO / "rules")
     assert python == bundle.python_tag()
     assert "site-packages" not in built_in
-    assert sections.strip() == "['framework:saf', 'grammar', 'rules']"
+    names = sorted(path.stem for path in (REPO / "rules").glob("*/*.fw") if path.parent.name != "shared")
+    assert len(names) >= 8
+    # Each framework checked and compiled (its decisions, plain and tracing), the fused
+    # functions of those that have them, the parser's tables and the rules' index.
+    expected = {"grammar", "rules"}
+    for name in names:
+        expected |= {f"framework:{name}", f"program:decisions:{name}", f"program:decisions:{name}:tracing"}
+    found = set(sections.strip().split(","))
+    assert expected <= found
+    assert {name for name in found - expected if name.startswith("program:fused:")} == found - expected
+    assert {"program:fused:clas", "program:fused:clas:tracing"} <= found
 
 
 def test_installed_command_neither_parses_nor_checks_the_bundled_rules(installed: Path, tmp_path: Path) -> None:
     """With the user cache off (a fresh CI container), the rules come from the bundle: Lark, the
-    parser and the checker are never imported (nor the cache's signing), and the rule set says
-    where it came from."""
+    parser and the checker are never imported (nor the cache's signing), the rule set says
+    where it came from, and the decisions are loaded from the bundle's programs."""
     script = """
 import atexit, sys
 modules = ("lark", "framework_dsl.grammar", "framework_dsl.parser", "framework_dsl.loader", "framework_dsl.checker")
@@ -159,7 +169,7 @@ modules += ("hmac", "difflib")
 atexit.register(lambda: print(sorted(m for m in modules if m in sys.modules)))
 from framework_dsl.ruleset import check_rules
 rule_set, _ = check_rules()
-print(rule_set.origin)
+print(rule_set.origin, rule_set.compiled("clas").stored)
 sys.argv = ["framework-check", sys.argv[1], "--format", "json", "--quiet"]
 from framework_dsl.cli import main_check
 main_check()
@@ -175,7 +185,7 @@ main_check()
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.rstrip().splitlines()
-    assert lines[0] == "bundle"
+    assert lines[0] == "bundle True"  # its decisions loaded from the bundle's program, not compiled
     assert lines[-1] == "[]"
 
 

@@ -1,9 +1,10 @@
 """The precompiled bundle of the bundled rules, built into the wheel.
 
 A wheel holds `framework_dsl/bundle.bin`, written at build time (`hatch_build.py`, by
-`framework_dsl.bundler`): the checked program of the bundled rules and the parser's
-tables. `framework-check` with the bundled rules then neither parses nor checks, and a
-fresh container's first run is as fast as a warm one.
+`framework_dsl.bundler`): the checked program of the bundled rules, each framework's
+compiled programs (`programs`) and the parser's tables. `framework-check` with the
+bundled rules then neither parses, checks nor compiles, and a fresh container's first
+run is as fast as a warm one.
 
 The bundle is part of the installed package, so it has the trust of the code beside it
 (docs/security.md): it is not signed, unlike the per-user cache, whose folder is the
@@ -17,7 +18,9 @@ source checkout). `FRAMEWORK_DSL_NO_BUNDLE=1` turns it off.
 The file: a magic line, a JSON header line (what it was built from, and the size of each
 section), then the sections: the rules (a pickle of the rules' digest, their warnings, the
 example files they read and the names of the frameworks), each checked framework pickled
-on its own (`framework:NAME`, as the checker gave it), and the parser's tables (`Lark.save`).
+on its own (`framework:NAME`, as the checker gave it), each framework's compiled programs
+(`program:KEY`, pickled as `programs.ProgramStore` keys them), and the parser's tables
+(`Lark.save`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from framework_dsl.resources import bundled_rules_root
 MAGIC = b"framework-dsl bundle 1\n"
 FILE_NAME = "bundle.bin"
 FRAMEWORK_SECTION = "framework:"  # each framework's own section: "framework:cqc"
+PROGRAM_SECTION = "program:"  # a compiled program's section: "program:decisions:cqc" (`programs`)
 RULE_SUFFIX = ".fw"
 
 
@@ -139,12 +143,20 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, memoryview]] | None:
 
 
 class Bundled:
-    """The bundled rules as the bundle holds them: each framework unpickled when first asked for."""
+    """The bundled rules as the bundle holds them: each framework unpickled when first asked
+    for, and the sections holding their compiled programs (`programs`), by section name."""
 
-    def __init__(self, digest: str, warnings: tuple[Any, ...], frameworks: LazyFrameworks) -> None:
+    def __init__(
+        self,
+        digest: str,
+        warnings: tuple[Any, ...],
+        frameworks: LazyFrameworks,
+        programs: Mapping[str, memoryview] | None = None,
+    ) -> None:
         self.digest = digest
         self.warnings = warnings
         self.frameworks = frameworks
+        self.programs = programs or {}
 
 
 class LazyFrameworks(Mapping[str, Any]):
@@ -227,7 +239,8 @@ def load_rules_section(root: Path, path: Path | None = None) -> Bundled | None:
         moved, moved_root = (_moved(file, built, here), _moved(inside, built, here)) if built else (file, inside)
         if not _still_inside(moved, moved_root):
             return None
-    return Bundled(digest, warnings, LazyFrameworks(pickles, built, here))
+    programs = {name: section for name, section in sections.items() if name.startswith(PROGRAM_SECTION)}
+    return Bundled(digest, warnings, LazyFrameworks(pickles, built, here), programs)
 
 
 def _still_inside(file: str | None, root: str | None) -> bool:

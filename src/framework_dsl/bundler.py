@@ -1,4 +1,4 @@
-"""Writes the bundle (`framework_dsl.bundle`): the checked bundled rules and the parser's tables.
+"""Writes the bundle (`framework_dsl.bundle`): the checked bundled rules, their programs, the parser's tables.
 
 The wheel's build hook (`hatch_build.py`) runs `python -m framework_dsl.bundler OUT RULES`
 with the source tree's `src` first on the path; `build` is what it calls. The rules go
@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import pickle
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from framework_dsl import bundle
 from framework_dsl.cache import ENGINE_VERSION
@@ -69,10 +71,30 @@ def build(rules_root: Path) -> bytes:
     sections = {"rules": rules}
     for name, framework in frameworks.items():
         sections[bundle.FRAMEWORK_SECTION + name] = pickle.dumps(framework, protocol=pickle.HIGHEST_PROTOCOL)
+    for key, program in programs(frameworks, loaded.digest).items():
+        sections[bundle.PROGRAM_SECTION + key] = pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL)
     sections["grammar"] = tables.getvalue()
     blob = bundle.encode(header, sections)
     _verify(blob, sorted(frameworks))
     return blob
+
+
+def programs(frameworks: Mapping[str, Any], digest: str) -> dict[str, Any]:
+    """Every framework's compiled programs, by `programs.ProgramStore` key: its decisions and
+    their tracing variant, and for a fusable framework both fused functions (`engine.fusion`)."""
+    from framework_dsl.engine.codegen import framework_program, load_framework
+    from framework_dsl.engine.fusion import fused_program
+
+    found: dict[str, Any] = {}
+    for name, framework in frameworks.items():
+        for tracing in (False, True):
+            suffix = ":tracing" if tracing else ""
+            tree, decisions = framework_program(framework, tracing=tracing)
+            found[f"decisions:{name}{suffix}"] = decisions
+            fused = fused_program(framework, load_framework(framework, decisions, tree), digest)
+            if fused is not None:
+                found[f"fused:{name}{suffix}"] = fused[1]
+    return found
 
 
 def _verify(blob: bytes, names: list[str]) -> None:
@@ -86,6 +108,17 @@ def _verify(blob: bytes, names: list[str]) -> None:
         pickle.loads(sections[bundle.FRAMEWORK_SECTION + name]).name != name for name in listed
     ):
         raise BundleError("the bundle's rules do not read back as written")
+    from framework_dsl.engine.codegen import load_framework
+    from framework_dsl.engine.fusion import load_fused
+
+    for section, data in sections.items():  # every program loads, its code checked (`safety.check_code`)
+        if section.startswith(bundle.PROGRAM_SECTION):
+            kind, name = section.removeprefix(bundle.PROGRAM_SECTION).split(":")[:2]
+            program = pickle.loads(data)
+            if kind == "decisions":
+                load_framework(pickle.loads(sections[bundle.FRAMEWORK_SECTION + name]), program)
+            else:
+                load_fused(program)
 
 
 def main(argv: list[str]) -> int:

@@ -20,9 +20,11 @@ import attrs
 
 from framework_dsl import bundle, cache, ir
 from framework_dsl.diagnostics import Diagnostic, Severity, did_you_mean, has_errors, sort_diagnostics
-from framework_dsl.engine.codegen import CompiledFramework, compile_framework
-from framework_dsl.engine.fusion import Settled, compile_fused, fusable, settle
+from framework_dsl.engine.builder import Program
+from framework_dsl.engine.codegen import CompiledFramework, FrameworkProgram, framework_program, load_framework
+from framework_dsl.engine.fusion import Settled, fusable, fused_program, load_fused, settle
 from framework_dsl.engine.reference import Evaluation
+from framework_dsl.engine.safety import UnsafeCodeError
 from framework_dsl.evidence import (
     DEFAULT_LIMITS,
     MISSING,
@@ -34,6 +36,7 @@ from framework_dsl.evidence import (
     validate,
 )
 from framework_dsl.evidence_compiler import CompiledValidator, compile_validator, compiled_form
+from framework_dsl.programs import ProgramStore
 from framework_dsl.resources import bundled_rules_root, find_rules_root
 from framework_dsl.result import Result, set_record_fields
 
@@ -91,6 +94,9 @@ class RuleSet:
     # Where the checked program came from: "bundle" (the precompiled bundle installed with
     # the package), "cache" (the per-user cache) or "checked" (parsed and checked now).
     origin: str = attrs.field(default="checked", kw_only=True)
+    # Where compiled programs are found and kept between processes (`programs`): given by
+    # `load_rules`; None compiles every framework afresh in each process.
+    programs: ProgramStore | None = attrs.field(default=None, kw_only=True, repr=False)
     # Compiled forms, built on a framework's first evaluation (and its tracing variant on
     # its first explained one). Compiling is pure, so the lock only keeps the work from
     # being done twice; what is stored never changes.
@@ -137,11 +143,27 @@ class RuleSet:
                 found = self._compiled.get((name, tracing))
                 if found is None:
                     framework = self.frameworks[name]
-                    found = compile_framework(framework, tracing=tracing)
+                    found = self._load_compiled(framework, tracing)
                     if name not in self._validators:
                         self._validators[name] = compile_validator(framework)
                     self._compiled[(name, tracing)] = found
         return found
+
+    def _load_compiled(self, framework: ir.Framework, tracing: bool) -> CompiledFramework:
+        """`framework` compiled: from its stored program when there is one that loads, else afresh (and then kept)."""
+        key = f"decisions:{framework.name}{':tracing' if tracing else ''}"
+        store = self.programs
+        if store is not None:
+            stored = store.get(key)
+            if isinstance(stored, FrameworkProgram):
+                try:
+                    return load_framework(framework, stored)
+                except (UnsafeCodeError, ValueError):  # not this engine's program for it: compiled afresh
+                    pass
+        tree, stored = framework_program(framework, tracing=tracing)
+        if store is not None:
+            store.put(key, stored)
+        return load_framework(framework, stored, tree)
 
     def compiled_validator(self, name: str) -> CompiledValidator | None:
         """The compiled evidence validator of framework `name` (see `framework_dsl.evidence_compiler`).
@@ -159,6 +181,7 @@ class RuleSet:
             diagnostics=self.diagnostics,
             clock=clock,
             origin=self.origin,
+            programs=self.programs,
         )
 
     def framework(self, name: str) -> ir.Framework:
@@ -271,9 +294,27 @@ class RuleSet:
         """Give `route` its fused function (`engine.fusion`). Compiling is pure; the lock stops it being made twice."""
         with self._compile_lock:
             if route.fused is None:
-                fused = compile_fused(route.framework, route.compiled, self.digest)
-                route.fused = None if fused is None else fused.decide
+                route.fused = self._load_fused(route)
             route.until_fused = 0
+
+    def _load_fused(self, route: _Route) -> Callable[..., Any] | None:
+        """`route`'s fused function: from its stored program if one loads, else made afresh (and then kept)."""
+        framework = route.framework
+        key = f"fused:{framework.name}{':tracing' if route.compiled.tracing else ''}"
+        store = self.programs
+        if store is not None:
+            stored = store.get(key)
+            if isinstance(stored, Program):
+                try:
+                    return load_fused(stored)
+                except (UnsafeCodeError, ValueError):
+                    pass
+        made = fused_program(framework, route.compiled, self.digest)
+        if made is None:
+            return None
+        if store is not None:
+            store.put(key, made[1])
+        return load_fused(made[1])
 
     def _not_in_force(self, chosen: ir.Framework, source: str | None, subject: Any, settled: Settled) -> Result:
         """The result of valid evidence dated outside the framework's dates (`settle`'s last item false)."""
@@ -495,7 +536,11 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
         found = bundle.load_rules_section(bundled_root)
         if found is not None:
             rule_set = RuleSet(
-                frameworks=found.frameworks, digest=found.digest, diagnostics=found.warnings, origin="bundle"
+                frameworks=found.frameworks,
+                digest=found.digest,
+                diagnostics=found.warnings,
+                origin="bundle",
+                programs=ProgramStore(found.digest, found.programs),
             )
             return rule_set, list(found.warnings)
     roots = [Path(p) for p in paths] or [bundled_root or bundled_rules_root()]
@@ -504,7 +549,11 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
         cached = cache.load(cache_name)
         if isinstance(cached, tuple) and len(cached) == 3 and _example_files_still_inside(cached[0]):
             frameworks, digest, warnings = cached
-            return RuleSet(frameworks=frameworks, digest=digest, diagnostics=warnings, origin="cache"), list(warnings)
+            programs = ProgramStore(digest)
+            rule_set = RuleSet(
+                frameworks=frameworks, digest=digest, diagnostics=warnings, origin="cache", programs=programs
+            )
+            return rule_set, list(warnings)
     # Parsing and checking are only needed when the cache cannot answer: import them here.
     from framework_dsl.checker import check_program
     from framework_dsl.loader import load_files
@@ -516,7 +565,13 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
         return None, diagnostics
     if cache_name is not None:
         cache.store(cache_name, (frameworks, loaded.digest, tuple(diagnostics)))
-    return RuleSet(frameworks=frameworks, digest=loaded.digest, diagnostics=tuple(diagnostics)), diagnostics
+    rule_set = RuleSet(
+        frameworks=frameworks,
+        digest=loaded.digest,
+        diagnostics=tuple(diagnostics),
+        programs=ProgramStore(loaded.digest),
+    )
+    return rule_set, diagnostics
 
 
 def _example_files_still_inside(frameworks: dict[str, ir.Framework]) -> bool:

@@ -149,7 +149,14 @@ def test_results_are_byte_identical_with_and_without_the_bundle(installed: Path)
     from_bundle, _ = check_rules()
     assert from_bundle is not None and from_bundle.origin == "bundle"
     fresh = _checked().with_clock(lambda: FIXED)
-    from_bundle = from_bundle.with_clock(lambda: FIXED)
+    # Every framework's decisions and fused functions, plain and tracing, from the bundle's programs.
+    from_bundle = from_bundle.with_clock(lambda: FIXED).prepare(explain=True)
+    assert all(
+        from_bundle.compiled(name, tracing=tracing).stored
+        for name in from_bundle.frameworks
+        for tracing in (False, True)
+    )
+    assert not fresh.compiled("cqc").stored
     assert len(EXAMPLES) > 20
     for path in EXAMPLES:
         text = path.read_bytes()

@@ -13,6 +13,7 @@ ORDER = [
     "resources",
     "cache",
     "bundle",
+    "programs",
     "source",
     "diagnostics",
     "canonical_json",

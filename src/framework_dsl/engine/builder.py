@@ -1,17 +1,37 @@
 """One generated module being built: its names, the helpers it calls, its constants, and loading it.
 
 Both code generators use this: the decisions' (`engine.codegen`) and the evidence
-validator's (`evidence_compiler`), each with its own fixed helper table.
+validator's (`evidence_compiler`), each with its own fixed helper table. A module may
+also be compiled to a `Program`, which keeps (pickled: the wheel's bundle, the per-user
+cache) and loads again without generating or compiling anything.
 """
 
 from __future__ import annotations
 
 import ast
+import marshal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from framework_dsl.engine import pyast as P
-from framework_dsl.engine.safety import CONSTANT_TYPES, load_module
+from framework_dsl.engine.safety import CONSTANT_TYPES, compile_checked, load_code, load_module
+
+
+@attrs.frozen(eq=False)
+class Program:
+    """A generated module compiled, ready to be stored: its code object as `marshal` bytes
+    (for this Python only), the keys of the helpers its factory takes and its constants."""
+
+    code: bytes
+    used: tuple[str, ...]
+    constants: tuple[Any, ...]
+
+    def load(self, helpers: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The module's functions, in order, its code checked first (`safety.load_code`)."""
+        loaded: tuple[Any, ...] = load_code(self.code, helpers, self.used, self.constants)
+        return loaded
 
 
 class ModuleBuilder:
@@ -62,6 +82,11 @@ class ModuleBuilder:
         """Check and load `tree` (from `module`): the functions, in order."""
         loaded: tuple[Any, ...] = load_module(tree, label, self.helpers, sorted(self.used), self.constants)
         return loaded
+
+    def compile(self, tree: ast.Module, label: str) -> Program:
+        """Check and compile `tree` (from `module`) to a `Program`, to keep or to load."""
+        code = compile_checked(tree, label, self.helpers)
+        return Program(marshal.dumps(code), tuple(sorted(self.used)), tuple(self.constants))
 
 
 class PrefixedBuilder(ModuleBuilder):

@@ -32,10 +32,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, assert_never
 
+import attrs
+
 from framework_dsl import ir
 from framework_dsl.engine import pyast as P
 from framework_dsl.engine import runtime
-from framework_dsl.engine.builder import ModuleBuilder
+from framework_dsl.engine.builder import ModuleBuilder, Program
 from framework_dsl.engine.reference import is_structure
 from framework_dsl.evidence import RecordValue, escape_pointer
 from framework_dsl.result import Decision
@@ -65,7 +67,15 @@ from framework_dsl.typesystem import (
 )
 from framework_dsl.values import EvaluationError, RecordShown, Unknown, display_value, merge_unknown
 
-__all__ = ["CompiledFramework", "DecisionGenerator", "compile_framework", "helpers"]
+__all__ = [
+    "CompiledFramework",
+    "DecisionGenerator",
+    "FrameworkProgram",
+    "compile_framework",
+    "framework_program",
+    "helpers",
+    "load_framework",
+]
 
 
 # ---------------------------------------------------------------- the evaluation state and its helpers
@@ -333,14 +343,15 @@ class CompiledFramework:
     def __init__(
         self,
         framework: ir.Framework,
-        module: ast.Module,
+        module: ast.Module | None,
         definitions: list[Callable[..., Any]],
         entries: list[Entry],
-        referenced: set[int],
+        referenced: set[int] | frozenset[int],
         tracing: bool,
     ) -> None:
         self.framework = framework
-        self.module = module  # the generated module, as checked against the allow-lists
+        self._module = module  # the generated module; None when loaded from a stored program
+        self._stored = module is None
         self.definitions = definitions
         self.entries = entries
         self.tracing = tracing
@@ -370,6 +381,21 @@ class CompiledFramework:
         )
         # The same pairs when no evaluation needs a cache (`caches` is (0, 0)).
         self._uncached = self._direct if self.caches == (0, 0) else None
+
+    @property
+    def stored(self) -> bool:
+        """Whether this was loaded from a stored program (`load_framework` with no module) rather than generated."""
+        return self._stored
+
+    @property
+    def module(self) -> ast.Module:
+        """The generated module, as checked against the allow-lists (generated again, the
+        same, for a framework loaded from a stored program: only the tests read it)."""
+        if self._module is None:
+            generator = DecisionGenerator(self.framework, self.tracing)
+            generator.generate()
+            self._module = generator.builder.module(generator.functions)
+        return self._module
 
     def evaluate(
         self, root: RecordValue, as_of: datetime.date, dated: datetime.date | None = None
@@ -434,6 +460,60 @@ def compile_framework(framework: ir.Framework, *, tracing: bool = False) -> Comp
         UnsafeCodeError: the generated module failed the allow-list walk (a generator bug).
     """
     return DecisionGenerator(framework, tracing).run()
+
+
+@attrs.frozen(eq=False)
+class FrameworkProgram:
+    """A framework's compiled decisions as they are stored (the wheel's bundle, the per-user
+    cache): the module's `Program` and which of its functions is which. `load_framework`
+    makes the `CompiledFramework` again without generating or compiling anything."""
+
+    program: Program
+    definitions: tuple[int, ...]  # the function computing definition i
+    decisions: tuple[int, ...]  # the function deciding decision i (its items', for for-each)
+    sources: tuple[int | None, ...]  # a for-each decision's function giving its items
+    referenced: frozenset[int]  # decisions another one reads
+    tracing: bool
+
+
+def framework_program(framework: ir.Framework, *, tracing: bool = False) -> tuple[ast.Module, FrameworkProgram]:
+    """`compile_framework`'s module, and it compiled as a program to store (`load_framework` loads it).
+
+    Raises:
+        UnsafeCodeError: the generated module failed the allow-list walk (a generator bug).
+    """
+    return DecisionGenerator(framework, tracing).program()
+
+
+def load_framework(
+    framework: ir.Framework, stored: FrameworkProgram, module: ast.Module | None = None
+) -> CompiledFramework:
+    """The compiled framework of `stored`, a program made from `framework` (`framework_program`).
+
+    Raises:
+        UnsafeCodeError: the program's code is not what the generator compiles (`safety.check_code`).
+        ValueError: the program does not fit the framework (another framework's, or an older engine's).
+    """
+    decisions = (*framework.judgements, *framework.checks)
+    if not len(stored.decisions) == len(stored.sources) == len(decisions):
+        raise ValueError("the stored program is not this framework's")
+    loaded = stored.program.load(_HELPERS)
+    slots = (*stored.definitions, *stored.decisions, *(slot for slot in stored.sources if slot is not None))
+    if any(type(slot) is not int or not 0 <= slot < len(loaded) for slot in slots):
+        raise ValueError("the stored program is not this framework's")
+    entries = [
+        Entry(
+            decision.key,
+            decision.name,
+            loaded[slot],
+            loaded[source] if source is not None else None,
+            decision.clauses[0].location,
+            decision.in_force,
+        )
+        for decision, slot, source in zip(decisions, stored.decisions, stored.sources, strict=True)
+    ]
+    definitions = [loaded[slot] for slot in stored.definitions]
+    return CompiledFramework(framework, module, definitions, entries, stored.referenced, stored.tracing)
 
 
 # ---------------------------------------------------------------- what the generator knows of a value
@@ -589,24 +669,23 @@ class DecisionGenerator:
         return [self.decision(decision) for decision in self.decisions]
 
     def run(self) -> CompiledFramework:
+        tree, stored = self.program()
+        return load_framework(self.framework, stored, tree)
+
+    def program(self) -> tuple[ast.Module, FrameworkProgram]:
+        """The generated module, and it compiled as a program (`framework_program`)."""
         sources = self.generate()
         tree = self.builder.module(self.functions)
-        loaded = self.builder.load(tree, f"{self.framework.name}{' (tracing)' if self.tracing else ''}")
-        definitions = [loaded[slot] for slot in self.definition_slots]
-        entries = []
-        for decision, slot, source_slot in zip(self.decisions, self.decision_slots, sources, strict=True):
-            source = loaded[source_slot] if source_slot is not None else None
-            entries.append(
-                Entry(
-                    decision.key,
-                    decision.name,
-                    loaded[slot],
-                    source,
-                    decision.clauses[0].location,
-                    decision.in_force,
-                )
-            )
-        return CompiledFramework(self.framework, tree, definitions, entries, self.referenced, self.tracing)
+        label = f"{self.framework.name}{' (tracing)' if self.tracing else ''}"
+        stored = FrameworkProgram(
+            self.builder.compile(tree, label),
+            tuple(self.definition_slots),
+            tuple(self.decision_slots),
+            tuple(sources),
+            frozenset(self.referenced),
+            self.tracing,
+        )
+        return tree, stored
 
     def add_function(self, function: ast.FunctionDef) -> int:
         function.name = self.new()  # every function gets a generated name

@@ -67,7 +67,7 @@ from typing import Any
 from framework_dsl import evidence_compiler, ir
 from framework_dsl.engine import codegen
 from framework_dsl.engine import pyast as P
-from framework_dsl.engine.builder import ModuleBuilder, PrefixedBuilder
+from framework_dsl.engine.builder import ModuleBuilder, PrefixedBuilder, Program
 from framework_dsl.result import Result, set_record_fields
 from framework_dsl.typesystem import RecordType
 
@@ -153,6 +153,17 @@ def compile_fused(framework: ir.Framework, compiled: codegen.CompiledFramework, 
     Raises:
         UnsafeCodeError: the generated module failed the allow-list walk (a generator bug).
     """
+    made = fused_program(framework, compiled, digest)
+    if made is None:
+        return None
+    tree, program = made
+    return FusedFramework(load_fused(program), tree)
+
+
+def fused_program(
+    framework: ir.Framework, compiled: codegen.CompiledFramework, digest: str
+) -> tuple[ast.Module, Program] | None:
+    """`compile_fused`'s module, and it compiled as a program to store (`builder.Program`); None likewise."""
     if not fusable(compiled):
         return None
     builder = ModuleBuilder(_HELPERS)
@@ -166,8 +177,21 @@ def compile_fused(framework: ir.Framework, compiled: codegen.CompiledFramework, 
     if fused is None:
         return None
     tree = builder.module([fused])
-    (decide,) = builder.load(tree, f"{framework.name} (fused{', tracing' if compiled.tracing else ''})")
-    return FusedFramework(decide, tree)
+    return tree, builder.compile(tree, f"{framework.name} (fused{', tracing' if compiled.tracing else ''})")
+
+
+def load_fused(program: Program) -> Callable[..., Result | Settled | None]:
+    """The fused function of `program` (from `fused_program`), its code checked first.
+
+    Raises:
+        UnsafeCodeError: the program's code is not what the generator compiles (`safety.check_code`).
+        ValueError: the program holds more or fewer functions than one.
+    """
+    functions = program.load(_HELPERS)
+    if len(functions) != 1:
+        raise ValueError("a fused program holds one function")
+    decide: Callable[..., Result | Settled | None] = functions[0]
+    return decide
 
 
 class _Assembly:

@@ -10,15 +10,21 @@ No text from a rule file or an evidence document ever becomes code:
 - the only calls are to the helper table; the only attribute reads are the names in
   `ALLOWED_ATTRIBUTES`, on names; there are no imports, no dunder names and no builtins
   (the code runs with an empty `__builtins__`);
-- `check_generated` walks every module before it is compiled (`load_module` is the only
-  way in) and rejects any node type outside `ALLOWED_NODE_TYPES`; the test suite runs it
-  over every bundled framework's modules too.
+- `check_generated` walks every module before it is compiled (`compile_checked` is the
+  only way to code) and rejects any node type outside `ALLOWED_NODE_TYPES`; the test
+  suite runs it over every bundled framework's modules too;
+- code compiled so may be stored (the wheel's bundle, the signed per-user cache) and
+  loaded again by `load_code`, which first checks the code objects themselves
+  (`check_code`): the factory `m` and its functions, no name but the generator's, no
+  attribute but the allowed ones, no constant but plain values.
 """
 
 from __future__ import annotations
 
 import ast
+import marshal
 import re
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +34,10 @@ __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_NODE_TYPES",
     "UnsafeCodeError",
+    "check_code",
     "check_generated",
+    "compile_checked",
+    "load_code",
     "load_module",
 ]
 
@@ -113,11 +122,80 @@ def load_module(
     `tree` holds one function `m(h_<used>..., k0, k1, ...)` returning the generated
     function(s). Raises `UnsafeCodeError` before anything is compiled if the walk fails.
     """
+    return _factory(compile_checked(tree, label, helpers), helpers, used, constants)
+
+
+def compile_checked(tree: ast.Module, label: str, helpers: Mapping[str, Any]) -> types.CodeType:
+    """`tree`'s code, compiled once the allow-list walk passes (else `UnsafeCodeError`)."""
     _check(tree, helpers, locate=True)
-    code = compile(tree, f"<framework-dsl {label}>", "exec")
+    return compile(tree, f"<framework-dsl {label}>", "exec")
+
+
+def load_code(code: bytes, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]) -> Any:
+    """`load_module` for code compiled by `compile_checked` and stored (`marshal` bytes).
+
+    Raises `UnsafeCodeError` when the bytes are not such code (`check_code`), or `used`
+    names a helper the table does not have.
+    """
+    try:
+        loaded = marshal.loads(code)
+    except (EOFError, ValueError, TypeError) as error:
+        raise UnsafeCodeError(f"stored code does not load: {error}") from None
+    if type(loaded) is not types.CodeType:
+        raise UnsafeCodeError("stored code is not a code object")
+    check_code(loaded, helpers)
+    if any(key not in helpers for key in used):
+        raise UnsafeCodeError("stored code takes a helper the table does not have")
+    return _factory(loaded, helpers, used, constants)
+
+
+def _factory(code: types.CodeType, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]) -> Any:
     namespace: dict[str, Any] = {"__builtins__": {}}
-    exec(code, namespace)  # a code object compiled from the checked tree above, never text
+    exec(code, namespace)  # a code object compiled from a checked tree (`compile_checked`), never text
     return namespace["m"](*(helpers[key] for key in used), *constants)
+
+
+# Constants a stored code object may hold besides `CONSTANT_TYPES` and code: what the
+# compiler folds the allowed constants into (`x in ("a", "b")` holds a frozenset).
+_FOLDED_TYPES = (tuple, frozenset)
+
+
+def check_code(code: types.CodeType, helpers: Mapping[str, Any]) -> None:
+    """Check a code object read back from storage, as `_check` checks a tree before it is compiled.
+
+    The module code defines `m` and nothing else; `m` and every function in it read no
+    global and no attribute outside `ALLOWED_ATTRIBUTES`, name nothing the generator does
+    not make (its locals, parameters and closure cells), and hold only plain constants.
+    Raises `UnsafeCodeError` otherwise.
+    """
+    factories = [const for const in code.co_consts if type(const) is types.CodeType]
+    if code.co_names != ("m",) or len(factories) != 1 or factories[0].co_name != "m":
+        raise UnsafeCodeError("stored code defines exactly one factory function `m`")
+    for const in code.co_consts:
+        if type(const) is not types.CodeType and not _plain_constant(const):
+            raise UnsafeCodeError(f"stored code holds a constant of type {type(const).__name__}")
+    stack = factories
+    while stack:
+        function = stack.pop()
+        _check_name(function.co_name, helpers)
+        for name in function.co_names:  # globals, attributes, imports: only the allowed attributes
+            if name not in ALLOWED_ATTRIBUTES:
+                raise UnsafeCodeError(f"stored code reads `{name}`, which is not allowed")
+        for name in (*function.co_varnames, *function.co_cellvars, *function.co_freevars):
+            _check_name(name, helpers)
+        for const in function.co_consts:
+            if type(const) is types.CodeType:
+                stack.append(const)
+            elif not _plain_constant(const):
+                raise UnsafeCodeError(f"stored code holds a constant of type {type(const).__name__}")
+
+
+def _plain_constant(value: Any) -> bool:
+    if type(value) in CONSTANT_TYPES:
+        return True
+    if type(value) in _FOLDED_TYPES:
+        return all(_plain_constant(v) for v in value)
+    return False
 
 
 def check_generated(module: ast.Module, helpers: Mapping[str, Any]) -> None:
