@@ -6,10 +6,11 @@ that does not drift with the machine's load.
 Wall-clock ratios on a shared 2-core machine move by 20-30 % within minutes
 (benchmarks/README.md); instruction counts move by well under 1 %. Each implementation of
 the workload (benchmarks/workload: hand-written Python, framework-dsl's `evaluate` with and
-without `explain=True`, zen-engine's compiled expressions when it is installed, and the
-fused design written by hand, `workload/fused_sketch.py`, a design measurement) runs in a
-child process under `valgrind --tool=callgrind` twice: once evaluating no document and once
-evaluating `--documents` of them, after the same set-up (loading the rules, generating every
+without `explain=True` and prepared once (`RuleSet.evaluator`), zen-engine's compiled
+expressions when it is installed, and the fused design written by hand,
+`workload/fused_sketch.py`, a design measurement) runs in a child process under
+`valgrind --tool=callgrind` twice: once evaluating no document and once evaluating
+`--documents` of them, after the same set-up (loading the rules, generating every
 document, ten warm-up evaluations). The difference, divided by the number of documents, is
 what one evaluation costs, including freeing what it made. Outcomes are checked equal to
 the hand-written ones first, as benchmarks/run.py does.
@@ -40,6 +41,10 @@ sys.path.insert(0, str(BENCH))
 IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     "hand-written Python: outcomes, reasons, inputs": ("handwritten", "hand-written Python: outcomes, reasons, inputs"),
     "framework-dsl: evaluate": ("engine", "framework-dsl: evaluate (outcomes, reasons, inputs)"),
+    "framework-dsl: evaluator, prepared once": (
+        "engine",
+        "framework-dsl: evaluator, prepared once (outcomes, reasons, inputs)",
+    ),
     "framework-dsl: evaluate, explain=True": ("engine", "framework-dsl: evaluate, explain=True (full trace)"),
     "zen-engine, compiled expressions": ("peer_zen", "zen-engine, compiled expressions"),
     # Not an engine: the workload written by hand as one fused generated function would

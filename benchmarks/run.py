@@ -669,6 +669,13 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             "×",
         )
         add(
+            "workload: prepared evaluator ÷ hand-written",
+            by_name.get(engine.PREPARED, {}).get("ratio"),
+            TARGETS["workload_ratio"],
+            "lower",
+            "×",
+        )
+        add(
             "workload: explain=True ÷ hand-written",
             by_name.get(engine.WITH_TRACE, {}).get("ratio"),
             TARGETS["workload_ratio_explain"],

@@ -306,3 +306,41 @@ def test_results_do_not_depend_on_what_was_evaluated_before(write_rules) -> None
         "invalid_evidence",
         "not_in_force",
     ]
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").rglob("*.json"))
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_prepared_evaluator_gives_what_evaluate_gives(bundled: RuleSet, explain: bool) -> None:
+    """`evaluator(name, as_of, ...)` on every bundled example (valid, invalid, out of force, of
+    another framework, not an object), on any date and under tight limits: byte for byte
+    `evaluate(evidence, as_of, framework=name, ...)`, for fused frameworks and the rest."""
+    assert len(EXAMPLES) > 20
+    documents: list[object] = [json.loads(path.read_bytes()) for path in EXAMPLES]
+    documents += [[1, 2], {"subject": {"deep": [[[[1]]]]}}, {"subject": "not an object"}]
+    tight = Limits(max_depth=3, max_items=1)
+    for name in bundled.frameworks:
+        for as_of in (None, "2016-01-01", datetime.date(2030, 6, 30)):
+            for limits in (Limits(), tight):
+                prepared = bundled.evaluator(name, as_of, explain=explain, limits=limits)
+                for document in documents:
+                    expected = bundled.evaluate(
+                        document, as_of, framework=name, source="s", explain=explain, limits=limits
+                    )
+                    found = prepared(document, source="s")
+                    assert found.to_json(explain=explain) == expected.to_json(explain=explain), (name, document)
+
+
+def test_a_prepared_evaluator_refuses_what_evaluate_refuses(bundled: RuleSet) -> None:
+    with pytest.raises(ValueError, match="no framework `cqcc`; did you mean `cqc`"):
+        bundled.evaluator("cqcc")
+    with pytest.raises(TypeError):
+        bundled.evaluator("cqc", "16/03/2018")
+    prepared = bundled.evaluator("clas", "2018-03-16")
+    with ThreadPoolExecutor(4) as pool:  # shared between threads, as the rule set is
+        documents = [
+            {"framework": "clas", "review": {"date": "2018-03-16", "recommendations": i % 3}} for i in range(60)
+        ]
+        found = list(pool.map(lambda d: prepared(d).to_json(), documents))
+    assert found == [bundled.evaluate(d, "2018-03-16", framework="clas").to_json() for d in documents]
