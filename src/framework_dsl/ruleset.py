@@ -95,7 +95,9 @@ class RuleSet:
     # the package), "cache" (the per-user cache) or "checked" (parsed and checked now).
     origin: str = attrs.field(default="checked", kw_only=True)
     # Where compiled programs are found and kept between processes (`programs`): given by
-    # `load_rules`; None compiles every framework afresh in each process.
+    # `load_rules`; None compiles every framework afresh in each process. A store answers
+    # by the rules' digest and a framework's name, so a rule set built from other
+    # frameworks under the same digest (a mutant's, a verifier's cut) is never given one.
     programs: ProgramStore | None = attrs.field(default=None, kw_only=True, repr=False)
     # Compiled forms, built on a framework's first evaluation (and its tracing variant on
     # its first explained one). Compiling is pure, so the lock only keeps the work from
