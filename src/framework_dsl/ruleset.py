@@ -14,7 +14,7 @@ import threading
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -41,6 +41,7 @@ from framework_dsl.resources import bundled_rules_root, find_rules_root
 from framework_dsl.result import Result, set_record_fields
 
 _new_object = object.__new__
+_T = TypeVar("_T")
 
 
 class RuleError(Exception):
@@ -154,18 +155,28 @@ class RuleSet:
     def _load_compiled(self, framework: ir.Framework, tracing: bool) -> CompiledFramework:
         """`framework` compiled: from its stored program when there is one that loads, else afresh (and then kept)."""
         key = f"decisions:{framework.name}{':tracing' if tracing else ''}"
-        store = self.programs
-        if store is not None:
-            stored = store.get(key)
-            if isinstance(stored, FrameworkProgram):
-                try:
-                    return load_framework(framework, stored)
-                except (UnsafeCodeError, ValueError):  # not this engine's program for it: compiled afresh
-                    pass
-        tree, stored = framework_program(framework, tracing=tracing)
-        if store is not None:
-            store.put(key, stored)
-        return load_framework(framework, stored, tree)
+        found = self._stored(key, FrameworkProgram, lambda stored: load_framework(framework, stored))
+        if found is not None:
+            return found
+        tree, made = framework_program(framework, tracing=tracing)
+        self._keep(key, made)
+        return load_framework(framework, made, tree)
+
+    def _stored(self, key: str, kind: type[Any], load: Callable[[Any], _T]) -> _T | None:
+        """What `load` makes of the program stored under `key` (`programs`), if it is a `kind`
+        that loads; None when there is none, or it is not this engine's program for it."""
+        stored = self.programs.get(key) if self.programs is not None else None
+        if not isinstance(stored, kind):
+            return None
+        try:
+            return load(stored)
+        except (UnsafeCodeError, ValueError):  # the code check refused it, or it does not fit
+            return None
+
+    def _keep(self, key: str, program: Any) -> None:
+        """Keep a program just compiled for the next process (`programs`), where this rule set has a store."""
+        if self.programs is not None:
+            self.programs.put(key, program)
 
     def compiled_validator(self, name: str) -> CompiledValidator | None:
         """The compiled evidence validator of framework `name` (see `framework_dsl.evidence_compiler`).
@@ -303,19 +314,13 @@ class RuleSet:
         """`route`'s fused function: from its stored program if one loads, else made afresh (and then kept)."""
         framework = route.framework
         key = f"fused:{framework.name}{':tracing' if route.compiled.tracing else ''}"
-        store = self.programs
-        if store is not None:
-            stored = store.get(key)
-            if isinstance(stored, Program):
-                try:
-                    return load_fused(stored)
-                except (UnsafeCodeError, ValueError):
-                    pass
+        found = self._stored(key, Program, load_fused)
+        if found is not None:
+            return found
         made = fused_program(framework, route.compiled, self.digest)
         if made is None:
             return None
-        if store is not None:
-            store.put(key, made[1])
+        self._keep(key, made[1])
         return load_fused(made[1])
 
     def _not_in_force(self, chosen: ir.Framework, source: str | None, subject: Any, settled: Settled) -> Result:

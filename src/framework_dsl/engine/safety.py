@@ -172,7 +172,7 @@ def check_code(code: types.CodeType, helpers: Mapping[str, Any]) -> None:
     if code.co_names != ("m",) or len(factories) != 1 or factories[0].co_name != "m":
         raise UnsafeCodeError("stored code defines exactly one factory function `m`")
     for const in code.co_consts:
-        if type(const) is not types.CodeType and not _plain_constant(const):
+        if type(const) is not types.CodeType and not _constant_ok(const, _FOLDED_TYPES):
             raise UnsafeCodeError(f"stored code holds a constant of type {type(const).__name__}")
     stack = factories
     while stack:
@@ -186,16 +186,8 @@ def check_code(code: types.CodeType, helpers: Mapping[str, Any]) -> None:
         for const in function.co_consts:
             if type(const) is types.CodeType:
                 stack.append(const)
-            elif not _plain_constant(const):
+            elif not _constant_ok(const, _FOLDED_TYPES):
                 raise UnsafeCodeError(f"stored code holds a constant of type {type(const).__name__}")
-
-
-def _plain_constant(value: Any) -> bool:
-    if type(value) in CONSTANT_TYPES:
-        return True
-    if type(value) in _FOLDED_TYPES:
-        return all(_plain_constant(v) for v in value)
-    return False
 
 
 def check_generated(module: ast.Module, helpers: Mapping[str, Any]) -> None:
@@ -275,11 +267,12 @@ def _check_display(node: Any, helpers: Mapping[str, Any]) -> None:
         raise UnsafeCodeError("dict displays take only text constants as keys (no `**` unpacking)")
 
 
-def _constant_ok(value: Any) -> bool:
+def _constant_ok(value: Any, containers: tuple[type, ...] = (tuple,)) -> bool:
+    """A plain constant: text, a number, a truth value, None, or `containers` of them."""
     if type(value) in CONSTANT_TYPES:
         return True
-    if type(value) is tuple:
-        return all(_constant_ok(v) for v in value)
+    if type(value) in containers:
+        return all(_constant_ok(v, containers) for v in value)
     return False
 
 
