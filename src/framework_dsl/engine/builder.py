@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from framework_dsl.engine import pyast as P
-from framework_dsl.engine.safety import CONSTANT_TYPES, compile_checked, load_code, load_module
+from framework_dsl.engine.safety import CONSTANT_TYPES, compile_checked, load_code
 
 
 @attrs.frozen(eq=False)
@@ -79,9 +79,8 @@ class ModuleBuilder:
         return ast.Module(body=[P.function("m", params, [*functions, ast.Return(value=result)])], type_ignores=[])
 
     def load(self, tree: ast.Module, label: str) -> tuple[Any, ...]:
-        """Check and load `tree` (from `module`): the functions, in order."""
-        loaded: tuple[Any, ...] = load_module(tree, label, self.helpers, sorted(self.used), self.constants)
-        return loaded
+        """Check and load `tree` (from `module`): the functions, in order (through a `Program`, as stored ones load)."""
+        return self.compile(tree, label).load(self.helpers)
 
     def compile(self, tree: ast.Module, label: str) -> Program:
         """Check and compile `tree` (from `module`) to a `Program`, to keep or to load."""

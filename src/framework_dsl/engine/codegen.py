@@ -2,8 +2,9 @@
 
 Each definition becomes a function computing its value; each judgement or check a
 function returning its `Decision` (for a for-each decision, one function for the list
-and one for each item). The module is built as `ast` nodes and loaded through
-`engine.safety.load_module`, which walks it against the allow-lists first.
+and one for each item). The module is built as `ast` nodes, compiled by
+`engine.safety.compile_checked`, which walks it against the allow-lists first, and
+loaded by `engine.safety.load_code`.
 
 What makes the code fast: every evidence value is read once into a local, values that
 dominate their later uses are computed once (common sub-expressions), clauses are a plain

@@ -13,8 +13,8 @@ No text from a rule file or an evidence document ever becomes code:
 - `check_generated` walks every module before it is compiled (`compile_checked` is the
   only way to code) and rejects any node type outside `ALLOWED_NODE_TYPES`; the test
   suite runs it over every bundled framework's modules too;
-- code compiled so may be stored (the wheel's bundle, the signed per-user cache) and
-  loaded again by `load_code`, which first checks the code objects themselves
+- code compiled so is loaded by `load_code`, fresh or after being stored (the wheel's
+  bundle, the signed per-user cache), which first checks the code objects themselves
   (`check_code`): the factory `m` and its functions, no name but the generator's, no
   attribute but the allowed ones, no constant but plain values.
 """
@@ -38,7 +38,6 @@ __all__ = [
     "check_generated",
     "compile_checked",
     "load_code",
-    "load_module",
 ]
 
 ALLOWED_NODE_TYPES: frozenset[type[ast.AST]] = frozenset(
@@ -114,17 +113,6 @@ class UnsafeCodeError(Exception):
     """A generated module holds a construct outside the allow-lists (a generator bug)."""
 
 
-def load_module(
-    tree: ast.Module, label: str, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]
-) -> Any:
-    """Check `tree`, compile it and call its factory `m` with the helpers it uses and its constants.
-
-    `tree` holds one function `m(h_<used>..., k0, k1, ...)` returning the generated
-    function(s). Raises `UnsafeCodeError` before anything is compiled if the walk fails.
-    """
-    return _factory(compile_checked(tree, label, helpers), helpers, used, constants)
-
-
 def compile_checked(tree: ast.Module, label: str, helpers: Mapping[str, Any]) -> types.CodeType:
     """`tree`'s code, compiled once the allow-list walk passes (else `UnsafeCodeError`)."""
     _check(tree, helpers, locate=True)
@@ -132,10 +120,12 @@ def compile_checked(tree: ast.Module, label: str, helpers: Mapping[str, Any]) ->
 
 
 def load_code(code: bytes, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]) -> Any:
-    """`load_module` for code compiled by `compile_checked` and stored (`marshal` bytes).
+    """Code compiled by `compile_checked` (as `marshal` bytes, fresh or stored), checked
+    (`check_code`), run, and its factory `m` called with the helpers it uses and its
+    constants: `m(h_<used>..., k0, k1, ...)` returns the generated function(s).
 
-    Raises `UnsafeCodeError` when the bytes are not such code (`check_code`), or `used`
-    names a helper the table does not have.
+    Raises `UnsafeCodeError` when the bytes are not such code, or `used` names a helper
+    the table does not have.
     """
     try:
         loaded = marshal.loads(code)
@@ -146,12 +136,8 @@ def load_code(code: bytes, helpers: Mapping[str, Any], used: Sequence[str], cons
     check_code(loaded, helpers)
     if any(key not in helpers for key in used):
         raise UnsafeCodeError("stored code takes a helper the table does not have")
-    return _factory(loaded, helpers, used, constants)
-
-
-def _factory(code: types.CodeType, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]) -> Any:
     namespace: dict[str, Any] = {"__builtins__": {}}
-    exec(code, namespace)  # a code object compiled from a checked tree (`compile_checked`), never text
+    exec(loaded, namespace)  # a code object compiled from a checked tree (`compile_checked`), never text
     return namespace["m"](*(helpers[key] for key in used), *constants)
 
 
