@@ -21,6 +21,7 @@ input is, and results come back in input order.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import functools
@@ -399,7 +400,8 @@ class _Worker:
                 self.process.kill()
         self.process.join()
         for end in self.ends():
-            end.close()
+            with contextlib.suppress(OSError):  # an end already gone: nothing left to release
+                end.close()
 
 
 def _serve(

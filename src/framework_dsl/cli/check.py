@@ -245,6 +245,7 @@ def _framework_check(
     failed_on = False
     to_file = output not in (None, "-")
     terminal = _is_terminal(sys.stderr)
+    produced = rendered  # closed at the end, so that workers stop here, not when it is collected
     rendered, single = (rendered, False) if many_paths else _peek_single(rendered)
     progress = None
     if terminal and not quiet and not single and (to_file or not _is_terminal(sys.stdout)):
@@ -287,6 +288,13 @@ def _framework_check(
         if progress is not None:  # leave the terminal's line clean for the error that follows
             progress.finish(None)
         raise
+    finally:
+        # A run that stops early (a full disk) leaves the evaluation unfinished: its workers
+        # are stopped now, in this thread, rather than whenever the garbage collector or the
+        # interpreter's exit gets to the generator.
+        close = getattr(produced, "close", None)
+        if close is not None:
+            close()
     report_name = output if output is not None and to_file else "standard output"
     closing = [
         problem_display.left_out_text(report=report_name, report_lists_problems=output_format != "text"),
