@@ -24,6 +24,13 @@ def _number(value: Any, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
+def _paired(row: dict[str, Any]) -> str:
+    """The median ratio over the paired rounds and its range, or a dash where they did not run."""
+    if "paired_ratio" not in row:
+        return "—"
+    return f"{row['paired_ratio']:.2f} ({row['paired_ratio_least']:.2f}–{row['paired_ratio_greatest']:.2f})"
+
+
 def render(report: dict[str, Any]) -> str:
     machine = report["machine"]
     lines = [
@@ -37,19 +44,21 @@ def render(report: dict[str, Any]) -> str:
     if workload and "results" in workload:
         lines += [
             f"**Workload** ({workload['documents']:,} documents, best of {workload['repeats']}, per evaluation; "
-            "ratio to hand-written Python with outcomes, reasons and inputs):",
+            "ratio to hand-written Python with outcomes, reasons and inputs; the paired ratio is the median, "
+            f"and range, over {workload.get('paired_rounds', 0)} rounds in which each implementation the targets "
+            "compare made one pass, which the targets use):",
             "",
-            "| implementation | µs per evaluation | evaluations/s | ratio (wall) | ratio (CPU) |",
-            "|---|---|---|---|---|",
+            "| implementation | µs per evaluation | evaluations/s | ratio (wall) | ratio (CPU) | ratio (paired) |",
+            "|---|---|---|---|---|---|",
         ]
         for row in workload["results"]:
             if row.get("status") != "ok":
-                lines.append(f"| {row['name']} | — | — | {row.get('status', 'not run')} | |")
+                lines.append(f"| {row['name']} | — | — | {row.get('status', 'not run')} | | |")
                 continue
             passes = "" if row.get("timed_runs", 2) > 1 else " (1 checked pass)"
             lines.append(
                 f"| {row['name']}{passes} | {_number(row['us_per_eval'])} | {_number(row['evals_per_s'], 0)} | "
-                f"{_number(row['ratio'])} | {_number(row['cpu_ratio'])} |"
+                f"{_number(row['ratio'])} | {_number(row['cpu_ratio'])} | {_paired(row)} |"
             )
         lines.append("")
     cqc = report.get("cqc")
