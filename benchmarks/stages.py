@@ -119,9 +119,9 @@ def child(stage: str, count: int, pool: int) -> None:
     documents = generate.documents(pool)
     max_text, max_items, clock = DEFAULT_LIMITS.max_text, DEFAULT_LIMITS.max_items, rules.clock
     for document in documents[:10]:
-        decide(document, max_text, max_items, AS_OF, clock, None, document.get("subject"))
+        decide(document, max_text, max_items, AS_OF, clock, None, document.get("subject"), None)
     for document in documents[:count]:
-        decide(document, max_text, max_items, AS_OF, clock, None, None)
+        decide(document, max_text, max_items, AS_OF, clock, None, None, None)
 
 
 def check(pool: int) -> None:
@@ -134,7 +134,7 @@ def check(pool: int) -> None:
     decide = load_cut(tree, program, None)
     limits = DEFAULT_LIMITS
     for document in generate.documents(pool):
-        got = decide(document, limits.max_text, limits.max_items, AS_OF, rules.clock, None, None)
+        got = decide(document, limits.max_text, limits.max_items, AS_OF, rules.clock, None, None, None)
         expected = rules.evaluate(document, as_of=AS_OF, framework=framework.name)
         if got is None or got.to_dict() != expected.to_dict():
             raise SystemExit(f"the fused function differs from RuleSet.evaluate on {document}")

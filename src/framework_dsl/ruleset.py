@@ -252,7 +252,7 @@ class RuleSet:
                     fused = route.fused
                     if fused is not None:
                         made = fused(
-                            evidence, limits.max_text, limits.max_items, as_of_date, self.clock, source, subject
+                            evidence, limits.max_text, limits.max_items, as_of_date, self.clock, source, subject, None
                         )
                         if type(made) is Result:
                             return made
@@ -473,12 +473,18 @@ class RuleSet:
         # `evaluate`'s first path, with what it looks up per document looked up once.
         max_text, max_items, subject_depth, clock = limits.max_text, limits.max_items, limits.max_depth - 1, self.clock
         chosen, not_in_force = route.framework, self._not_in_force
+        # A date given, and none in the evidence: every document is settled alike, so once.
+        given = (
+            settle(as_of_date, None, clock, chosen.effective_from, chosen.effective_until)
+            if as_of_date is not None and not chosen.dated_by
+            else None
+        )
 
         def evaluate_fused(evidence: Any, *, source: str | None = None) -> Result:
             if type(evidence) is dict:
                 subject = evidence.get("subject")
                 if subject is None or (type(subject) is dict and free_form_depth(subject, subject_depth)):
-                    made = fused(evidence, max_text, max_items, as_of_date, clock, source, subject)
+                    made = fused(evidence, max_text, max_items, as_of_date, clock, source, subject, given)
                     if type(made) is Result:
                         return made
                     if type(made) is tuple:  # valid, and not in force on the dates it settled

@@ -423,7 +423,7 @@ def assert_fast_path_agrees(name: str, document: Any, limits: Limits = DEFAULT_L
     fused = _fused(name)
     if fused is not None and limits.max_depth >= validator.depth:
         made = fused.decide(
-            document, limits.max_text, limits.max_items, datetime.date(2024, 6, 1), _no_clock, None, None
+            document, limits.max_text, limits.max_items, datetime.date(2024, 6, 1), _no_clock, None, None, None
         )
         assert document == before, "the fused function changed the document"
         assert (made is None) == (fast is None)

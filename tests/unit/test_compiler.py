@@ -124,7 +124,7 @@ def assert_fused_agrees(
     assert validator is not None
     limits = DEFAULT_LIMITS
     accepted = validator.accept(root.raw, limits.max_text, limits.max_items)
-    made = fused.decide(root.raw, limits.max_text, limits.max_items, as_of, _no_clock, "x.json", None)
+    made = fused.decide(root.raw, limits.max_text, limits.max_items, as_of, _no_clock, "x.json", None, None)
     assert (made is None) == (accepted is None)
     if made is None:
         return

@@ -147,7 +147,7 @@ def test_a_definition_two_decisions_read_is_computed_once_inline(check_text: Any
     names = {node.id for node in ast.walk(fused.module) if isinstance(node, ast.Name)}
     assert "h_definition" not in names and "s" not in names
     data = {"framework": "shared", **document}
-    made = fused.decide(data, 1000, 1000, datetime.date(2019, 1, 1), _never, None, None)
+    made = fused.decide(data, 1000, 1000, datetime.date(2019, 1, 1), _never, None, None, None)
     assert made is not None and not isinstance(made, tuple)
     expected = rule_set.evaluate(data, as_of="2019-01-01", engine="reference")
     assert made.to_dict() == expected.to_dict()

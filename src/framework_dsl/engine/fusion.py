@@ -8,13 +8,15 @@ plumbing that settles the evaluation date between them. For a framework whose de
 are all called directly (none read by another, none dated, no for-each), the fused
 function does all three in one frame:
 
-    def f(data, max_text, max_items, as_of, clock, source, subject):
+    def f(data, max_text, max_items, as_of, clock, source, subject, given):
         try:
             <the validator's code>                  # returns None on what it does not accept
         except <what a refused lookup raises>:
             return None
         <the `dated by` date, from the validator's locals>
         settled = h_settle(as_of, dated, clock, <framework dates>)
+                                                    # (`given` instead, if not None, for a
+                                                    # framework with no `dated by`)
         if not settled[3]:                          # not in force that day
             return settled                          # RuleSet.evaluate words the result
         d = <not yet>                               # each definition with a function of its own
@@ -130,9 +132,11 @@ class FusedFramework:
     __slots__ = ("decide", "module")
 
     def __init__(self, decide: Callable[..., Result | Settled | None], module: ast.Module) -> None:
-        # decide(data, max_text, max_items, as_of, clock, source, subject): None when the
-        # compiled validator does not accept `data`; the dates `settle` gave when the
-        # framework is not in force on them; else the evaluated `Result`.
+        # decide(data, max_text, max_items, as_of, clock, source, subject, given): None when
+        # the compiled validator does not accept `data`; the dates `settle` gave when the
+        # framework is not in force on them; else the evaluated `Result`. `given`: None, or
+        # for a framework with no `dated by`, what `settle(as_of, None, clock, <its dates>)`
+        # gives, settled once for every document (`RuleSet.evaluator`); it is used instead.
         self.decide = decide
         self.module = module  # the generated module, as checked against the allow-lists
 
@@ -225,11 +229,11 @@ class _Assembly:
         root = self._root_fields(checked.body, returned.value.id)
         params = [a.arg for a in self.validator.args.args]  # data, max_text, max_items
         data = params[0]
-        as_of, clock, source, subject = b.new(), b.new(), b.new(), b.new()
+        as_of, clock, source, subject, given = b.new(), b.new(), b.new(), b.new(), b.new()
         settled, result = b.new(), b.new()
         prelude: list[ast.stmt] = [checked]
         dated = self._dated(prelude, P.name(root))
-        settle_call = b.call(
+        settle_call: ast.expr = b.call(
             "settle",
             P.name(as_of),
             dated,
@@ -237,6 +241,9 @@ class _Assembly:
             b.constant(f.effective_from),
             b.constant(f.effective_until),
         )
+        if not f.dated_by:  # the same for every document: the caller may have settled it once
+            is_given = P.cmp(P.name(given), ast.IsNot(), P.const(None))
+            settle_call = ast.IfExp(test=is_given, body=P.name(given), orelse=settle_call)
         prelude.append(P.assign(settled, settle_call))
         not_in_force = ast.Return(value=P.name(settled))
         prelude.append(P.if_(ast.UnaryOp(op=ast.Not(), operand=P.sub(P.name(settled), P.const(3))), [not_in_force]))
@@ -291,7 +298,7 @@ class _Assembly:
         ]
         body = [*prelude, *decided, *finish]
         _propagate(body, checked, params, one_pass)
-        return P.function(b.new(), [*params, as_of, clock, source, subject], body)
+        return P.function(b.new(), [*params, as_of, clock, source, subject, given], body)
 
     def _definitions_inlined(self, statements: list[ast.stmt], reads: str) -> list[ast.stmt]:
         """`statements` with each `x = h_definition(s, i, r)` made the definition's own code, computed once.
