@@ -251,8 +251,12 @@ class RuleSet:
                 if subject is None or (type(subject) is dict and free_form_depth(subject, limits.max_depth - 1)):
                     fused = route.fused
                     if fused is not None:
+                        given = None
+                        if as_of_date is not None and route.undated:
+                            last = route.last_settled
+                            given = last[1] if last[0] == as_of_date else route.settle_on(as_of_date, self.clock)
                         made = fused(
-                            evidence, limits.max_text, limits.max_items, as_of_date, self.clock, source, subject, None
+                            evidence, limits.max_text, limits.max_items, as_of_date, self.clock, source, subject, given
                         )
                         if type(made) is Result:
                             return made
@@ -474,11 +478,7 @@ class RuleSet:
         max_text, max_items, subject_depth, clock = limits.max_text, limits.max_items, limits.max_depth - 1, self.clock
         chosen, not_in_force = route.framework, self._not_in_force
         # A date given, and none in the evidence: every document is settled alike, so once.
-        given = (
-            settle(as_of_date, None, clock, chosen.effective_from, chosen.effective_until)
-            if as_of_date is not None and not chosen.dated_by
-            else None
-        )
+        given = route.settle_on(as_of_date, clock) if as_of_date is not None and route.undated else None
 
         def evaluate_fused(evidence: Any, *, source: str | None = None) -> Result:
             if type(evidence) is dict:
@@ -565,7 +565,7 @@ class _Route:
     """One framework on the compiled path (plain or tracing), looked up once: its IR, compiled decisions
     and fast validator, and once made, the two fused (`engine.fusion`)."""
 
-    __slots__ = ("accept", "compiled", "depth", "framework", "fused", "until_fused")
+    __slots__ = ("accept", "compiled", "depth", "framework", "fused", "last_settled", "undated", "until_fused")
 
     def __init__(
         self, framework: ir.Framework, compiled: CompiledFramework, validator: CompiledValidator, until_fused: int
@@ -577,6 +577,17 @@ class _Route:
         # Evaluations on this route before its fused function is made; 0: made, or not fusable.
         self.until_fused = until_fused
         self.depth = validator.depth  # the nesting it was generated for: shallower limits take the general path
+        # With no `dated by`, a given date settles alike for every document (`fusion.settle`):
+        # (the date, what `settle` gave on it) for the last date given, replaced whole, so
+        # threads sharing the route read one pair or the other, both true.
+        self.undated = not framework.dated_by
+        self.last_settled: tuple[datetime.date | None, Any] = (None, None)
+
+    def settle_on(self, as_of: datetime.date, clock: Callable[[], datetime.date]) -> Settled:
+        """`settle` for a date given, no `dated by`: what `fusion.settle` gives, kept as `last_settled`."""
+        settled = settle(as_of, None, clock, self.framework.effective_from, self.framework.effective_until)
+        self.last_settled = (as_of, settled)
+        return settled
 
 
 def load_rules(*paths: str | Path) -> RuleSet:

@@ -218,6 +218,32 @@ def test_rule_set_results_are_the_reference_engines(
     assert result.to_dict() == clocked.evaluate(document, as_of=as_of, engine="reference").to_dict()
 
 
+UNDATED = RATINGS.replace("  dated by visit.when\n", "")
+
+
+def test_a_date_given_is_settled_afresh_whenever_it_changes(check_text: Any) -> None:
+    """With no `dated by`, `evaluate` and a prepared evaluator settle a date given once and keep it
+    (`_Route.settle_on`); a different date is settled again: in force, out of force, back in."""
+    rule_set, _, _ = _one(check_text, UNDATED)
+    prepared = rule_set.with_clock(_never).prepare()
+    route = prepared._routes[("ratings", False)]
+    assert route.undated and route.fused is not None
+    dates = ["2019-01-01", "2019-01-01", "2022-01-01", "2014-09-30", "2014-10-01", "2019-01-01"]
+    statuses = []
+    for as_of in dates:
+        expected = prepared.evaluate(_document(), as_of=as_of, engine="reference").to_dict()
+        assert prepared.evaluate(_document(), as_of=as_of).to_dict() == expected, as_of
+        assert route.last_settled[0] == datetime.date.fromisoformat(as_of)
+        assert prepared.evaluator("ratings", as_of)(_document()).to_dict() == expected, as_of
+        statuses.append(expected["status"])
+    assert statuses == ["evaluated", "evaluated", "not_in_force", "not_in_force", "evaluated", "evaluated"]
+    # A dated framework's documents each carry their own date: nothing is kept.
+    dated, _, _ = _one(check_text, RATINGS)
+    dated_route = dated.prepare()._routes[("ratings", False)]
+    dated.evaluate(_document(visit={"when": "2019-03-04"}), as_of="2019-01-01")
+    assert not dated_route.undated and dated_route.last_settled == (None, None)
+
+
 def test_rule_sets_make_the_fused_function_on_a_frameworks_eighth_evaluation(check_text: Any) -> None:
     """A run over a document or two does not compile it; from the `FUSE_AFTER`-th evaluation on, it is used."""
     rule_set, _, _ = _one(check_text, RATINGS)
