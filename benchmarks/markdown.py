@@ -120,7 +120,7 @@ def render(report: dict[str, Any]) -> str:
         for target in targets:
             lines.append(
                 f"| {target['target']} | {target['value']} | {target['goal']} | "
-                + ("met |" if target["met"] else "NOT met |")
+                + {True: "met |", False: "NOT met |", None: "does not apply |"}[target["met"]]
             )
     return "\n".join(lines) + "\n"
 
