@@ -89,23 +89,17 @@ def check(module: str, key: str, pool: int) -> None:
 
 
 def collected(module: str, key: str, count: int, pool: int) -> int:
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        "--callgrind-out-file=/dev/null",
-        sys.executable,
-        __file__,
-        "--child",
-        module,
-        key,
-        str(count),
-        str(pool),
-    ]
+    return callgrind_count([__file__, "--child", module, key, str(count), str(pool)], key)
+
+
+def callgrind_count(arguments: list[str], what: str) -> int:
+    """The instructions valgrind's callgrind counts in `python ARGUMENTS...` (`PYTHONHASHSEED=0`)."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, *arguments]
     environment = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     found = _COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
-        raise SystemExit(f"valgrind failed for {key}:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"valgrind failed for {what}:\n{done.stderr[-2000:]}")
     return int(found.group(1))
 
 

@@ -35,19 +35,17 @@ import copy
 import datetime
 import json
 import marshal
-import os
-import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 RULES = BENCH / "workload"  # workload.fw, whose documents workload/generate.py makes
 AS_OF = datetime.date(2019, 3, 1)
+
+from instructions import callgrind_count  # noqa: E402  (needs the path above)
 
 
 def _fused() -> tuple[Any, Any, ast.Module, Any, list[str]]:
@@ -141,23 +139,7 @@ def check(pool: int) -> None:
 
 
 def collected(stage: str, count: int, pool: int) -> int:
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        "--callgrind-out-file=/dev/null",
-        sys.executable,
-        __file__,
-        "--child",
-        stage,
-        str(count),
-        str(pool),
-    ]
-    environment = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
-    found = _COLLECTED.search(done.stderr)
-    if done.returncode != 0 or found is None:
-        raise SystemExit(f"valgrind failed for stage {stage}:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
+    return callgrind_count([__file__, "--child", stage, str(count), str(pool)], f"stage {stage}")
 
 
 def main() -> None:
