@@ -84,16 +84,16 @@ def programs(frameworks: Mapping[str, Any], digest: str) -> dict[str, Any]:
     their tracing variant, and for a fusable framework both fused functions (`engine.fusion`)."""
     from framework_dsl.engine.codegen import framework_program, load_framework
     from framework_dsl.engine.fusion import fused_program
+    from framework_dsl.programs import program_key
 
     found: dict[str, Any] = {}
     for name, framework in frameworks.items():
         for tracing in (False, True):
-            suffix = ":tracing" if tracing else ""
             tree, decisions = framework_program(framework, tracing=tracing)
-            found[f"decisions:{name}{suffix}"] = decisions
+            found[program_key("decisions", name, tracing)] = decisions
             fused = fused_program(framework, load_framework(framework, decisions, tree), digest)
             if fused is not None:
-                found[f"fused:{name}{suffix}"] = fused[1]
+                found[program_key("fused", name, tracing)] = fused[1]
     return found
 
 

@@ -27,7 +27,12 @@ from typing import Any
 from framework_dsl import cache
 from framework_dsl.bundle import PROGRAM_SECTION
 
-__all__ = ["ProgramStore"]
+__all__ = ["ProgramStore", "program_key"]
+
+
+def program_key(kind: str, framework: str, tracing: bool) -> str:
+    """The key of one of a framework's programs: `decisions:cqc`, `fused:clas:tracing`, ..."""
+    return f"{kind}:{framework}{':tracing' if tracing else ''}"
 
 
 class ProgramStore:

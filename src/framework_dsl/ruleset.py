@@ -36,7 +36,7 @@ from framework_dsl.evidence import (
     validate,
 )
 from framework_dsl.evidence_compiler import CompiledValidator, compile_validator, compiled_form
-from framework_dsl.programs import ProgramStore
+from framework_dsl.programs import ProgramStore, program_key
 from framework_dsl.resources import bundled_rules_root, find_rules_root
 from framework_dsl.result import Result, set_record_fields
 
@@ -154,7 +154,7 @@ class RuleSet:
 
     def _load_compiled(self, framework: ir.Framework, tracing: bool) -> CompiledFramework:
         """`framework` compiled: from its stored program when there is one that loads, else afresh (and then kept)."""
-        key = f"decisions:{framework.name}{':tracing' if tracing else ''}"
+        key = program_key("decisions", framework.name, tracing)
         found = self._stored(key, FrameworkProgram, lambda stored: load_framework(framework, stored))
         if found is not None:
             return found
@@ -317,7 +317,7 @@ class RuleSet:
     def _load_fused(self, route: _Route) -> Callable[..., Any] | None:
         """`route`'s fused function: from its stored program if one loads, else made afresh (and then kept)."""
         framework = route.framework
-        key = f"fused:{framework.name}{':tracing' if route.compiled.tracing else ''}"
+        key = program_key("fused", framework.name, route.compiled.tracing)
         found = self._stored(key, Program, load_fused)
         if found is not None:
             return found

@@ -136,7 +136,7 @@ class FusedFramework:
         # the compiled validator does not accept `data`; the dates `settle` gave when the
         # framework is not in force on them; else the evaluated `Result`. `given`: None, or
         # for a framework with no `dated by`, what `settle(as_of, None, clock, <its dates>)`
-        # gives, settled once for every document (`RuleSet.evaluator`); it is used instead.
+        # gives, settled once for many documents (`ruleset._Route.settle_on`); it is used instead.
         self.decide = decide
         self.module = module  # the generated module, as checked against the allow-lists
 
