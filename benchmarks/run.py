@@ -311,7 +311,6 @@ def run_workload(args: argparse.Namespace) -> dict[str, Any]:
             if found is not None:
                 row["paired_ratio"], row["paired_ratio_least"], row["paired_ratio_greatest"] = found
         zen = paired_ratio(rounds, ZEN_COMPILED, engine.WITH_REASONS)
-        del paired
     return {
         "documents": len(docs),
         "seed": generate.SEED,
@@ -321,7 +320,7 @@ def run_workload(args: argparse.Namespace) -> dict[str, Any]:
         "baseline": handwritten.BASELINE,
         "outcome_mix": mix,
         "results": rows,
-        "paired_rounds": len(next(iter(rounds.values()))) if rounds else 0,
+        "paired_rounds": args.paired_rounds if rounds else 0,
         "zen_compiled_over_evaluate_paired": zen[0] if zen else None,
     }
 
