@@ -11,7 +11,10 @@ what it compiles in a `ProgramStore`, by key: `decisions:NAME` and
   the trust of the installed code beside it (`bundle`).
 - Any other rules (and any program the bundle lacks) use the per-user cache, whose
   entries are signed (`cache`); the key is the rules' digest, which covers every rule
-  file, so a program is never taken for rules other than those it was compiled from.
+  file, so a program is never taken for rules other than those it was compiled from,
+  and the names the rule files are shown by (`ruleset._shown_files`): a program holds its
+  clauses' locations (`rules/cqc/cqc.fw:160`, as the decisions' `rule` says), and the
+  same files loaded from another folder, or by another path, are shown otherwise.
 
 A stored program is checked again as it is loaded (`engine.safety.check_code`), and one
 that does not load or does not fit its framework is compiled afresh. With the cache off
@@ -38,9 +41,14 @@ def program_key(kind: str, framework: str, tracing: bool) -> str:
 class ProgramStore:
     """Where one rule set's programs are found and kept. Threads may share it: it holds no state of its own."""
 
-    def __init__(self, digest: str, bundled: Mapping[str, bytes | memoryview] | None = None) -> None:
+    def __init__(
+        self, digest: str, bundled: Mapping[str, bytes | memoryview] | None = None, shown: tuple[str, ...] = ()
+    ) -> None:
         self.digest = digest  # the rule set's: part of every cache entry's name
         self._bundled = bundled or {}  # bundle section name -> pickled program
+        # `ruleset._shown_files` of the rule set: part of every cache entry's name too (the bundle's
+        # programs are made with the frameworks the bundle holds, so they always agree).
+        self.shown = shown
 
     def get(self, key: str) -> Any | None:
         """The program stored under `key`, or None (not stored, or unreadable: it is then compiled)."""
@@ -60,4 +68,4 @@ class ProgramStore:
             cache.store(self._cache_name(key), program)
 
     def _cache_name(self, key: str) -> str:
-        return f"program-{cache.key('program', self.digest, key)[:40]}.pickle"
+        return f"program-{cache.key('program', self.digest, *self.shown, key)[:40]}.pickle"

@@ -628,7 +628,7 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
         cached = cache.load(cache_name)
         if isinstance(cached, tuple) and len(cached) == 3 and _example_files_still_inside(cached[0]):
             frameworks, digest, warnings = cached
-            programs = ProgramStore(digest)
+            programs = ProgramStore(digest, shown=_shown_files(frameworks))
             rule_set = RuleSet(
                 frameworks=frameworks, digest=digest, diagnostics=warnings, origin="cache", programs=programs
             )
@@ -648,9 +648,22 @@ def check_rules(*paths: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
         frameworks=frameworks,
         digest=loaded.digest,
         diagnostics=tuple(diagnostics),
-        programs=ProgramStore(loaded.digest),
+        programs=ProgramStore(loaded.digest, shown=_shown_files(frameworks)),
     )
     return rule_set, diagnostics
+
+
+def _shown_files(frameworks: Mapping[str, ir.Framework]) -> tuple[str, ...]:
+    """The rule files as the frameworks' locations name them (`rules/cqc/cqc.fw`), sorted.
+
+    What a compiled program says of where its clauses are depends on these names as much
+    as on the files' bytes: the loader shows a file by the path it was reached by.
+    """
+    shown = {framework.path for framework in frameworks.values()}
+    for framework in frameworks.values():
+        for decision in (*framework.judgements, *framework.checks):
+            shown.update(clause.location.rpartition(":")[0] for clause in decision.clauses)
+    return tuple(sorted(shown))
 
 
 def _example_files_still_inside(frameworks: dict[str, ir.Framework]) -> bool:

@@ -117,6 +117,31 @@ def test_programs_are_kept_in_the_user_cache_for_the_next_process(
     assert again.evaluate({"framework": "demo"}, "2021-01-01").judgements["j"].reason == "fine"
 
 
+def test_a_program_kept_for_rules_shown_by_one_path_is_not_taken_for_them_shown_by_another(
+    write_rules: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bytes, loaded through a relative path from two folders: each run's `rule`
+    names the file as that run shows it (the reference engine's), not as the run that
+    compiled the program did: a program holds its clauses' locations."""
+    monkeypatch.delenv("FRAMEWORK_DSL_NO_CACHE", raising=False)
+    monkeypatch.setenv("FRAMEWORK_DSL_NO_BUNDLE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rules = 'framework demo "Demo" effective from 2020-01-01\noutcome ok "OK"\njudgement j: ok\n'
+    root = Path(write_rules({"demo.fw": rules + '  otherwise ok because "fine"\n'}))
+    shown = []
+    for folder, path in ((root.parent, root.name), (root.parent.parent, f"{root.parent.name}/{root.name}")):
+        monkeypatch.chdir(folder)
+        rule_set, _ = check_rules(path)
+        assert rule_set is not None
+        evidence = {"framework": "demo"}
+        for _ in range(10):  # past the count at which the framework's fused function is made
+            compiled = rule_set.evaluate(evidence, "2021-01-01")
+        reference = rule_set.evaluate(evidence, "2021-01-01", engine="reference")
+        assert compiled.to_json_bytes() == reference.to_json_bytes()
+        shown.append(compiled.judgements["j"].rule)
+    assert shown == [f"{root.name}/demo.fw:4", f"{root.parent.name}/{root.name}/demo.fw:4"]
+
+
 # ---------------------------------------------------------------- the code check
 
 
