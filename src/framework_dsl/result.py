@@ -231,14 +231,14 @@ class Decision(_Frozen):
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The decision's JSON object, keys in the contracted order."""
-        return _decision_dict(self, explain)
+        return _decision_dict(self._fields, explain)
 
 
-def _decision_dict(decision: Decision, explain: bool) -> dict[str, Any]:
-    """`Decision.to_dict`, called positionally: a result writes a dozen or more of these."""
-    status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = decision._fields
+def _decision_dict(fields: tuple[Any, ...], explain: bool) -> dict[str, Any]:
+    """`Decision.to_dict` of the decision with these fields: a result writes a dozen or more of these."""
+    status, item, value, label, reason, cite, rule, inputs, missing, error, _, trace = fields
     if trace and explain:
-        trace = decision.trace
+        trace = tuple(clause_trace(entry) for entry in trace)
     if status == "decided":
         # A dict display rather than key by key: every result writes a dozen of these.
         # Inputs are raw evidence JSON already: no conversion needed, only a copy.
@@ -291,6 +291,31 @@ def _sorted_reads(reads: dict[str, Any]) -> dict[str, Any]:
 
 
 Outcomes = dict[str, "Decision | tuple[Decision, ...]"]
+
+Unmade = tuple[tuple[str, ...], tuple[Any, ...]]
+"""A fused function's judgements (or checks) before anyone looks at them: (names, entries).
+
+`engine.fusion` hands its decisions over this way, and the `Decision` records are made
+only when the result's `judgements` or `checks` (or its equality, hash, repr or pickle)
+are first read (`Result._made`); writing the result (`to_json_bytes`, `to_dict`,
+`all_decided`) reads the entries as they are. An entry is one decision's fields, a tuple
+in `Decision.FIELDS` order, or a `Decision` a helper made (an error, an undetermined).
+A fused framework has no for-each decision, so an entry is never a tuple of records.
+"""
+
+
+def _entry_fields(entry: Any) -> tuple[Any, ...]:
+    """The fields of an `Unmade` entry."""
+    return entry if type(entry) is tuple else entry._fields
+
+
+def _made(group: Unmade) -> dict[str, Decision]:
+    """The records of an `Unmade` group, by name."""
+    names, entries = group
+    return {
+        name: make_record(Decision, entry) if type(entry) is tuple else entry
+        for name, entry in zip(names, entries, strict=True)
+    }
 
 
 class Result(_Frozen):
@@ -353,10 +378,38 @@ class Result(_Frozen):
     as_of: datetime.date | None = _field(5, "the evaluation date")
     as_of_from: str | None = _field(6, '"argument", "evidence" or "clock": where `as_of` came from')
     status: str = _field(7, '"evaluated", "invalid_evidence" or "not_in_force"')
-    judgements: dict[str, Decision | tuple[Decision, ...]] = _field(8, "decisions by judgement")
-    checks: dict[str, Decision | tuple[Decision, ...]] = _field(9, "decisions by check")
+
+    @property
+    def judgements(self) -> dict[str, Decision | tuple[Decision, ...]]:
+        """Decisions by judgement (a for-each judgement's, one per item, in a tuple)."""
+        group = self._fields[8]
+        return group if type(group) is dict else self._made()[8]
+
+    @property
+    def checks(self) -> dict[str, Decision | tuple[Decision, ...]]:
+        """Decisions by check (a for-each check's, one per item, in a tuple)."""
+        group = self._fields[9]
+        return group if type(group) is dict else self._made()[9]
+
     problems: tuple[Diagnostic, ...] = _field(10, "evidence problems, when invalid")
     note: str | None = _field(11, "why the framework was not in force")
+
+    def _values(self) -> tuple[Any, ...]:
+        fields = self._fields
+        return fields if type(fields[8]) is dict else self._made()
+
+    def _made(self) -> tuple[Any, ...]:
+        """The fields, the decisions of a fused function's result (`Unmade`) made records, and kept so.
+
+        The record is immutable to its readers: what changes is how it holds what it
+        holds. Two threads reading a new result at once may each make the records;
+        either's are kept, and both are equal.
+        """
+        fields = self._fields
+        if type(fields[8]) is not dict:
+            fields = (*fields[:8], _made(fields[8]), _made(fields[9]), *fields[10:])
+            _set_fields(self, fields)
+        return fields
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         """The result as the contracted JSON object."""
@@ -405,6 +458,10 @@ class Result(_Frozen):
         not apply on this date, and nothing in the evidence could change that.
         """
         for group in (self._fields[8], self._fields[9]):
+            if type(group) is not dict:
+                if any(_entry_fields(entry)[0] not in _SETTLED for entry in group[1]):
+                    return False
+                continue
             for value in group.values():
                 if type(value) is tuple:
                     for decision in value:
@@ -417,6 +474,10 @@ class Result(_Frozen):
     def any_error(self) -> bool:
         """Whether some judgement or check (some item of a for-each) could not be evaluated (status "error")."""
         for group in (self._fields[8], self._fields[9]):
+            if type(group) is not dict:
+                if any(_entry_fields(entry)[0] == "error" for entry in group[1]):
+                    return True
+                continue
             for value in group.values():
                 if type(value) is tuple:
                     for decision in value:
@@ -439,13 +500,16 @@ class Result(_Frozen):
 _SETTLED = frozenset({"decided", "not_in_force"})
 
 
-def _outcomes_dict(outcomes: dict[str, Decision | tuple[Decision, ...]], explain: bool) -> dict[str, Any]:
+def _outcomes_dict(outcomes: Outcomes | Unmade, explain: bool) -> dict[str, Any]:
+    if type(outcomes) is not dict:
+        names, entries = outcomes
+        return {name: _decision_dict(_entry_fields(e), explain) for name, e in zip(names, entries, strict=True)}
     data: dict[str, Any] = {}
     for name, value in outcomes.items():
         if isinstance(value, tuple):
-            data[name] = [_decision_dict(d, explain) for d in value]
+            data[name] = [_decision_dict(d._fields, explain) for d in value]
         else:
-            data[name] = _decision_dict(value, explain)
+            data[name] = _decision_dict(value._fields, explain)
     return data
 
 
@@ -502,20 +566,23 @@ def _result_json(result: Result) -> Any:
     )
 
 
-def _outcomes_json(outcomes: dict[str, Decision | tuple[Decision, ...]]) -> Any:
+def _outcomes_json(outcomes: Outcomes | Unmade) -> Any:
+    if type(outcomes) is not dict:
+        names, entries = outcomes
+        return _outcomes_type(names)(*[_decision_json(_entry_fields(entry)) for entry in entries])
     return _outcomes_type(tuple(outcomes))(
         *[
-            [_decision_json(d) for d in value] if isinstance(value, tuple) else _decision_json(value)
+            [_decision_json(d._fields) for d in value] if isinstance(value, tuple) else _decision_json(value._fields)
             for value in outcomes.values()
         ]
     )
 
 
-def _decision_json(decision: Decision) -> Any:
-    """`_decision_dict(decision, False)`; a decided decision as a `_DecidedJSON` (or `_DecidedItemJSON`)."""
-    status, item, value, label, reason, cite, rule, inputs, _, _, _, _ = decision._fields
+def _decision_json(fields: tuple[Any, ...]) -> Any:
+    """`_decision_dict(fields, False)`; a decided decision as a `_DecidedJSON` (or `_DecidedItemJSON`)."""
+    status, item, value, label, reason, cite, rule, inputs, _, _, _, _ = fields
     if status != "decided":
-        return canonical_json.as_given(_decision_dict(decision, False))
+        return canonical_json.as_given(_decision_dict(fields, False))
     kind = type(value)
     if kind is Symbol:
         outcome = value.name

@@ -297,3 +297,60 @@ def test_a_decision_returning_from_inside_a_loop_is_not_fused(check_text: Any, m
     assert rule_set is not None, [d.message for d in diagnostics]
     framework = next(iter(rule_set.frameworks.values()))
     assert compile_fused(framework, compile_framework(framework), rule_set.digest) is None
+
+
+# ---------------------------------------------------------------- decisions made records when read
+
+CHECKED = (
+    RATINGS
+    + """check caring_recorded:
+  failed when scores.caring = poor because "caring is poor"
+  otherwise passed
+"""
+)
+
+
+@pytest.mark.parametrize("explain", [False, True])
+@pytest.mark.parametrize(
+    "document",
+    [
+        _document(visit={"when": "2019-03-04"}),
+        _document(visit={"when": "2019-03-04"}, breach=True, scores={"safe": "poor", "caring": "good"}),
+    ],
+)
+def test_a_fused_result_holds_its_decisions_unmade_until_they_are_read(
+    check_text: Any, document: dict[str, Any], explain: bool
+) -> None:
+    """The fused function hands over the decisions' fields (`result.Unmade`); writing the result reads
+    them as they are, and reading `judgements` or `checks` (or comparing, pickling, showing the
+    result) makes the records once, equal to the
+    reference engine's, whatever is read first."""
+    import pickle
+
+    rule_set, diagnostics = check_text(CHECKED)
+    assert rule_set is not None, [d.message for d in diagnostics]
+    prepared = rule_set.prepare(explain=explain)
+    expected = prepared.evaluate(document, explain=explain, engine="reference")
+    written = prepared.evaluate(document, explain=explain)
+    assert type(written._fields[8]) is tuple and type(written._fields[9]) is tuple  # unmade
+    assert written.to_json_bytes(explain=explain) == expected.to_json_bytes(explain=explain)
+    assert written.to_dict(explain=explain) == expected.to_dict(explain=explain)
+    assert (written.all_decided(), written.any_error()) == (expected.all_decided(), expected.any_error())
+    assert type(written._fields[8]) is tuple  # writing made no record
+    for first in ("judgements", "checks", "equality", "pickle", "repr"):
+        result = prepared.evaluate(document, explain=explain)
+        if first == "judgements":
+            assert result.judgements == expected.judgements
+        elif first == "checks":
+            assert result.checks == expected.checks
+        elif first == "equality":
+            assert result == expected
+        elif first == "pickle":
+            assert pickle.loads(pickle.dumps(result)) == expected
+        else:
+            assert repr(result) == repr(expected)
+        assert type(result._fields[8]) is dict  # made, and kept
+        judgements = result.judgements
+        assert result.judgements is judgements and result.checks is result.checks
+        assert [d.status for _, d in result.all_decisions()] == [d.status for _, d in expected.all_decisions()]
+        assert result.to_json_bytes(explain=explain) == expected.to_json_bytes(explain=explain)

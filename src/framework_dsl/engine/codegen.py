@@ -639,9 +639,14 @@ def _plain(node: ir.Expr, definitions: dict[str, ir.Definition], depth: int = 0)
 class DecisionGenerator:
     """Generates one framework's module: every function, the helpers they use and their constants."""
 
-    def __init__(self, framework: ir.Framework, tracing: bool, builder: ModuleBuilder | None = None) -> None:
+    def __init__(
+        self, framework: ir.Framework, tracing: bool, builder: ModuleBuilder | None = None, records: bool = True
+    ) -> None:
         self.framework = framework
         self.tracing = tracing
+        # False: a clause that decides returns the decision's fields, a tuple in
+        # `Decision.FIELDS` order, not the record (the fused function's `result.Unmade`).
+        self.records = records
         self.decisions = (*framework.judgements, *framework.checks)
         self.decision_index = {d.key: i for i, d in enumerate(self.decisions)}
         self.definition_index: dict[str, int] = {}
@@ -1967,8 +1972,11 @@ class _Fn:
             "clause_ids": P.const((clause.id,)),
             "trace": self._trace(),
         }
-        decided, ignored = self.new(), self.new()
         values = P.tuple_([fields[name] for name in Decision.FIELDS])
+        if not self.g.records:
+            self.emit(ast.Return(value=values))
+            return
+        decided, ignored = self.new(), self.new()
         self.emit(
             P.assign(decided, self.call("new_decision")),
             # Assigned (it is None) because the allow-list admits no bare call.
