@@ -296,7 +296,7 @@ Unmade = tuple[tuple[str, ...], tuple[Any, ...]]
 """A fused function's judgements (or checks) before anyone looks at them: (names, entries).
 
 `engine.fusion` hands its decisions over this way, and the `Decision` records are made
-only when the result's `judgements` or `checks` (or its equality, hash, repr or pickle)
+only when the result's `judgements` or `checks` (or its equality, repr or pickle)
 are first read (`Result._made`); writing the result (`to_json_bytes`, `to_dict`,
 `all_decided`) reads the entries as they are. An entry is one decision's fields, a tuple
 in `Decision.FIELDS` order, or a `Decision` a helper made (an error, an undetermined).
