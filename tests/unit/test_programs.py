@@ -163,11 +163,26 @@ def _factory(source: str) -> bytes:
             "not one the generator makes",
         ),
         ("def n():\n    return ()\n", "exactly one factory"),
+        ("def m():\n    def v1(s):\n        return h_nothing\n    return (v1,)\n", "reads `h_nothing`"),
+        ("def m():\n    def v1(s):\n        global k0\n        k0 = s\n    return (v1,)\n", "STORE_GLOBAL"),
+        ("def m():\n    def v1(s):\n        global k0\n        del k0\n    return (v1,)\n", "DELETE_GLOBAL"),
     ],
 )
 def test_stored_code_that_the_generator_would_not_make_is_refused(source: str, why: str) -> None:
     with pytest.raises(UnsafeCodeError, match=why):
         load_code(_factory(source), codegen.helpers(), (), ())
+
+
+def test_loaded_code_reads_its_helpers_and_constants_as_globals_of_its_own() -> None:
+    """Each program loads into a namespace of its own: its constants, the helpers it uses, no builtins."""
+    source = "def m():\n    def v1(s):\n        return h_len(k0) + k1\n    return (v1,)\n"
+    helpers = codegen.helpers()
+    (first,) = load_code(_factory(source), helpers, ("len",), ("abc", 1))
+    (second,) = load_code(_factory(source), helpers, ("len",), ("a", 10))
+    assert (first(None), second(None)) == (4, 11)
+    assert first.__globals__ is not second.__globals__
+    assert first.__globals__["__builtins__"] == {}
+    assert sorted(first.__globals__) == ["__builtins__", "h_len", "k0", "k1", "m"]
 
 
 def test_what_the_generator_compiles_passes_the_code_check(checked: RuleSet) -> None:

@@ -61,7 +61,7 @@ class ModuleBuilder:
         return ast.Call(func=self.helper(key), args=list(args), keywords=[])
 
     def constant(self, value: Any) -> ast.expr:
-        """A constant from the rules: an `ast.Constant` for plain values, else a constant passed to the factory."""
+        """A constant from the rules: an `ast.Constant` for plain values, else a constant the code reads as `k<n>`."""
         if type(value) in CONSTANT_TYPES or (type(value) is tuple and all(type(v) in CONSTANT_TYPES for v in value)):
             return P.const(value)
         name = self.constant_names.get(id(value))
@@ -72,11 +72,15 @@ class ModuleBuilder:
         return P.name(name)
 
     def module(self, functions: Sequence[ast.FunctionDef]) -> ast.Module:
-        """The module: one factory `m` taking the helpers and constants, returning the functions."""
-        used = sorted(self.used)
-        params = [f"h_{key}" for key in used] + [f"k{i}" for i in range(len(self.constants))]
+        """The module: one factory `m` returning the functions.
+
+        The functions read the helpers (`h_key`) and constants (`k0`, ...) as their
+        globals, which `safety.load_code` makes for each loaded program. A global costs a
+        read as a closure cell does, but a call copies none: a function closed over its
+        helpers and constants copied every one of them into each call's frame.
+        """
         result = P.tuple_([P.name(f.name) for f in functions])
-        return ast.Module(body=[P.function("m", params, [*functions, ast.Return(value=result)])], type_ignores=[])
+        return ast.Module(body=[P.function("m", [], [*functions, ast.Return(value=result)])], type_ignores=[])
 
     def load(self, tree: ast.Module, label: str) -> tuple[Any, ...]:
         """Check and load `tree` (from `module`): the functions, in order (through a `Program`, as stored ones load)."""

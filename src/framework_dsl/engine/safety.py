@@ -6,7 +6,7 @@ No text from a rule file or an evidence document ever becomes code:
   parsed, and nothing built from rule text is passed to `eval` or `exec`;
 - every identifier is made by the generator (`v0`, `k0`, the fixed parameter names,
   `h_` + a key of the helper table); rule literals (grade names, reasons, field names,
-  numbers) enter only as `ast.Constant`, or as constants passed to the module's factory;
+  numbers) enter only as `ast.Constant`, or as constants the loaded code reads as `k0`, ...;
 - the only calls are to the helper table; the only attribute reads are the names in
   `ALLOWED_ATTRIBUTES`, on names; there are no imports, no dunder names and no builtins
   (the code runs with an empty `__builtins__`);
@@ -16,12 +16,14 @@ No text from a rule file or an evidence document ever becomes code:
 - code compiled so is loaded by `load_code`, fresh or after being stored (the wheel's
   bundle, the signed per-user cache), which first checks the code objects themselves
   (`check_code`): the factory `m` and its functions, no name but the generator's, no
-  attribute but the allowed ones, no constant but plain values.
+  global but a helper or a constant (read, never written), no attribute but the allowed
+  ones, no constant but plain values.
 """
 
 from __future__ import annotations
 
 import ast
+import dis
 import marshal
 import re
 import types
@@ -106,6 +108,7 @@ ALLOWED_ATTRIBUTES: frozenset[str] = frozenset({"fields", "raw", "entries", "poi
 # m = the module's factory, d / j / q = definition, decision and for-each source.
 FIXED_NAMES = frozenset({"s", "r", "i", "n", "p", "F", "R", "A", "t", "T", "e", "m", "d", "j", "q"})
 _GENERATED_NAME = re.compile(r"^[vk][0-9]+$")
+_CONSTANT_NAME = re.compile(r"^k[0-9]+$")
 CONSTANT_TYPES = (str, int, bool, type(None))
 
 
@@ -121,8 +124,11 @@ def compile_checked(tree: ast.Module, label: str, helpers: Mapping[str, Any]) ->
 
 def load_code(code: bytes, helpers: Mapping[str, Any], used: Sequence[str], constants: Sequence[Any]) -> Any:
     """Code compiled by `compile_checked` (as `marshal` bytes, fresh or stored), checked
-    (`check_code`), run, and its factory `m` called with the helpers it uses and its
-    constants: `m(h_<used>..., k0, k1, ...)` returns the generated function(s).
+    (`check_code`), run, and its factory `m` called: `m()` returns the generated function(s).
+
+    The code runs in a namespace of its own, made here for this one program: no builtins,
+    the helpers it uses as `h_<key>` and its constants as `k0`, `k1`, ..., which its
+    functions read as globals and never write (`check_code`).
 
     Raises `UnsafeCodeError` when the bytes are not such code, or `used` names a helper
     the table does not have.
@@ -137,8 +143,10 @@ def load_code(code: bytes, helpers: Mapping[str, Any], used: Sequence[str], cons
     if any(key not in helpers for key in used):
         raise UnsafeCodeError("stored code takes a helper the table does not have")
     namespace: dict[str, Any] = {"__builtins__": {}}
+    namespace.update((f"h_{key}", helpers[key]) for key in used)
+    namespace.update((f"k{index}", constant) for index, constant in enumerate(constants))
     exec(loaded, namespace)  # a code object compiled from a checked tree (`compile_checked`), never text
-    return namespace["m"](*(helpers[key] for key in used), *constants)
+    return namespace["m"]()
 
 
 # Constants a stored code object may hold besides `CONSTANT_TYPES` and code: what the
@@ -150,9 +158,10 @@ def check_code(code: types.CodeType, helpers: Mapping[str, Any]) -> None:
     """Check a code object read back from storage, as `_check` checks a tree before it is compiled.
 
     The module code defines `m` and nothing else; `m` and every function in it read no
-    global and no attribute outside `ALLOWED_ATTRIBUTES`, name nothing the generator does
-    not make (its locals, parameters and closure cells), and hold only plain constants.
-    Raises `UnsafeCodeError` otherwise.
+    global but a helper (`h_<key>`) or a constant (`k0`, ...) and no attribute outside
+    `ALLOWED_ATTRIBUTES`, write no global and import nothing, name nothing the generator
+    does not make (its locals, parameters and closure cells), and hold only plain
+    constants. Raises `UnsafeCodeError` otherwise.
     """
     factories = [const for const in code.co_consts if type(const) is types.CodeType]
     if code.co_names != ("m",) or len(factories) != 1 or factories[0].co_name != "m":
@@ -164,9 +173,13 @@ def check_code(code: types.CodeType, helpers: Mapping[str, Any]) -> None:
     while stack:
         function = stack.pop()
         _check_name(function.co_name, helpers)
-        for name in function.co_names:  # globals, attributes, imports: only the allowed attributes
-            if name not in ALLOWED_ATTRIBUTES:
+        for name in function.co_names:  # globals and attributes: the helpers, constants and allowed attributes
+            if name not in ALLOWED_ATTRIBUTES and not _global_ok(name, helpers):
                 raise UnsafeCodeError(f"stored code reads `{name}`, which is not allowed")
+        opcodes = function.co_code[0::2]  # one (opcode, argument) pair of bytes an instruction
+        for opcode in _WRITES_NAMES:
+            if opcode in opcodes:
+                raise UnsafeCodeError(f"stored code uses {dis.opname[opcode]}, which is not allowed")
         for name in (*function.co_varnames, *function.co_cellvars, *function.co_freevars):
             _check_name(name, helpers)
         for const in function.co_consts:
@@ -174,6 +187,19 @@ def check_code(code: types.CodeType, helpers: Mapping[str, Any]) -> None:
                 stack.append(const)
             elif not _constant_ok(const, _FOLDED_TYPES):
                 raise UnsafeCodeError(f"stored code holds a constant of type {type(const).__name__}")
+
+
+def _global_ok(name: str, helpers: Mapping[str, Any]) -> bool:
+    """A global generated code may read: a helper of the table, or one of the program's constants."""
+    return (name.startswith("h_") and name[2:] in helpers) or _CONSTANT_NAME.match(name) is not None
+
+
+# What no generated function does: write, delete or import a name by name (its globals
+# are its program's helpers and constants, read only; its own names are fast locals and cells).
+_WRITES_NAMES = tuple(
+    dis.opmap[name]
+    for name in ("STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME", "IMPORT_NAME", "IMPORT_FROM")
+)
 
 
 def check_generated(module: ast.Module, helpers: Mapping[str, Any]) -> None:
