@@ -205,6 +205,10 @@ def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 _SYMBOL_ORDER = operator.attrgetter("owner", "rank")
 
+# A record with at most this many optional and open fields counts its keys (one `in` test
+# each, which reading an optional field needs anyway); one with more tests them as a set.
+_COUNTED_KEYS = 4
+
 # What the generated validator builds its records and maps with: the classes themselves,
 # each built in one C call (`evidence.RecordValue`).
 record_builder: Callable[[str, dict[str, Any], dict[str, Any]], RecordValue] = RecordValue
@@ -413,22 +417,31 @@ class _Generator:
             raise _Unsupported(t)  # a record that contains itself: no static depth
         self.open_records.append(t)
         body.append(self.refuse(self.type_is_not(data, "dict")))
-        if t.open_fields or any(info.optional for info in t.fields.values()):
+        # Every required field is read below (an absent one raises), so the document has
+        # no other key exactly when its keys number the required fields, and the optional
+        # and open ones it has: counted when they are few, else tested as a set.
+        unread = sorted(t.open_fields.difference(t.fields))
+        optional = [name for name, info in t.fields.items() if info.optional]
+        counted = len(optional) + len(unread) <= _COUNTED_KEYS
+        if not counted:
             allowed = self.m.constant(frozenset(t.fields) | t.open_fields)
             body.append(self.refuse(_not(self.call("within", allowed, _name(data)))))
-        else:
-            # Every field is required and read below (an absent one raises), so the
-            # document has no other key exactly when it has as many keys as fields.
-            body.append(self.refuse(_cmp(self.call("len", _name(data)), ast.NotEq(), _const(len(t.fields)))))
+        keys: ast.expr = _const(len(t.fields) - len(optional))
+        for name in unread:
+            keys = ast.BinOp(left=keys, op=ast.Add(), right=_cmp(_const(name), ast.In(), _name(data)))
         converted_fields: list[ast.expr] = []
         for name, info in t.fields.items():
             key = _const(name)
             child = self.child_pointer(pointer, _const(escape_pointer(name)))
             item = self.m.new()
             if info.optional:
-                present_or_none = ast.IfExp(
-                    test=_cmp(key, ast.In(), _name(data)), body=_sub(_name(data), key), orelse=_const(None)
-                )
+                given: ast.expr = _cmp(key, ast.In(), _name(data))
+                if counted:
+                    is_given = self.m.new()
+                    body.append(_assign(is_given, given))
+                    given = _name(is_given)
+                    keys = ast.BinOp(left=keys, op=ast.Add(), right=_name(is_given))
+                present_or_none = ast.IfExp(test=given, body=_sub(_name(data), key), orelse=_const(None))
                 body.append(_assign(item, present_or_none))
                 out_field = self.m.new()
                 present: list[ast.stmt] = []
@@ -441,6 +454,8 @@ class _Generator:
                 # Absent raises KeyError; null is refused by the value's own type test.
                 body.append(_assign(item, _sub(_name(data), key)))
                 converted_fields.append(_name(self.value(body, item, info.type, child, depth + 1, in_field=True)))
+        if counted:
+            body.append(self.refuse(_cmp(self.call("len", _name(data)), ast.NotEq(), keys)))
         fields = self.m.new()
         body.append(_assign(fields, ast.Dict(keys=[_const(name) for name in t.fields], values=converted_fields)))
         raw = data

@@ -1,4 +1,4 @@
-"""Evidence numbers: whole numbers written with a fraction, ranged numbers, and the digits limit, on both validators.
+"""Evidence numbers (whole numbers written with a fraction, ranges, the digits limit) and record keys, both validators.
 
 `evidence.validate` (the reference) and the compiled validator of `evidence_compiler`
 must convert a document to the same values, or both leave it to the reference's
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from framework_dsl import RuleSet, check_rules
 from framework_dsl.evidence import DEFAULT_LIMITS, MAX_INTEGER_DIGITS, parse_json, validate, whole_number
-from framework_dsl.evidence_compiler import compile_validator
+from framework_dsl.evidence_compiler import compile_validator, compiled_form
 
 RULES = """
 framework nums "Numbers" effective from 2020-01-01
@@ -155,6 +155,75 @@ def test_results_are_the_same_on_both_engines(numbers: RuleSet) -> None:
     assert compiled.status == reference.status == "evaluated"
     assert compiled.judgements["any_high"].outcome is True
     assert compiled.to_json() == reference.to_json()
+
+
+# A record's keys: the compiled validator counts them when the record has few optional and
+# open fields (`evidence_compiler._COUNTED_KEYS`), and tests them as a set when it has more.
+KEYS = """
+framework keys "Keys" effective from 2020-01-01
+record few:
+  score: integer "A score"
+  concerns: optional integer "Causes of concern"
+record many:
+  score: integer "A score"
+  a: optional integer "A"
+  b: optional integer "B"
+  c: optional integer "C"
+  d: optional integer "D"
+  e: optional integer "E"
+evidence:
+  few: few "Few optional fields"
+  many: many "Many optional fields"
+judgement scored: boolean
+  true when few.score = many.score because "the same"
+  otherwise false because "not the same"
+"""
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    root = tmp_path_factory.mktemp("keys")
+    (root / "keys.fw").write_text(KEYS.lstrip("\n"), encoding="utf-8")
+    rule_set, diagnostics = check_rules(root)
+    assert rule_set is not None, diagnostics
+    return rule_set
+
+
+@pytest.mark.parametrize(
+    ("record", "given", "accepted"),
+    [
+        ("few", '{"score": 1}', True),
+        ("few", '{"score": 1, "concerns": 2}', True),
+        ("few", '{"score": 1, "concerns": null}', True),
+        ("few", '{"score": 1, "extra": 2}', False),
+        ("few", '{"score": 1, "concerns": 2, "extra": 3}', False),
+        ("few", '{"concerns": 2, "extra": 3}', False),  # as many keys as allowed, one required missing
+        ("few", '{"score": 1, "framework": "keys"}', False),  # a key of another record
+        ("many", '{"score": 1}', True),
+        ("many", '{"score": 1, "a": 1, "b": null, "c": 3, "d": 4, "e": 5}', True),
+        ("many", '{"score": 1, "a": 1, "extra": 2}', False),
+        ("many", '{"score": 1, "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "extra": 6}', False),
+    ],
+)
+def test_a_record_with_an_unknown_key_is_refused_by_both_validators(
+    keys: RuleSet, record: str, given: str, accepted: bool
+) -> None:
+    """Whether its optional fields are there, null or absent, a record has no key but its fields, on both validators."""
+    other = "many" if record == "few" else "few"
+    text = f'{{"framework": "keys", "{record}": {given}, "{other}": {{"score": 1}}}}'
+    framework = keys.frameworks["keys"]
+    data, problems = parse_json(text, "<test>")
+    assert problems == []
+    compiled = compile_validator(framework)
+    assert compiled is not None
+    fast = compiled(data, DEFAULT_LIMITS)
+    slow, found = validate(data, framework.evidence, "<test>")
+    assert (fast is not None) == (slow is not None) == accepted, [p.message for p in found]
+    if accepted:  # the same values: this schema's records hold only plain values
+        expected = compiled_form(slow)
+        assert (fast.pointer, fast.fields, fast.raw) == (expected.pointer, expected.fields, expected.raw)
+    else:
+        assert {p.code for p in found} <= {"evidence.unknown-field", "evidence.missing-field"}, found
 
 
 def _nesting(value: object) -> int:
