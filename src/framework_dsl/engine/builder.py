@@ -79,6 +79,7 @@ class ModuleBuilder:
         read as a closure cell does, but a call copies none: a function closed over its
         helpers and constants copied every one of them into each call's frame.
         """
+        functions = [P.without_single_use_temporaries(function) for function in functions]
         result = P.tuple_([P.name(f.name) for f in functions])
         return ast.Module(body=[P.function("m", [], [*functions, ast.Return(value=result)])], type_ignores=[])
 

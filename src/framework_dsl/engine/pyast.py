@@ -129,3 +129,168 @@ def walk(nodes: Iterable[Any]) -> Iterator[ast.AST]:
                 stack.extend(item for item in value if isinstance(item, ast.AST))
             elif isinstance(value, ast.AST):
                 stack.append(value)
+
+
+def without_single_use_temporaries(function: ast.FunctionDef) -> ast.FunctionDef:
+    """`function` with its temporaries that are bound once and read once, by the very next
+    statement, replaced by their values; changed in place and returned.
+
+    The generators give every value a local of its own (`v0`, `v1`, ...), and a value read
+    only by the next statement costs a store and a load in every call for nothing:
+
+    - `v1 = a >= 2` then `if v1:` (or `x = v1`, `return v1`) becomes `if a >= 2:`;
+    - `v1 = a` then `if v1: v1 = b` (how `and` is generated) becomes `v1 = a and b`, and
+      `if not v1: v1 = b` (`or`) becomes `v1 = a or b`.
+
+    Each is the same computation: the value is computed at the same point, in the same
+    `try`, and what is tested is the same value (Python's `and` and `or` give an operand,
+    as the statements did). Names bound or read anywhere else (another statement, a loop,
+    a handler, a function inside this one) are left alone. Repeated until nothing changes,
+    so chains fold: `v1 = a; if v1: v2 = b; v1 = v2` becomes `v1 = a and b`.
+    """
+    while _fold_temporaries(function):
+        pass
+    return function
+
+
+def _fold_temporaries(function: ast.FunctionDef) -> bool:
+    """One pass of `without_single_use_temporaries`; whether it changed anything."""
+    stores: dict[str, int] = {}
+    loads: dict[str, int] = {}
+    for node in walk([function]):
+        if isinstance(node, ast.Name):
+            counts = loads if isinstance(node.ctx, ast.Load) else stores
+            counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, ast.AugAssign | ast.For) and isinstance(node.target, ast.Name):
+            stores[node.target.id] = stores.get(node.target.id, 0) + 2  # bound on each pass, or read too
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            stores[node.name] = stores.get(node.name, 0) + 2
+        elif isinstance(node, ast.arg):
+            stores[node.arg] = stores.get(node.arg, 0) + 2
+
+    changed = False
+    for node in walk([function]):
+        for block in ("body", "orelse", "finalbody"):
+            statements = getattr(node, block, None)
+            if type(statements) is not list or len(statements) < 2:
+                continue
+            kept: list[ast.stmt] = []
+            for index, statement in enumerate(statements):
+                previous = kept[-1] if kept else None
+                ident = _bound(previous)
+                if ident is None or not isinstance(previous, ast.Assign):
+                    kept.append(statement)
+                    continue
+                once = stores.get(ident) == 1 and loads.get(ident) == 1
+                slot = _first_read(statement, ident) if once else None
+                if slot is not None:  # `ident = x` then `... ident ...`: `... x ...`
+                    holder, field, at = slot
+                    if at is None:
+                        setattr(holder, field, previous.value)
+                    else:
+                        getattr(holder, field)[at] = previous.value
+                    kept[-1] = statement
+                    changed = True
+                elif _lazy(statement, ident, 1 + _count_reads(statements[index + 1 :], ident) == loads.get(ident)):
+                    assert isinstance(statement, ast.If) and isinstance(statement.body[0], ast.Assign)
+                    negated = isinstance(statement.test, ast.UnaryOp)
+                    op: ast.boolop = ast.Or() if negated else ast.And()
+                    previous.value = ast.BoolOp(op=op, values=[previous.value, statement.body[0].value])
+                    changed = True  # the `if` is gone; `previous` binds the whole
+                else:
+                    kept.append(statement)
+            statements[:] = kept
+    return changed
+
+
+def _bound(statement: ast.stmt | None) -> str | None:
+    """The local `statement` assigns, if it is `ident = value`."""
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return None
+    target = statement.targets[0]
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _lazy(statement: ast.stmt, ident: str, read_only_after: bool) -> bool:
+    """Whether `statement` is `if ident: ident = b` (or `if not ident: ...`), right after `ident = a`.
+
+    Folded, `ident` is not bound at all when `b` raises, where it was bound to `a`; so
+    every other read of it must come after, in the same statements (which a raise skips):
+    `read_only_after`."""
+    if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1):
+        return False
+    test, then = statement.test, statement.body[0]
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    return (
+        isinstance(test, ast.Name)
+        and test.id == ident
+        and _bound(then) == ident
+        and isinstance(then, ast.Assign)
+        and _count_reads([then.value], ident) == 0
+        and read_only_after
+    )
+
+
+def _count_reads(nodes: Iterable[Any], ident: str) -> int:
+    """How many times the local `ident` is read under `nodes`."""
+    return sum(
+        1 for node in walk(nodes) if isinstance(node, ast.Name) and node.id == ident and isinstance(node.ctx, ast.Load)
+    )
+
+
+# Where each kind of expression evaluates its first operand: (field, index or None). Not
+# an attribute's: the allow-list reads attributes only from names (`safety`).
+_FIRST_OPERAND: dict[type[ast.AST], tuple[str, int | None]] = {
+    ast.Compare: ("left", None),
+    ast.BinOp: ("left", None),
+    ast.BoolOp: ("values", 0),
+    ast.UnaryOp: ("operand", None),
+    ast.Subscript: ("value", None),
+    ast.IfExp: ("test", None),
+}
+
+
+def _first_read(statement: ast.stmt, ident: str) -> tuple[Any, str, int | None] | None:
+    """(node, field, index) of the read of `ident` that `statement` evaluates before anything
+    else but constants (an `if`'s test, an assignment's or `return`'s value, or the first
+    operand of one, and so on down); None when what it evaluates first is not that read."""
+    holder: Any
+    if type(statement) is ast.If:
+        holder, field, at = statement, "test", None
+    elif type(statement) is ast.Assign or type(statement) is ast.Return:
+        holder, field, at = statement, "value", None
+    else:
+        return None
+    while True:
+        node = getattr(holder, field) if at is None else getattr(holder, field)[at]
+        kind = type(node)
+        if kind is ast.Name:
+            return (holder, field, at) if node.id == ident else None
+        first = _FIRST_OPERAND.get(kind)
+        if first is not None:
+            holder, (field, at) = node, first
+            continue
+        if kind is ast.Call or kind is ast.Tuple or kind is ast.List:
+            # A call's function is a helper's name (a plain read); then its arguments, in order.
+            items = node.args if kind is ast.Call else node.elts
+            leading = next((i for i, item in enumerate(items) if type(item) is not ast.Constant), None)
+            if leading is None:
+                return None
+            holder, field, at = node, "args" if kind is ast.Call else "elts", leading
+            continue
+        return None
+
+
+def continues(statements: list[ast.stmt]) -> bool:
+    """Whether a `continue` in `statements` belongs to the loop they are the body of (not to a loop inside)."""
+    stack: list[ast.AST] = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Continue):
+            return True
+        if not isinstance(node, ast.For | ast.While):  # an inner loop's `continue` is its own
+            stack.extend(
+                child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt | ast.excepthandler)
+            )
+    return False
