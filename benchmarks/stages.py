@@ -70,7 +70,7 @@ def cuts(tree: ast.Module, names: list[str]) -> list[tuple[str, int | None]]:
     body = function.body
     checked = next(i for i, s in enumerate(body) if isinstance(s, ast.Try))
     settled = next(i for i, s in enumerate(body) if i > checked and isinstance(s, ast.If))
-    decisions = [i for i, s in enumerate(body) if isinstance(s, ast.For)]  # one one-pass loop a decision
+    decisions = [i for i, s in enumerate(body) if isinstance(s, ast.For | ast.While)]  # one one-pass loop a decision
     if len(decisions) != len(names):
         raise SystemExit("the fused function's layout is not the one this script knows (engine/fusion.py)")
     stages: list[tuple[str, int | None]] = [("called", -1), ("validated", checked), ("settled", settled)]

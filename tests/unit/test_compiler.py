@@ -515,6 +515,16 @@ def _load(ident: str) -> ast.Name:
             ),
             "evaluation error",
         ),
+        (ast.While(test=_load("v1"), body=[ast.Break()], orelse=[]), "while True"),
+        (ast.While(test=ast.Constant(value=True), body=[ast.Pass()], orelse=[]), "ends in `break`"),
+        (
+            ast.While(
+                test=ast.Constant(value=True),
+                body=[ast.If(test=_load("v1"), body=[ast.Continue()], orelse=[]), ast.Break()],
+                orelse=[],
+            ),
+            "no `continue`",
+        ),
     ],
     ids=[
         "import",
@@ -532,12 +542,27 @@ def _load(ident: str) -> ast.Name:
         "keyword-argument",
         "nested-in-blocks",
         "other-exception",
+        "while-not-true",
+        "while-without-break",
+        "while-that-continues",
     ],
 )
 def test_the_allow_list_walk_rejects_what_generated_code_never_needs(statement: ast.stmt, complaint: str) -> None:
     """`check_generated` refuses imports, bare calls, builtins, dunders, non-helper calls and other constructs."""
     with pytest.raises(UnsafeCodeError, match=complaint):
         check_generated(_module(statement), helpers())
+
+
+def test_the_allow_list_walk_accepts_a_loop_run_once_with_a_continue_of_an_inner_loop() -> None:
+    """`while True: ...; break` runs its body once; a `continue` inside a `for` in it is that loop's."""
+    inner = ast.For(
+        target=ast.Name(id="v2", ctx=ast.Store()),
+        iter=_load("v1"),
+        body=[ast.If(test=_load("v2"), body=[ast.Continue()], orelse=[])],
+        orelse=[],
+    )
+    once = ast.While(test=ast.Constant(value=True), body=[inner, ast.Break()], orelse=[])
+    check_generated(_module(once), helpers())
 
 
 def test_the_allow_list_walk_accepts_a_dict_display_keyed_by_text() -> None:

@@ -305,6 +305,7 @@ class _Assembly:
         ]
         body = [*prelude, *decided, *finish]
         _propagate(body, checked, params, one_pass)
+        body = [_run_once(statement, one_pass) for statement in body]
         return P.function(b.new(), [*params, as_of, clock, source, subject, given], body)
 
     def _definitions_inlined(self, statements: list[ast.stmt], reads: str) -> list[ast.stmt]:
@@ -495,6 +496,24 @@ def _inlined(statements: list[ast.stmt], out: str, loop: str, renames: dict[str,
         done = inline.visit(statement)
         body.extend(done if isinstance(done, list) else [done])
     return ast.For(target=P.store(loop), iter=P.tuple_([P.const(0)]), body=body, orelse=[], type_comment=None)
+
+
+def _run_once(statement: ast.stmt, one_pass: set[str]) -> ast.stmt:
+    """An inlined decision's one-pass loop made `while True: ...; break` (the same, for less).
+
+    `for v in (0,):` makes and steps an iterator on each call; `while True:` compiles to
+    no test at all. The body runs once either way: every way out of it is a `break`
+    (added at its end), a `return` or a raise. Kept as it is if a `continue` of its own
+    would restart it."""
+    if not (
+        type(statement) is ast.For
+        and type(statement.target) is ast.Name
+        and statement.target.id in one_pass
+        and not statement.orelse
+        and not P.continues(statement.body)
+    ):
+        return statement
+    return ast.While(test=P.const(True), body=[*statement.body, ast.Break()], orelse=[])
 
 
 def _copy_tree(node: Any) -> Any:

@@ -30,7 +30,7 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from framework_dsl.engine.pyast import walk
+from framework_dsl.engine.pyast import continues, walk
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -54,6 +54,7 @@ ALLOWED_NODE_TYPES: frozenset[type[ast.AST]] = frozenset(
         ast.AugAssign,
         ast.If,
         ast.For,
+        ast.While,  # `while True: ...; break` only: a body run once (`_check_while`)
         ast.Break,
         ast.Continue,
         ast.Pass,
@@ -308,6 +309,20 @@ def _check_formatted(node: Any, helpers: Mapping[str, Any]) -> None:
         raise UnsafeCodeError("formatted values take no format or conversion")
 
 
+def _check_while(node: Any, helpers: Mapping[str, Any]) -> None:
+    """`while True:` whose body ends in `break` and holds no `continue` of its own: it runs once."""
+    if not (
+        type(node.test) is ast.Constant
+        and node.test.value is True
+        and not node.orelse
+        and node.body
+        and type(node.body[-1]) is ast.Break
+    ):
+        raise UnsafeCodeError("a `while` loop is `while True:` with a body that ends in `break`")
+    if continues(node.body):
+        raise UnsafeCodeError("a `while True:` loop holds no `continue` of its own")
+
+
 def _check_binop(node: Any, helpers: Mapping[str, Any]) -> None:
     if not isinstance(node.op, ast.Add):
         raise UnsafeCodeError("only `+` is allowed (joining texts and pointers)")
@@ -318,6 +333,7 @@ _NODE_CHECKS: dict[type[ast.AST], Callable[[Any, Mapping[str, Any]], None]] = {
     ast.arg: _check_arg,
     ast.FunctionDef: _check_function,
     ast.arguments: _check_arguments,
+    ast.While: _check_while,
     ast.Attribute: _check_attribute,
     ast.Call: _check_call,
     ast.Subscript: _check_subscript,
