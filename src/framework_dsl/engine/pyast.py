@@ -138,23 +138,18 @@ def without_single_use_temporaries(function: ast.FunctionDef) -> ast.FunctionDef
     The generators give every value a local of its own (`v0`, `v1`, ...), and a value read
     only by the next statement costs a store and a load in every call for nothing:
 
-    - `v1 = a >= 2` then `if v1:` (or `x = v1`, `return v1`) becomes `if a >= 2:`;
+    - `v1 = a >= 2` then `if v1:` (or `x = v1`, `return v1`, or `v1` as the first operand
+      of those) becomes `if a >= 2:`;
     - `v1 = a` then `if v1: v1 = b` (how `and` is generated) becomes `v1 = a and b`, and
       `if not v1: v1 = b` (`or`) becomes `v1 = a or b`.
 
     Each is the same computation: the value is computed at the same point, in the same
     `try`, and what is tested is the same value (Python's `and` and `or` give an operand,
     as the statements did). Names bound or read anywhere else (another statement, a loop,
-    a handler, a function inside this one) are left alone. Repeated until nothing changes,
-    so chains fold: `v1 = a; if v1: v2 = b; v1 = v2` becomes `v1 = a and b`.
+    a handler, a function inside this one) are left alone. Inner blocks are tidied before
+    the statements that hold them, and the counts are kept as names fold, so chains fold
+    in one pass: `v1 = a; if v1: v2 = b; v1 = v2 >= 2` becomes `v1 = a and b >= 2`.
     """
-    while _fold_temporaries(function):
-        pass
-    return function
-
-
-def _fold_temporaries(function: ast.FunctionDef) -> bool:
-    """One pass of `without_single_use_temporaries`; whether it changed anything."""
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
     for node in walk([function]):
@@ -167,40 +162,76 @@ def _fold_temporaries(function: ast.FunctionDef) -> bool:
             stores[node.name] = stores.get(node.name, 0) + 2
         elif isinstance(node, ast.arg):
             stores[node.arg] = stores.get(node.arg, 0) + 2
+    _tidy_block(function.body, stores, loads)
+    return function
 
-    changed = False
-    for node in walk([function]):
-        for block in ("body", "orelse", "finalbody"):
-            statements = getattr(node, block, None)
-            if type(statements) is not list or len(statements) < 2:
+
+def _tidy_block(statements: list[ast.stmt], stores: dict[str, int], loads: dict[str, int]) -> None:
+    """`without_single_use_temporaries` on one list of statements, its inner blocks first."""
+    for statement in statements:
+        for block in _inner_blocks(statement):
+            _tidy_block(block, stores, loads)
+    if len(statements) < 2:
+        return
+    reads: list[dict[str, int]] | None = None  # of each statement, counted when first needed
+    kept: list[ast.stmt] = []
+    for index, statement in enumerate(statements):
+        previous = kept[-1] if kept else None
+        ident = _bound(previous)
+        if ident is None or not isinstance(previous, ast.Assign):
+            kept.append(statement)
+            continue
+        once = stores.get(ident) == 1 and loads.get(ident) == 1
+        slot = _first_read(statement, ident) if once else None
+        if slot is not None:  # `ident = x` then `... ident ...`: `... x ...`
+            holder, field, at = slot
+            if at is None:
+                setattr(holder, field, previous.value)
+            else:
+                getattr(holder, field)[at] = previous.value
+            kept[-1] = statement
+            stores[ident] -= 1
+            loads[ident] -= 1
+        elif _lazy(statement, ident):
+            # Folded, `ident` is not bound at all when `b` raises, where it was bound to `a`:
+            # so every other read of it must come after, in these statements (which a raise
+            # leaves). The statements after this one are as they were when counted.
+            if reads is None:
+                reads = [_reads([later]) for later in statements]
+            if 1 + sum(later.get(ident, 0) for later in reads[index + 1 :]) != loads.get(ident):
+                kept.append(statement)
                 continue
-            kept: list[ast.stmt] = []
-            for index, statement in enumerate(statements):
-                previous = kept[-1] if kept else None
-                ident = _bound(previous)
-                if ident is None or not isinstance(previous, ast.Assign):
-                    kept.append(statement)
-                    continue
-                once = stores.get(ident) == 1 and loads.get(ident) == 1
-                slot = _first_read(statement, ident) if once else None
-                if slot is not None:  # `ident = x` then `... ident ...`: `... x ...`
-                    holder, field, at = slot
-                    if at is None:
-                        setattr(holder, field, previous.value)
-                    else:
-                        getattr(holder, field)[at] = previous.value
-                    kept[-1] = statement
-                    changed = True
-                elif _lazy(statement, ident, 1 + _count_reads(statements[index + 1 :], ident) == loads.get(ident)):
-                    assert isinstance(statement, ast.If) and isinstance(statement.body[0], ast.Assign)
-                    negated = isinstance(statement.test, ast.UnaryOp)
-                    op: ast.boolop = ast.Or() if negated else ast.And()
-                    previous.value = ast.BoolOp(op=op, values=[previous.value, statement.body[0].value])
-                    changed = True  # the `if` is gone; `previous` binds the whole
-                else:
-                    kept.append(statement)
-            statements[:] = kept
-    return changed
+            assert isinstance(statement, ast.If) and isinstance(statement.body[0], ast.Assign)
+            negated = isinstance(statement.test, ast.UnaryOp)
+            op: ast.boolop = ast.Or() if negated else ast.And()
+            previous.value = ast.BoolOp(op=op, values=[previous.value, statement.body[0].value])
+            stores[ident] -= 1  # the `if` is gone; `previous` binds the whole
+            loads[ident] -= 1
+        else:
+            kept.append(statement)
+    statements[:] = kept
+
+
+def _inner_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The lists of statements directly inside `statement` (not inside a function in it)."""
+    if isinstance(statement, ast.FunctionDef):
+        return
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(statement, field, None)
+        if type(block) is list and block:
+            yield block
+    if isinstance(statement, ast.Try):
+        for handler in statement.handlers:
+            yield handler.body
+
+
+def _reads(nodes: Iterable[Any]) -> dict[str, int]:
+    """How many times each local is read under `nodes`."""
+    counts: dict[str, int] = {}
+    for node in walk(nodes):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
 
 
 def _bound(statement: ast.stmt | None) -> str | None:
@@ -211,12 +242,8 @@ def _bound(statement: ast.stmt | None) -> str | None:
     return target.id if isinstance(target, ast.Name) else None
 
 
-def _lazy(statement: ast.stmt, ident: str, read_only_after: bool) -> bool:
-    """Whether `statement` is `if ident: ident = b` (or `if not ident: ...`), right after `ident = a`.
-
-    Folded, `ident` is not bound at all when `b` raises, where it was bound to `a`; so
-    every other read of it must come after, in the same statements (which a raise skips):
-    `read_only_after`."""
+def _lazy(statement: ast.stmt, ident: str) -> bool:
+    """Whether `statement` is `if ident: ident = b` (or `if not ident: ...`), `b` not reading `ident`."""
     if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1):
         return False
     test, then = statement.test, statement.body[0]
@@ -228,7 +255,6 @@ def _lazy(statement: ast.stmt, ident: str, read_only_after: bool) -> bool:
         and _bound(then) == ident
         and isinstance(then, ast.Assign)
         and _count_reads([then.value], ident) == 0
-        and read_only_after
     )
 
 
