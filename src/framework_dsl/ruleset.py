@@ -105,9 +105,11 @@ class RuleSet:
     # being done twice; what is stored never changes.
     _compiled: dict[tuple[str, bool], CompiledFramework] = attrs.field(factory=dict, init=False, repr=False)
     _validators: dict[str, CompiledValidator | None] = attrs.field(factory=dict, init=False, repr=False)
-    # (framework name, explain) -> its `_Route`, made on the first evaluation that takes
-    # the compiled path; absent for a framework whose evidence only `validate` checks.
-    _routes: dict[tuple[str, bool], _Route] = attrs.field(factory=dict, init=False, repr=False)
+    # framework name -> its `_Route`, made on the first evaluation that takes the compiled
+    # path (`_traced_routes`: with explain=True); absent for a framework whose evidence
+    # only `validate` checks. Two tables, so that finding one makes no key.
+    _routes: dict[str, _Route] = attrs.field(factory=dict, init=False, repr=False)
+    _traced_routes: dict[str, _Route] = attrs.field(factory=dict, init=False, repr=False)
     _compile_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
     def prepare(self, *, explain: bool = False) -> RuleSet:
@@ -127,7 +129,8 @@ class RuleSet:
 
     def _route(self, name: str, explain: bool) -> _Route | None:
         """Framework `name`'s route on the compiled path, made once; None when only `validate` checks its evidence."""
-        route = self._routes.get((name, explain))
+        routes = self._traced_routes if explain else self._routes
+        route = routes.get(name)
         if route is None:
             compiled = self.compiled(name, tracing=explain)
             validator = self._validators[name]
@@ -135,7 +138,7 @@ class RuleSet:
                 return None
             # (the evaluation making the route is the first; `evaluate` counts the rest)
             made = _Route(self.frameworks[name], compiled, validator, FUSE_AFTER - 1 if fusable(compiled) else 0)
-            route = self._routes.setdefault((name, explain), made)
+            route = routes.setdefault(name, made)
         return route
 
     def compiled(self, name: str, *, tracing: bool = False) -> CompiledFramework:
@@ -245,7 +248,7 @@ class RuleSet:
         compiled: CompiledFramework | None
         if type(evidence) is dict and engine == "compiled":
             name = evidence.get("framework") if framework is None else framework
-            route = self._routes.get((name, explain)) if type(name) is str else None
+            route = (self._traced_routes if explain else self._routes).get(name) if type(name) is str else None
             if route is not None and limits.max_depth >= route.depth:
                 subject = evidence.get("subject")
                 if subject is None or (type(subject) is dict and free_form_depth(subject, limits.max_depth - 1)):
@@ -402,7 +405,7 @@ class RuleSet:
         if engine == "compiled":
             compiled = self._compiled.get((name, explain)) or self.compiled(name, tracing=explain)
             fast_validator = self._validators[name]
-            if fast_validator is not None and (name, explain) not in self._routes:
+            if fast_validator is not None and name not in (self._traced_routes if explain else self._routes):
                 self._route(name, explain)
             if fast_validator is not None and limits.max_depth >= fast_validator.depth:
                 # None: not accepted on the fast path (`CompiledValidator.__call__`)

@@ -173,7 +173,7 @@ def test_a_framework_with_a_decision_through_the_state_is_not_fused(check_text: 
     assert not compiled_framework.all_direct, why
     assert compile_fused(framework, compiled_framework, rule_set.digest) is None
     prepared = rule_set.prepare()
-    assert prepared._routes[("ratings", False)].fused is None
+    assert prepared._routes["ratings"].fused is None
     document = _document(visit={"when": "2019-03-04"})
     assert prepared.evaluate(document).to_dict() == rule_set.evaluate(document, engine="reference").to_dict()
 
@@ -211,7 +211,7 @@ def test_rule_set_results_are_the_reference_engines(
     """Through `RuleSet.evaluate` (the fused path) and the reference engine: the same result, every date source."""
     rule_set, _, _ = _one(check_text, RATINGS)
     clocked = rule_set.with_clock(_fixed).prepare()
-    assert clocked._routes[("ratings", False)].fused is not None
+    assert clocked._routes["ratings"].fused is not None
     result = clocked.evaluate(document, as_of=as_of)
     assert result.status == status
     assert result.as_of_from == as_of_from if status != "invalid_evidence" else True
@@ -226,7 +226,7 @@ def test_a_date_given_is_settled_afresh_whenever_it_changes(check_text: Any) -> 
     (`_Route.settle_on`); a different date is settled again: in force, out of force, back in."""
     rule_set, _, _ = _one(check_text, UNDATED)
     prepared = rule_set.with_clock(_never).prepare()
-    route = prepared._routes[("ratings", False)]
+    route = prepared._routes["ratings"]
     assert route.undated and route.fused is not None
     dates = ["2019-01-01", "2019-01-01", "2022-01-01", "2014-09-30", "2014-10-01", "2019-01-01"]
     statuses = []
@@ -239,7 +239,7 @@ def test_a_date_given_is_settled_afresh_whenever_it_changes(check_text: Any) -> 
     assert statuses == ["evaluated", "evaluated", "not_in_force", "not_in_force", "evaluated", "evaluated"]
     # A dated framework's documents each carry their own date: nothing is kept.
     dated, _, _ = _one(check_text, RATINGS)
-    dated_route = dated.prepare()._routes[("ratings", False)]
+    dated_route = dated.prepare()._routes["ratings"]
     dated.evaluate(_document(visit={"when": "2019-03-04"}), as_of="2019-01-01")
     assert not dated_route.undated and dated_route.last_settled == (None, None)
 
@@ -257,16 +257,16 @@ def test_rule_sets_make_the_fused_function_on_a_frameworks_eighth_evaluation(che
     expected = clocked.evaluate(_document(), engine="reference").to_dict()
     for count in range(1, FUSE_AFTER + 3):
         assert clocked.evaluate(_document()).to_dict() == expected
-        route = clocked._routes[("ratings", False)]
+        route = clocked._routes["ratings"]
         assert (route.fused is not None) == (count >= FUSE_AFTER), count
     assert len(calls) == FUSE_AFTER + 3  # the clock is read once an evaluation, on either path
     assert clocked.evaluate(_document(), explain=True).to_dict(explain=True)["status"] == "evaluated"
-    assert clocked._routes[("ratings", True)].fused is None  # the tracing variant counts its own evaluations
+    assert clocked._traced_routes["ratings"].fused is None  # the tracing variant counts its own evaluations
 
 
 def test_prepare_makes_every_fused_function(check_text: Any) -> None:
     rule_set, _, _ = _one(check_text, RATINGS)
-    assert rule_set.prepare()._routes[("ratings", False)].fused is not None
+    assert rule_set.prepare()._routes["ratings"].fused is not None
 
 
 def test_the_tracing_variant_is_fused_from_the_tracing_decisions(check_text: Any) -> None:
@@ -279,7 +279,7 @@ def test_the_tracing_variant_is_fused_from_the_tracing_decisions(check_text: Any
     names = {node.id for node in ast.walk(traced.module) if isinstance(node, ast.Name)}
     assert "h_definition_traced" not in names and "s" not in names
     prepared = rule_set.prepare(explain=True)
-    assert prepared._routes[("shared", True)].fused is not None
+    assert prepared._traced_routes["shared"].fused is not None
     for document in ({"ratings": ["good", "poor", "poor"], "limit": 1}, {"ratings": ["poor"], "limit": 1}):
         data = {"framework": "shared", **document}
         result = prepared.evaluate(data, as_of="2019-01-01", explain=True)
