@@ -34,19 +34,24 @@ judgement any_high: boolean
 """
 
 
-@pytest.fixture(scope="module")
-def numbers(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
-    """A framework with plain, ranged and optional ranged numbers."""
-    root = tmp_path_factory.mktemp("numbers")
-    (root / "nums.fw").write_text(RULES.lstrip("\n"), encoding="utf-8")
+def _checked(tmp_path_factory: pytest.TempPathFactory, name: str, text: str) -> RuleSet:
+    """The rule set of one file, `name`.fw, holding `text`."""
+    root = tmp_path_factory.mktemp(name)
+    (root / f"{name}.fw").write_text(text.lstrip("\n"), encoding="utf-8")
     rule_set, diagnostics = check_rules(root)
     assert rule_set is not None, diagnostics
     return rule_set
 
 
-def _both(rule_set: RuleSet, text: str) -> tuple[Any, Any, list[tuple[str, str, str]]]:
+@pytest.fixture(scope="module")
+def numbers(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    """A framework with plain, ranged and optional ranged numbers."""
+    return _checked(tmp_path_factory, "nums", RULES)
+
+
+def _both(rule_set: RuleSet, text: str, name: str = "nums") -> tuple[Any, Any, list[tuple[str, str, str]]]:
     """(compiled value, reference value, reference problems as (code, pointer, message))."""
-    framework = rule_set.frameworks["nums"]
+    framework = rule_set.frameworks[name]
     data, problems = parse_json(text, "<test>")
     assert problems == []
     compiled = compile_validator(framework)
@@ -182,11 +187,8 @@ judgement scored: boolean
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
-    root = tmp_path_factory.mktemp("keys")
-    (root / "keys.fw").write_text(KEYS.lstrip("\n"), encoding="utf-8")
-    rule_set, diagnostics = check_rules(root)
-    assert rule_set is not None, diagnostics
-    return rule_set
+    """A framework with a record of few optional fields and one of many."""
+    return _checked(tmp_path_factory, "keys", KEYS)
 
 
 @pytest.mark.parametrize(
@@ -211,19 +213,13 @@ def test_a_record_with_an_unknown_key_is_refused_by_both_validators(
     """Whether its optional fields are there, null or absent, a record has no key but its fields, on both validators."""
     other = "many" if record == "few" else "few"
     text = f'{{"framework": "keys", "{record}": {given}, "{other}": {{"score": 1}}}}'
-    framework = keys.frameworks["keys"]
-    data, problems = parse_json(text, "<test>")
-    assert problems == []
-    compiled = compile_validator(framework)
-    assert compiled is not None
-    fast = compiled(data, DEFAULT_LIMITS)
-    slow, found = validate(data, framework.evidence, "<test>")
-    assert (fast is not None) == (slow is not None) == accepted, [p.message for p in found]
+    fast, slow, problems = _both(keys, text, "keys")
+    assert (fast is not None) == (slow is not None) == accepted, problems
     if accepted:  # the same values: this schema's records hold only plain values
         expected = compiled_form(slow)
         assert (fast.pointer, fast.fields, fast.raw) == (expected.pointer, expected.fields, expected.raw)
     else:
-        assert {p.code for p in found} <= {"evidence.unknown-field", "evidence.missing-field"}, found
+        assert {code for code, _, _ in problems} <= {"evidence.unknown-field", "evidence.missing-field"}, problems
 
 
 def _nesting(value: object) -> int:
