@@ -405,8 +405,8 @@ class RuleSet:
         if engine == "compiled":
             compiled = self._compiled.get((name, explain)) or self.compiled(name, tracing=explain)
             fast_validator = self._validators[name]
-            if fast_validator is not None and name not in (self._traced_routes if explain else self._routes):
-                self._route(name, explain)
+            if fast_validator is not None:
+                self._route(name, explain)  # made once; `evaluate` takes it from the next document on
             if fast_validator is not None and limits.max_depth >= fast_validator.depth:
                 # None: not accepted on the fast path (`CompiledValidator.__call__`)
                 root = fast_validator.accept(evidence, limits.max_text, limits.max_items)

@@ -271,7 +271,7 @@ class _Assembly:
             decided = self._definitions_inlined(decided, "r")
         except _NeedsState:
             return None
-        reads = _Census(decided).loads
+        reads = P.Census(decided).loads
         if "s" in reads:  # something reads the evaluation state: not fused
             return None
         if "A" in reads:
@@ -528,30 +528,6 @@ def _copy_tree(node: Any) -> Any:
 # ---------------------------------------------------------------- reading the validator's locals
 
 
-class _Census:
-    """How often each name is bound and read in some statements, and which are changed in place."""
-
-    def __init__(self, statements: list[Any]) -> None:
-        self.stores: dict[str, int] = {}
-        self.loads: dict[str, int] = {}
-        self.mutated: set[str] = set()  # `x[k] = ...`, `x[k] += ...`
-        stores, loads = self.stores, self.loads
-        for node in P.walk(statements):
-            kind = type(node)
-            if kind is ast.Name:
-                counts = loads if type(node.ctx) is ast.Load else stores  # type: ignore[attr-defined]
-                counts[node.id] = counts.get(node.id, 0) + 1  # type: ignore[attr-defined]
-            elif kind is ast.AugAssign or kind is ast.For:
-                target = node.target  # type: ignore[attr-defined]
-                if type(target) is ast.Name:  # bound again, on each pass; an augmented assignment reads it too
-                    stores[target.id] = stores.get(target.id, 0) + 1
-                    loads[target.id] = loads.get(target.id, 0) + (kind is ast.AugAssign)
-            elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
-                stores[node.name] = stores.get(node.name, 0) + 2  # type: ignore[attr-defined]
-            elif kind is ast.Subscript and type(node.ctx) is ast.Store and type(node.value) is ast.Name:  # type: ignore[attr-defined]
-                self.mutated.add(node.value.id)  # type: ignore[attr-defined]
-
-
 class _Facts:
     """What holds once the validator's `try` has completed: each display and lookup it made, by the local holding it.
 
@@ -678,7 +654,7 @@ def _pure(value: ast.expr) -> bool:
 def _propagate(body: list[ast.stmt], checked: ast.Try, parameters: list[str], one_pass: set[str]) -> None:
     """Reads after the validator of what it holds in locals become those locals; what no one reads is not built."""
     after = body.index(checked) + 1
-    census, later = _Census(body[:after]), _Census(body[after:])
+    census, later = P.Census(body[:after]), P.Census(body[after:])
     stores = dict(census.stores)
     for name, count in later.stores.items():
         stores[name] = stores.get(name, 0) + count
@@ -691,7 +667,7 @@ def _propagate(body: list[ast.stmt], checked: ast.Try, parameters: list[str], on
     for position in range(after, len(body)):
         body[position] = substitute.visit(body[position])
     # Drop assignments no one reads, of displays and copies only (never a validator's check).
-    loads = _Census(body).loads
+    loads = P.Census(body).loads
     while _drop_unread(body, loads):
         pass
     for statement in body[after:]:
@@ -753,7 +729,7 @@ def _drop_unread(statements: list[ast.stmt], loads: dict[str, int]) -> bool:
             and not loads.get(statement.targets[0].id)
             and _pure(statement.value)
         ):
-            for name, count in _Census([statement.value]).loads.items():
+            for name, count in P.Census([statement.value]).loads.items():
                 loads[name] -= count
             removed = True
             continue

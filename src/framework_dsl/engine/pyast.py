@@ -131,6 +131,30 @@ def walk(nodes: Iterable[Any]) -> Iterator[ast.AST]:
                 stack.append(value)
 
 
+class Census:
+    """How often each name is bound and read in some statements, and which are changed in place."""
+
+    def __init__(self, statements: list[Any]) -> None:
+        self.stores: dict[str, int] = {}
+        self.loads: dict[str, int] = {}
+        self.mutated: set[str] = set()  # `x[k] = ...`, `x[k] += ...`
+        stores, loads = self.stores, self.loads
+        for node in walk(statements):
+            kind = type(node)
+            if kind is ast.Name:
+                counts = loads if type(node.ctx) is ast.Load else stores  # type: ignore[attr-defined]
+                counts[node.id] = counts.get(node.id, 0) + 1  # type: ignore[attr-defined]
+            elif kind is ast.AugAssign or kind is ast.For:
+                target = node.target  # type: ignore[attr-defined]
+                if type(target) is ast.Name:  # bound again, on each pass; an augmented assignment reads it too
+                    stores[target.id] = stores.get(target.id, 0) + 1
+                    loads[target.id] = loads.get(target.id, 0) + (kind is ast.AugAssign)
+            elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+                stores[node.name] = stores.get(node.name, 0) + 2  # type: ignore[attr-defined]
+            elif kind is ast.Subscript and type(node.ctx) is ast.Store and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                self.mutated.add(node.value.id)  # type: ignore[attr-defined]
+
+
 def without_single_use_temporaries(function: ast.FunctionDef) -> ast.FunctionDef:
     """`function` with its temporaries that are bound once and read once, by the very next
     statement, replaced by their values; changed in place and returned.
@@ -150,19 +174,8 @@ def without_single_use_temporaries(function: ast.FunctionDef) -> ast.FunctionDef
     the statements that hold them, and the counts are kept as names fold, so chains fold
     in one pass: `v1 = a; if v1: v2 = b; v1 = v2 >= 2` becomes `v1 = a and b >= 2`.
     """
-    stores: dict[str, int] = {}
-    loads: dict[str, int] = {}
-    for node in walk([function]):
-        if isinstance(node, ast.Name):
-            counts = loads if isinstance(node.ctx, ast.Load) else stores
-            counts[node.id] = counts.get(node.id, 0) + 1
-        elif isinstance(node, ast.AugAssign | ast.For) and isinstance(node.target, ast.Name):
-            stores[node.target.id] = stores.get(node.target.id, 0) + 2  # bound on each pass, or read too
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            stores[node.name] = stores.get(node.name, 0) + 2
-        elif isinstance(node, ast.arg):
-            stores[node.arg] = stores.get(node.arg, 0) + 2
-    _tidy_block(function.body, stores, loads)
+    census = Census([function])
+    _tidy_block(function.body, census.stores, census.loads)
     return function
 
 
@@ -197,7 +210,7 @@ def _tidy_block(statements: list[ast.stmt], stores: dict[str, int], loads: dict[
             # so every other read of it must come after, in these statements (which a raise
             # leaves). The statements after this one are as they were when counted.
             if reads is None:
-                reads = [_reads([later]) for later in statements]
+                reads = [Census([later]).loads for later in statements]
             if 1 + sum(later.get(ident, 0) for later in reads[index + 1 :]) != loads.get(ident):
                 kept.append(statement)
                 continue
@@ -225,15 +238,6 @@ def _inner_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
             yield handler.body
 
 
-def _reads(nodes: Iterable[Any]) -> dict[str, int]:
-    """How many times each local is read under `nodes`."""
-    counts: dict[str, int] = {}
-    for node in walk(nodes):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            counts[node.id] = counts.get(node.id, 0) + 1
-    return counts
-
-
 def _bound(statement: ast.stmt | None) -> str | None:
     """The local `statement` assigns, if it is `ident = value`."""
     if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
@@ -254,14 +258,7 @@ def _lazy(statement: ast.stmt, ident: str) -> bool:
         and test.id == ident
         and _bound(then) == ident
         and isinstance(then, ast.Assign)
-        and _count_reads([then.value], ident) == 0
-    )
-
-
-def _count_reads(nodes: Iterable[Any], ident: str) -> int:
-    """How many times the local `ident` is read under `nodes`."""
-    return sum(
-        1 for node in walk(nodes) if isinstance(node, ast.Name) and node.id == ident and isinstance(node.ctx, ast.Load)
+        and ident not in Census([then.value]).loads
     )
 
 
