@@ -15,18 +15,21 @@ about a tenth of the run on two cores.
 
 Where the platform can fork, workers start as copies of the parent, with its rules
 already loaded; elsewhere they are spawned and load the rules from the per-user cache.
-At most `jobs * 4` units are out at once, so memory stays bounded however long the
-input is, and results come back in input order.
+Each unit goes to the worker with the fewest units in hand, so no worker waits for a
+slower one; at most `jobs * 4` units are out at once, so memory stays bounded however
+long the input is, and results come back in input order.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
 import errno
 import functools
 import io
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import signal
@@ -183,11 +186,13 @@ def evaluate_parallel(
     `rule_set` (the parent's, already loaded) is handed to forked workers as it is;
     spawned workers load `rules` themselves.
 
-    Each worker has a pipe of its own for work and one for results, and unit i goes to
-    worker i mod jobs, so results are read back in input order and no lock is shared
+    Each worker has a pipe of its own for work and one for results, so no lock is shared
     between processes: a worker killed at any moment cannot leave the others, or the
-    parent, waiting on a lock it held. A thread of the parent hands out the units, so
-    neither side can block the other on a full pipe.
+    parent, waiting on a lock it held. A thread of the parent hands out the units, each
+    to the worker with the fewest not yet answered, so neither side can block the other
+    on a full pipe and a worker on a slower core is given less. A worker answers its
+    units in the order it was given them; the parent reads every answer as it comes and
+    yields them in input order.
     """
     direct = direct and hasattr(os, "pwrite")  # elsewhere the output comes back as bytes
     options = (as_of, framework, explain, limits, output_format, ranks)
@@ -231,8 +236,10 @@ def map_units(
     order: queue.Queue[int | None] = queue.Queue(maxsize=jobs * 4)  # bounds the work out at once
     failed: list[BaseException] = []
     stop = threading.Event()
-
     held: dict[int, str] = {}  # unit number -> the inputs it holds, for a worker that stops
+    # Each worker's units, in the order it was given them (it answers in that order), by
+    # number, until its answer is read; the feeder appends, the reading side pops.
+    given: list[collections.deque[int]] = [collections.deque() for _ in range(jobs)]
 
     def hand_out() -> None:
         try:
@@ -240,8 +247,13 @@ def map_units(
                 if stop.is_set():
                     return
                 held[index] = _describe(unit)
+                # To the worker with the fewest units not yet answered: one whose core is
+                # slower (shared with another process, say) is given less, and the
+                # others do not wait for it.
+                chosen = min(range(jobs), key=lambda number: len(given[number]))
+                given[chosen].append(index)
                 order.put(index)
-                workers[index % jobs].tasks.send(unit)
+                workers[chosen].tasks.send(unit)
         except BaseException as error:  # reported by the reading side, in the main thread
             failed.append(error)
         finally:
@@ -249,14 +261,26 @@ def map_units(
 
     feeder = threading.Thread(target=hand_out, name="framework-dsl hand-out", daemon=True)
     feeder.start()
+    answered: dict[int, Any] = {}  # unit number -> its answer, read before its turn
+    listening = {worker.results: number for number, worker in enumerate(workers)}
     try:
         while (index := order.get()) is not None:
-            try:
-                done = workers[index % jobs].receive()
-            except WorkerStopped as error:
-                raise WorkerStopped(f"{error.message}, while it held {held.get(index, 'an unknown input')}") from None
+            while index not in answered:
+                # Every answer that has come, from any worker, so each worker's count of
+                # units in hand stays current for the feeder.
+                for ready in multiprocessing.connection.wait(list(listening)):
+                    number = listening[ready]
+                    arrived = given[number][0] if given[number] else None  # None: it stopped between units
+                    try:
+                        answer = workers[number].receive()
+                    except WorkerStopped as error:
+                        shown = "no input" if arrived is None else held.get(arrived, "an unknown input")
+                        raise WorkerStopped(f"{error.message}, while it held {shown}") from None
+                    assert arrived is not None, "a worker answered a unit it was not given"
+                    answered[arrived] = answer
+                    given[number].popleft()
             held.pop(index, None)
-            yield done
+            yield answered.pop(index)
         if failed:
             raise failed[0]
         for worker in workers:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import multiprocessing
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from framework_dsl import RuleSet
-from framework_dsl.inputs import JsonlFile, Rendered, evaluate_input, iter_inputs, iter_sources, render
-from framework_dsl.parallel import LineRange, _read, evaluate_parallel, split_jsonl
+from framework_dsl.inputs import EvidenceInput, JsonlFile, Rendered, evaluate_input, iter_inputs, iter_sources, render
+from framework_dsl.parallel import LineRange, _read, evaluate_parallel, map_units, split_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 CLAS = REPO / "examples" / "clas"
@@ -156,3 +160,31 @@ def test_direct_units_must_be_written_as_they_come(tmp_path: Path, bundled: Rule
     assert write_into is not None
     with (tmp_path / "out.jsonl").open("wb") as out, pytest.raises(RuntimeError, match="before the next one"):
         write_into(out)
+
+
+def _first_claimant_is_slow(marker: str, rule_set: RuleSet, unit: list[EvidenceInput]) -> tuple[int, str]:
+    """A task for `map_units`: the worker that creates `marker` first takes 0.1 s a unit, the other none."""
+    try:
+        claimed = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        pass
+    else:
+        os.write(claimed, str(os.getpid()).encode())
+        os.close(claimed)
+    if Path(marker).read_text(encoding="utf-8") == str(os.getpid()):
+        time.sleep(0.1)
+    return os.getpid(), unit[0].source
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_a_slow_worker_is_given_fewer_units_and_the_answers_keep_their_order(tmp_path: Path, bundled: RuleSet) -> None:
+    """Units go to the worker with the fewest in hand, so the fast one is not held to the slow one's pace."""
+    marker = str(tmp_path / "slow")
+    units = [[EvidenceInput(f"u{number}", None)] for number in range(24)]
+    answers = list(
+        map_units([bundled], [()], functools.partial(_first_claimant_is_slow, marker), units, jobs=2, single=True)
+    )
+    assert [source for _, source in answers] == [f"u{number}" for number in range(24)]
+    slow = int(Path(marker).read_text(encoding="utf-8"))
+    done_by_slow = sum(pid == slow for pid, _ in answers)
+    assert 1 <= done_by_slow < 24 - done_by_slow  # handed out in turn, each would do 12
