@@ -135,6 +135,31 @@ def test_a_failed_write_keeps_the_old_report(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+def test_a_report_goes_to_disk_while_it_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary report is flushed to disk as it grows, not only at the end; the flushing stops with it."""
+    import os
+    import threading
+
+    from framework_dsl.cli.common import atomic_output
+
+    flushed = threading.Event()
+    descriptors: list[int] = []
+
+    def record(descriptor: int) -> None:
+        descriptors.append(descriptor)
+        flushed.set()
+
+    monkeypatch.setattr(os, "fdatasync", record, raising=False)
+    target = tmp_path / "report.jsonl"
+    with atomic_output(str(target), writeback_every=0.001) as out:
+        out.write(b"{}\n")
+        out.flush()
+        assert flushed.wait(10)  # while the report is still open
+        assert descriptors[0] == out.fileno()
+    assert target.read_bytes() == b"{}\n"
+    assert not [thread for thread in threading.enumerate() if thread.name == "framework-dsl writeback"]
+
+
 def test_explain_adds_the_trace() -> None:
     """--explain shows each clause tried with the values its condition read."""
     result = run(str(CLAS / "partial.json"), "--format", "text", "--explain")
