@@ -993,7 +993,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cqc_documents is None:
         args.cqc_documents = 5_000 if args.quick else 20_000
     parts = args.only or ["workload", "cqc", "startup", "memory"]
-    report: dict[str, Any] = {"machine": machine(), "command": " ".join(["benchmarks/run.py", *(argv or sys.argv[1:])])}
+    # The hash seed changes set and dict layouts, so a run names it when one was fixed.
+    seed = f"PYTHONHASHSEED={os.environ['PYTHONHASHSEED']} " if "PYTHONHASHSEED" in os.environ else ""
+    command = seed + " ".join(["benchmarks/run.py", *(argv or sys.argv[1:])])
+    report: dict[str, Any] = {"machine": machine(), "command": command}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="framework-dsl-bench-") as tmp:
         workdir = Path(tmp)
