@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +189,40 @@ def test_a_slow_worker_is_given_fewer_units_and_the_answers_keep_their_order(tmp
     slow = int(Path(marker).read_text(encoding="utf-8"))
     done_by_slow = sum(pid == slow for pid, _ in answers)
     assert 1 <= done_by_slow < 24 - done_by_slow  # handed out in turn, each would do 12
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_direct_output_is_in_order_when_one_worker_is_slow(
+    tmp_path: Path, bundled: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Units split unevenly between the workers are still placed in the report in input order."""
+    from framework_dsl import parallel
+
+    marker = str(tmp_path / "slow")
+    real_work = parallel._work
+
+    def work(rule_set: RuleSet, options: Any, unit: Any) -> Any:  # a forked worker inherits the patch
+        _first_claimant_is_slow(marker, rule_set, [EvidenceInput("unit", None)])
+        return real_work(rule_set, options, unit)
+
+    monkeypatch.setattr(parallel, "_work", work)
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(24)), encoding="utf-8")
+    serial = [
+        render(
+            evaluate_input(bundled, item, as_of=None, framework=None, explain=False), "jsonl", explain=False, ranks={}
+        )
+        for item in iter_inputs((str(path),), io.BytesIO())
+    ]
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
+    report = tmp_path / "report.jsonl"
+    with report.open("wb") as out:
+        for block in evaluate_parallel(
+            (), iter_sources((str(path),), io.BytesIO()), rule_set=bundled, jobs=2, per_unit=2, direct=True, **options
+        ):
+            assert block.write_into is not None
+            out.write(b"|")
+            block.write_into(out)
+    expected = b"".join(b"|" + (Rendered.join(serial[i : i + 2], "jsonl").data or b"") for i in range(0, 24, 2))
+    assert report.read_bytes() == expected
