@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -136,11 +137,10 @@ def test_a_failed_write_keeps_the_old_report(tmp_path: Path) -> None:
 
 
 def test_a_report_goes_to_disk_while_it_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The temporary report is flushed to disk as it grows, not only at the end; the flushing stops with it."""
-    import os
+    """A report is flushed to disk as it grows, not only at the end; the flushing stops with it."""
     import threading
 
-    from framework_dsl.cli.common import atomic_output
+    from framework_dsl.cli.common import Writeback, atomic_output
 
     flushed = threading.Event()
     descriptors: list[int] = []
@@ -151,13 +151,42 @@ def test_a_report_goes_to_disk_while_it_is_written(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(os, "fdatasync", record, raising=False)
     target = tmp_path / "report.jsonl"
-    with atomic_output(str(target), writeback_every=0.001) as out:
+    with atomic_output(str(target)) as out, Writeback(out, every=0.001) as writeback:
         out.write(b"{}\n")
         out.flush()
+        assert not flushed.wait(0.05)  # not before it is started
+        writeback.start()
         assert flushed.wait(10)  # while the report is still open
         assert descriptors[0] == out.fileno()
     assert target.read_bytes() == b"{}\n"
     assert not [thread for thread in threading.enumerate() if thread.name == "framework-dsl writeback"]
+
+
+def test_no_thread_runs_when_the_workers_are_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs 2 --output F` forks its workers before the report's flushing thread starts: no fork beside a thread."""
+    import threading
+
+    from framework_dsl import parallel
+
+    seen: list[list[str]] = []
+    real_worker = parallel._Worker
+
+    class Watched(real_worker):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any) -> None:
+            seen.append([thread.name for thread in threading.enumerate() if thread is not threading.main_thread()])
+            super().__init__(*args)
+
+    monkeypatch.setattr(parallel, "_Worker", Watched)
+    evidence = tmp_path / "batch.jsonl"
+    line = json.dumps(json.loads((CLAS / "complete.json").read_text(encoding="utf-8")))
+    evidence.write_text(f"{line}\n" * 3, encoding="utf-8")
+    report = tmp_path / "report.jsonl"
+    result = CliRunner().invoke(
+        framework_check, [str(evidence), "--format", "jsonl", "--output", str(report), "--jobs", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert seen == [[], []]
+    assert len(report.read_bytes().splitlines()) == 3
 
 
 def test_explain_adds_the_trace() -> None:

@@ -18,6 +18,7 @@ from framework_dsl.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_RULES,
+    Writeback,
     atomic_output,
     evaluate_input,
     guard,
@@ -259,9 +260,14 @@ def _framework_check(
     # standard output) as they come, and the report is put together at the end.
     spool_dir = None if output in (None, "-") else str(Path(output).parent)
     try:
-        with atomic_output(output) as out, _report_writer(output_format, rule_set, explain, spool_dir) as report:
+        with (
+            atomic_output(output) as out,
+            _report_writer(output_format, rule_set, explain, spool_dir) as report,
+            Writeback(out if to_file else None) as writeback,
+        ):
             first = True
             for item in rendered:  # one document's output, or (from workers) a run of documents'
+                writeback.start()  # at the first document, once any worker processes have been forked
                 if item.needs_attention:
                     exit_code = EXIT_INPUT
                 if item.problems:

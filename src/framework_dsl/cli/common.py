@@ -44,42 +44,60 @@ _OUTPUT_BUFFER = 1 << 20  # results are written in large pieces, not a system ca
 _WRITEBACK_EVERY = 0.25  # seconds between flushes to disk of a report being written
 
 
-class _Writeback:
-    """Sends what has been written of a report to the disk every `every` seconds, while
-    it is still being written, so the `fsync` at the end waits only for the last part.
+class Writeback:
+    """Sends what has been written of a report to the disk every `every` seconds while it
+    is still being written, so the `fsync` before the rename waits only for the last part.
 
-    A thread of its own does it; the call releases the interpreter's lock, so evaluation
-    goes on meanwhile. On a 20,000-document cqc report (120 MB) the final `fsync` took 48 ms
-    without it and 6 ms with it. An error stops it: the final `fsync` reports it.
+    A thread of its own does it, from `start()` until `stop()` (or the end of a `with`);
+    the call releases the interpreter's lock, so evaluation goes on meanwhile. On a
+    20,000-document cqc report (120 MB) the final `fsync` took 48 ms without it and 6 ms
+    with it. `start()` only once any worker processes have been started: a process that
+    forks must have no other thread (Python 3.12 warns of it). An error stops the
+    flushing; the final `fsync` reports it. For standard output (`handle` None) it does
+    nothing.
     """
 
-    def __init__(self, descriptor: int, every: float) -> None:
-        self._descriptor = descriptor
+    def __init__(self, handle: IO[bytes] | None, every: float = _WRITEBACK_EVERY) -> None:
+        self._descriptor = None if handle is None else handle.fileno()
         self._every = every
         self._done = threading.Event()
-        self._sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
-        self._thread = threading.Thread(target=self._run, name="framework-dsl writeback", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
-    def _run(self) -> None:
+    def start(self) -> None:
+        """Begin flushing (again: nothing more)."""
+        if self._thread is None and self._descriptor is not None:
+            self._thread = threading.Thread(
+                target=self._run, args=(self._descriptor,), name="framework-dsl writeback", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, descriptor: int) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
         while not self._done.wait(self._every):
             try:
-                self._sync(self._descriptor)
+                sync(descriptor)
             except OSError:
                 return
 
     def stop(self) -> None:
-        """Stop, after a flush under way (the descriptor stays open until then)."""
+        """Stop, after a flush under way (the file must stay open until then)."""
         self._done.set()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> Writeback:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.stop()
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | None, *, writeback_every: float = _WRITEBACK_EVERY) -> Iterator[IO[bytes]]:
+def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
     """Standard output, or a temporary file renamed onto `path` only when complete; both take bytes.
 
-    The file's data goes to the disk every `writeback_every` seconds while it is written
-    (`_Writeback`), and all of it before the rename.
+    All of the file's data is on the disk before the rename (`Writeback` sends it there
+    earlier, while it is written).
     """
     if path is None or path == "-":
         sys.stdout.flush()
@@ -103,11 +121,7 @@ def atomic_output(path: str | None, *, writeback_every: float = _WRITEBACK_EVERY
         raise ReportNotWritten(target, error) from error
     try:
         with handle:
-            writeback = _Writeback(handle.fileno(), writeback_every)
-            try:
-                yield handle
-            finally:
-                writeback.stop()
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, _report_mode(target))
