@@ -161,3 +161,29 @@ def test_one_document_has_no_summary(tmp_path: Path) -> None:
     assert code == 0
     assert terminal == ""
     assert json.loads(stdout)["status"] == "evaluated"
+
+
+def test_the_documents_are_counted_from_the_first_drawing_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress line's total is counted by a thread that starts when first asked for (after the first
+    document, so after any worker processes have been forked: no fork beside a thread)."""
+    import threading
+
+    from framework_dsl.cli import check
+
+    released = threading.Event()
+
+    def count_documents(paths: tuple[str, ...]) -> int:
+        released.wait(10)  # holds the counting thread alive until the test has looked
+        return len(paths)
+
+    def counting() -> list[threading.Thread]:
+        return [thread for thread in threading.enumerate() if thread.name == "framework-check count"]
+
+    monkeypatch.setattr(check, "count_documents", count_documents)
+    total = check._counted_in_background(("a.jsonl", "b.jsonl"))
+    assert not counting()
+    assert total() is None  # asked for: the thread starts, and has not counted yet
+    assert len(counting()) == 1
+    released.set()
+    counting()[0].join(10)
+    assert total() == 2

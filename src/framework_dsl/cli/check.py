@@ -371,10 +371,15 @@ def _write_stderr(text: str) -> None:
 
 def _counted_in_background(evidence: tuple[str, ...]) -> Callable[[], int | None]:
     """The number of documents, counted by a thread while the first ones are evaluated
-    (None until it is known): the progress line's total."""
+    (None until it is known): the progress line's total.
+
+    The thread starts when the total is first asked for, which is after the first
+    document: by then any worker processes have been forked (no fork beside a thread).
+    """
     import threading
 
     counted: list[int | None] = []
+    counting: list[threading.Thread] = []
 
     def count() -> None:
         try:
@@ -382,8 +387,13 @@ def _counted_in_background(evidence: tuple[str, ...]) -> Callable[[], int | None
         except OSError:
             counted.append(None)
 
-    threading.Thread(target=count, name="framework-check count", daemon=True).start()
-    return lambda: counted[0] if counted else None
+    def total() -> int | None:
+        if not counting:
+            counting.append(threading.Thread(target=count, name="framework-check count", daemon=True))
+            counting[0].start()
+        return counted[0] if counted else None
+
+    return total
 
 
 @contextlib.contextmanager
