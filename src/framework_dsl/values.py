@@ -147,6 +147,10 @@ def display_value(value: Any) -> str:
         return str(value)
     if kind is tuple:  # a list value, as reasons show lists of key questions or regulations
         return ", ".join([display_value(v) for v in value]) if value else "none"
+    if kind is datetime.date:
+        return value.isoformat()  # type: ignore[no-any-return]
+    if kind is Provision:
+        return value.text  # type: ignore[no-any-return]
     if isinstance(value, Unknown):
         if value.low is None:
             return "unknown"

@@ -347,3 +347,10 @@ def test_items_are_found_by_value_from_one_index() -> None:
     assert mixed[0] == {2: 1} and mixed[1] == (([1], 0), ([1], 2))
     missing = Unknown(frozenset({"/xs"}))
     assert item_index(missing) == missing
+
+
+@given(st.lists(st.integers(0, 4), max_size=4), st.lists(st.integers(0, 4), max_size=4))
+def test_union_is_the_left_list_then_the_right_ones_it_lacks(left: list[int], right: list[int]) -> None:
+    """`a union b`: a's items, then b's items that a does not hold, in order (b's own repeats kept), empty sides too."""
+    union = OPERATORS[Op.UNION].apply
+    assert union(tuple(left), tuple(right)) == tuple(left) + tuple(v for v in right if v not in left)

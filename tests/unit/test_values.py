@@ -18,6 +18,7 @@ from framework_dsl.values import (
     kleene_and,
     kleene_not,
     kleene_or,
+    parse_provision,
 )
 
 U = Unknown(frozenset({"/a"}))
@@ -141,6 +142,8 @@ def test_display_values_for_reasons() -> None:
     assert display_value(()) == "none"
     assert display_value(True) == "yes"
     assert display_value(Duration(1, "years")) == "1 year"
+    assert display_value(parse_provision("20(2)(a)", "/breaches/0/regulation")) == "20(2)(a)"
+    assert display_value((parse_provision("16(3)"), datetime.date(2019, 3, 1))) == "16(3), 2019-03-01"
 
 
 def test_unknown_cannot_be_subclassed() -> None:

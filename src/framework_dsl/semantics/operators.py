@@ -442,6 +442,8 @@ def _intersect(left: Any, right: Any) -> tuple[Any, ...]:
 
 
 def _union(left: Any, right: Any) -> tuple[Any, ...]:
+    if type(left) is tuple and type(right) is tuple and not (left and right):
+        return left or right  # one side empty: the other, as the general case gives it
     left, right = _items(left), _items(right)
     lookup_left = _lookup(left)
     return tuple(left) + tuple(v for v in right if v not in lookup_left)
