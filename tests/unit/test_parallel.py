@@ -43,18 +43,27 @@ def test_split_ranges_cover_the_file_and_number_its_lines(tmp_path: Path, text: 
     assert read == whole
 
 
-def test_spawned_and_forked_workers_give_the_serial_results(tmp_path: Path, bundled: RuleSet) -> None:
-    """Workers started either way write what one process writes, in input order."""
+def _batch(tmp_path: Path, bundled: RuleSet, count: int, output_format: str) -> tuple[Path, list[Rendered]]:
+    """A `.jsonl` of `count` bundled CLAS examples in turn, and each one's output as one process writes it."""
     documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
     path = tmp_path / "batch.jsonl"
-    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(40)), encoding="utf-8")
-    options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
+    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(count)), encoding="utf-8")
     serial = [
         render(
-            evaluate_input(bundled, item, as_of=None, framework=None, explain=False), "jsonl", explain=False, ranks={}
+            evaluate_input(bundled, item, as_of=None, framework=None, explain=False),
+            output_format,
+            explain=False,
+            ranks={},
         )
         for item in iter_inputs((str(path),), io.BytesIO())
     ]
+    return path, serial
+
+
+def test_spawned_and_forked_workers_give_the_serial_results(tmp_path: Path, bundled: RuleSet) -> None:
+    """Workers started either way write what one process writes, in input order."""
+    path, serial = _batch(tmp_path, bundled, 40, "jsonl")
+    options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
     forked = evaluate_parallel(
         (), iter_sources((str(path),), io.BytesIO()), rule_set=bundled, jobs=2, per_unit=7, **options
     )
@@ -86,15 +95,7 @@ def test_a_unit_of_blank_lines_comes_back_empty_and_joins_to_nothing(tmp_path: P
 
 def test_direct_output_is_written_by_the_workers_where_the_parent_says(tmp_path: Path, bundled: RuleSet) -> None:
     """Direct: units come back without their bytes; placed in a file in order, they are the serial output."""
-    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
-    path = tmp_path / "batch.jsonl"
-    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(30)), encoding="utf-8")
-    serial = [
-        render(
-            evaluate_input(bundled, item, as_of=None, framework=None, explain=False), "json", explain=False, ranks={}
-        )
-        for item in iter_inputs((str(path),), io.BytesIO())
-    ]
+    path, serial = _batch(tmp_path, bundled, 30, "json")
     options = {"as_of": None, "framework": None, "explain": False, "output_format": "json", "ranks": {}}
     for rule_set in (bundled, None):  # forked and spawned workers
         report = tmp_path / "report.json"
@@ -206,15 +207,7 @@ def test_direct_output_is_in_order_when_one_worker_is_slow(
         return real_work(rule_set, options, unit)
 
     monkeypatch.setattr(parallel, "_work", work)
-    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CLAS.glob("*.json"))]
-    path = tmp_path / "batch.jsonl"
-    path.write_text("".join(json.dumps(documents[i % len(documents)]) + "\n" for i in range(24)), encoding="utf-8")
-    serial = [
-        render(
-            evaluate_input(bundled, item, as_of=None, framework=None, explain=False), "jsonl", explain=False, ranks={}
-        )
-        for item in iter_inputs((str(path),), io.BytesIO())
-    ]
+    path, serial = _batch(tmp_path, bundled, 24, "jsonl")
     options = {"as_of": None, "framework": None, "explain": False, "output_format": "jsonl", "ranks": {}}
     report = tmp_path / "report.jsonl"
     with report.open("wb") as out:
