@@ -263,18 +263,21 @@ def map_units(
     feeder.start()
     answered: dict[int, Any] = {}  # unit number -> its answer, read before its turn
     listening = {worker.results: number for number, worker in enumerate(workers)}
+    results = list(listening)
     try:
         while (index := order.get()) is not None:
             while index not in answered:
                 # Every answer that has come, from any worker, so each worker's count of
                 # units in hand stays current for the feeder.
-                for ready in multiprocessing.connection.wait(list(listening)):
+                for ready in multiprocessing.connection.wait(results):
                     number = listening[ready]
                     arrived = given[number][0] if given[number] else None  # None: it stopped between units
                     try:
                         answer = workers[number].receive()
                     except WorkerStopped as error:
-                        shown = "no input" if arrived is None else held.get(arrived, "an unknown input")
+                        if arrived is None:
+                            raise WorkerStopped(f"{error.message}, between two pieces of work") from None
+                        shown = held.get(arrived, "an unknown input")
                         raise WorkerStopped(f"{error.message}, while it held {shown}") from None
                     assert arrived is not None, "a worker answered a unit it was not given"
                     answered[arrived] = answer
