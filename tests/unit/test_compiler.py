@@ -991,6 +991,35 @@ def test_maps_sets_and_list_operations_agree(check_text) -> None:  # type: ignor
         _run(framework, compiled_framework, document)
 
 
+def test_one_item_comprehensions_agree_on_every_combination(check_text) -> None:  # type: ignore[no-untyped-def]
+    """A comprehension over `[x]` keeps x's element, nothing, or the condition's unknown, as the loop would."""
+    framework, compiled_framework = _rules(check_text, SINGLES)
+    grades = ["good", "fair", "poor"]
+    for north, south, flag, extra in itertools.product([*grades, None], grades, [True, False], [None, 3]):
+        document = {"north": north, "south": south, "flag": flag, "extra": extra}
+        judgements, _ = _run(framework, compiled_framework, {k: v for k, v in document.items() if v is not None})
+        areas, extras = judgements["areas"], judgements["extras"]
+        if north is None:  # `g = poor` of an absent grade: unknown, and so is the union
+            assert areas.status == "undetermined" and areas.missing == ("/north",)
+        else:
+            assert areas.outcome == (north == "poor") + (south == "poor")
+        if south == "poor":  # the condition fails: no element, so no unknown from `extra`
+            assert extras.outcome == 0
+        elif extra is None:  # an element that is unknown, and so is their sum
+            assert extras.status == "undetermined" and extras.missing == ("/extra",)
+        else:
+            assert extras.outcome == extra + 1
+        assert judgements["flagged"].outcome == (south if flag else "fair")
+
+
+def test_a_one_item_comprehension_is_generated_without_a_loop(check_text) -> None:  # type: ignore[no-untyped-def]
+    """`[e for x in [a] where c]` is a test of c: the generated definitions build no list and step no loop."""
+    _, one = _rules(check_text, SINGLES)
+    assert [node for node in ast.walk(one.module) if isinstance(node, ast.For)] == []
+    _, two = _rules(check_text, SINGLES.replace("for g in [south] where flag", "for g in [south, south] where flag"))
+    assert any(isinstance(node, ast.For) for node in ast.walk(two.module))
+
+
 def test_compiled_framework_decides_each_document_independently() -> None:
     """One compiled framework evaluates many documents without carrying state between them."""
     framework = BUNDLED.frameworks["clas"]
@@ -1144,6 +1173,37 @@ judgement by_sum: grade
   otherwise poor because "{unknown_sum} or less"
 """
 
+# Comprehensions over a one-item list, generated as a test rather than a loop
+# (`codegen._Fn._comprehension_of_one`): a condition that may be unknown (an absent grade,
+# an undetermined judgement), one that cannot, no condition at all, an element that reads
+# the item and one that may itself be unknown, each joined by `union` as cqc joins them.
+SINGLES = """
+framework singles "One-item comprehensions" effective from 2000-01-01
+scale grade "Grade": good "Good" > fair "Fair" > poor "Poor"
+enum area "Area": north "North", south "South"
+evidence:
+  north: optional grade "North"
+  south: grade "South"
+  flag: boolean "Flag"
+  extra: optional integer "Extra"
+judgement north_grade: grade
+  poor when north <= poor because "north {north}"
+  otherwise good because "north not poor"
+define poor_areas: list of area =
+  [area.north for g in [north] where g = poor] union [area.south for g in [south] where g = poor]
+define judged: list of area = [area.north for g in [north_grade] where g = poor]
+define kept: list of grade = [g for g in [south] where flag]
+define every: list of grade = [g for g in [south]]
+define maybe: list of integer = [extra + 1 for x in [south] where x >= fair]
+judgement areas: integer
+  otherwise count of poor_areas because "poor in {poor_areas}; judged {judged}"
+judgement flagged: grade
+  fair when count of kept = 0 because "nothing kept of {every}"
+  otherwise worst of (kept union every) because "kept {kept}"
+judgement extras: integer
+  otherwise sum of maybe because "{maybe}"
+"""
+
 PROGRAMS = {
     "computed": COMPUTED,
     "inlined": INLINED,
@@ -1154,6 +1214,7 @@ PROGRAMS = {
     "calendar": DATES,
     "failing": FAILING,
     "numbers": NUMBERS,
+    "singles": SINGLES,
 }
 
 

@@ -1394,6 +1394,8 @@ class _Fn:
         return value.expr()
 
     def _comprehension(self, node: ir.Comprehension, env: dict[str, _Val]) -> _Val:
+        if type(node.source) is ir.ListExpr and len(node.source.items) == 1:
+            return self._comprehension_of_one(node, node.source.items[0], env)
         source = self.ev(node.source, env)
         out = self.new()
         with self.block() as present:
@@ -1422,6 +1424,38 @@ class _Fn:
         else:
             self.emit(*present)
         return _Val(node.type, ref=out, unk=source.unk or can_stop, clean=not element.unk and element.clean)
+
+    def _comprehension_of_one(self, node: ir.Comprehension, item: ir.Expr, env: dict[str, _Val]) -> _Val:
+        """`[element for var in [item] where condition]` as a test, not a loop.
+
+        The loop over a one-item list gives `(element,)` when the condition holds, `()`
+        when it does not, and the condition's unknown when it is one; so does this, with
+        no list built, stepped or copied. (`key_question.safe for r in [safe] where r =
+        inadequate` is how a rule keeps one item of a list if a test holds.) A trace still
+        shows the list: its step is recorded, the tuple it shows built only then."""
+        if self.steps is None:
+            value = self.ev(item, env)
+        else:
+            source = self.ev(node.source, env)
+            assert source.items is not None and len(source.items) == 1
+            (value,) = source.items
+        inner = {**env, node.var: value}
+        out = self.new()
+        keep = self.ev(node.condition, inner) if node.condition is not None else None
+        with self.block() as kept:
+            element = self.ev(node.element, inner)
+            self.emit(P.assign(out, P.tuple_([element.expr()])))
+        clean = not element.unk and element.clean
+        if keep is None:
+            self.emit(*kept)
+            return _Val(node.type, ref=out, clean=clean)
+        dropped = [P.assign(out, P.tuple_([]))]
+        tested = P.if_(keep.expr(), kept, dropped)
+        if keep.unk:
+            self.emit(P.if_(self.is_unknown(keep), [P.assign(out, keep.expr())], [tested]))
+        else:
+            self.emit(tested)
+        return _Val(node.type, ref=out, unk=keep.unk, clean=clean)
 
     def _quantifier(self, node: ir.Quantifier, env: dict[str, _Val]) -> _Val:
         source = self.ev(node.source, env)
