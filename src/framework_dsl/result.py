@@ -520,14 +520,21 @@ def _outcomes_dict(outcomes: Outcomes | Unmade, explain: bool) -> dict[str, Any]
 # encoder sorts every dict's keys (`canonical_json.encode_sorted`): that is how a decided
 # decision's inputs come out sorted by pointer. Whatever must keep its keys in the order
 # given is a struct here or written first (`canonical_json.as_given`): the subject, the
-# judgements and checks by name (`_outcomes_type`), decisions that are not decided, the
-# problems. The inputs' values are JSON scalars or lists of them: reading a record or a
+# judgements and checks by name (`_outcomes_type`), an undetermined decision, the
+# decisions in error or not in force, the problems. The inputs' values are JSON scalars or lists of them: reading a record or a
 # map is never recorded as an input (`engine.reference.is_structure`), so no dict inside
 # them is reordered. The keys of a decided decision's object, after a for-each item's `item`:
 _DECIDED_KEYS = ("status", "outcome", "label", "reason", "cite", "rule", "inputs")
 _ResultJSON = msgspec.defstruct("_ResultJSON", [(key, Any) for key in Result.FIELDS[:11]])  # `to_dict`'s keys
 _DecidedJSON = msgspec.defstruct("_DecidedJSON", [(key, Any) for key in _DECIDED_KEYS])
 _DecidedItemJSON = msgspec.defstruct("_DecidedItemJSON", [(key, Any) for key in ("item", *_DECIDED_KEYS)])
+# An undetermined decision's keys: its missing pointers are a list of texts, so nothing in
+# it is a dict for the encoder to sort, and it needs no `as_given` of its own.
+_UNDETERMINED_KEYS = ("status", "outcome", "missing", "rule")
+_UndeterminedJSON = msgspec.defstruct("_UndeterminedJSON", [(key, Any) for key in _UNDETERMINED_KEYS])
+_UndeterminedItemJSON = msgspec.defstruct(
+    "_UndeterminedItemJSON", [(key, Any) for key in ("item", *_UNDETERMINED_KEYS)]
+)
 
 
 @functools.lru_cache(maxsize=256)
@@ -579,9 +586,14 @@ def _outcomes_json(outcomes: Outcomes | Unmade) -> Any:
 
 
 def _decision_json(fields: tuple[Any, ...]) -> Any:
-    """`_decision_dict(fields, False)`; a decided decision as a `_DecidedJSON` (or `_DecidedItemJSON`)."""
-    status, item, value, label, reason, cite, rule, inputs, _, _, _, _ = fields
+    """`_decision_dict(fields, False)`: a decided decision as a `_DecidedJSON` (or `_DecidedItemJSON`),
+    an undetermined one as an `_UndeterminedJSON` (or `_UndeterminedItemJSON`)."""
+    status, item, value, label, reason, cite, rule, inputs, missing, _, _, _ = fields
     if status != "decided":
+        if status == "undetermined":
+            if item is None:
+                return _UndeterminedJSON(status, None, list(missing), rule)
+            return _UndeterminedItemJSON(item, status, None, list(missing), rule)
         return canonical_json.as_given(_decision_dict(fields, False))
     kind = type(value)
     if kind is Symbol:

@@ -111,6 +111,35 @@ def test_exact_values_and_item_pointers_keep_their_form() -> None:
     assert data["judgements"]["date"]["outcome"] == "2024-04-01"
 
 
+def test_undetermined_decisions_keep_their_keys_and_pointers_in_order() -> None:
+    """An undetermined decision, a for-each item's among them: `item` first, then status, outcome,
+    the missing pointers in the order found (not sorted), rule; the bytes `to_dict()` gives."""
+    missing = ("/z", "/a/1", "/a/0")
+    items = (
+        Decision("undetermined", item="/parts/0", missing=missing, rule="f.fw:4"),
+        Decision("decided", item="/parts/1", value=1, label="1", reason="r", rule="f.fw:5", inputs={}),
+    )
+    alone = Decision("undetermined", missing=("/b",), rule=("f.fw:6", "f.fw:7"))
+    result = Result(
+        framework="f",
+        framework_title="F",
+        rules_digest="sha256:0",
+        source=None,
+        subject=None,
+        as_of=FIXED,
+        as_of_from="argument",
+        status="evaluated",
+        judgements={"parts": items, "alone": alone},
+    )
+    _same_bytes(result)
+    data = json.loads(result.to_json_bytes(indent=None))
+    first = data["judgements"]["parts"][0]
+    assert list(first) == ["item", "status", "outcome", "missing", "rule"]
+    assert first["missing"] == list(missing)
+    assert list(data["judgements"]["alone"]) == ["status", "outcome", "missing", "rule"]
+    assert data["judgements"]["alone"]["rule"] == ["f.fw:6", "f.fw:7"]
+
+
 def test_the_engines_reads_come_out_sorted_by_code_point_and_the_rest_as_given() -> None:
     """The engine's own decisions keep their reads as a dict, sorted only as they are written
     (by code point, as `sorted` orders text); the subject, the names and a record outcome keep
