@@ -303,17 +303,20 @@ def read_fast(text: str | bytes) -> Any:
     body: str | bytes
     # Whether every text is written back as read (no escape in any), and whether the
     # document surely nests no deeper than `_FAST_DEPTH` (it has no more brackets).
+    # The colons that follow a quote are counted only for a document that is not plain.
     if type(text) is bytes:
         body = text.removeprefix(_BOM)
-        colons, quoted = body.count(b":"), body.count(b'":')
+        colons = body.count(b":")
         plain = b"\\" not in body and body.count(b"{") + body.count(b"[") <= _FAST_DEPTH
+        if not plain and colons != body.count(b'":'):  # a colon inside a text, most likely: the exact reader's
+            return NOT_FAST
     elif type(text) is str:
         body = text.removeprefix("\ufeff")
-        colons, quoted = body.count(":"), body.count('":')
+        colons = body.count(":")
         plain = "\\" not in body and body.count("{") + body.count("[") <= _FAST_DEPTH
+        if not plain and colons != body.count('":'):
+            return NOT_FAST
     else:
-        return NOT_FAST
-    if not plain and colons != quoted:  # a colon inside a text, most likely: the exact reader's
         return NOT_FAST
     try:
         data = _FAST_DECODER.decode(body)
