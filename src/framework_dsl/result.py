@@ -293,27 +293,39 @@ def _sorted_reads(reads: dict[str, Any]) -> dict[str, Any]:
 Outcomes = dict[str, "Decision | tuple[Decision, ...]"]
 
 Unmade = tuple[tuple[str, ...], tuple[Any, ...]]
-"""A fused function's judgements (or checks) before anyone looks at them: (names, entries).
+"""A result's judgements (or checks) before anyone looks at them: (names, entries).
 
-`engine.fusion` hands its decisions over this way, and the `Decision` records are made
-only when the result's `judgements` or `checks` (or its equality, repr or pickle)
-are first read (`Result._made`); writing the result (`to_json_bytes`, `to_dict`,
-`all_decided`) reads the entries as they are. An entry is one decision's fields, a tuple
-in `Decision.FIELDS` order, or a `Decision` a helper made (an error, an undetermined).
-A fused framework has no for-each decision, so an entry is never a tuple of records.
+`RuleSet.evaluate` hands its decisions over this way, from a fused function
+(`engine.fusion`) or from the separate ones (`CompiledFramework.decide_unmade`), and the
+`Decision` records are made only when the result's `judgements` or `checks` (or its
+equality, repr or pickle) are first read (`Result._made`); writing the result
+(`to_json_bytes`, `to_dict`, `all_decided`) reads the entries as they are. An entry is:
+- one decided decision's fields, a tuple in `Decision.FIELDS` order (its first, the
+  status, a text);
+- a `Decision` a helper made (an error, an undetermined, one not in force);
+- a for-each decision's records, one per item, in a tuple (empty for no items).
 """
 
 
-def _entry_fields(entry: Any) -> tuple[Any, ...]:
-    """The fields of an `Unmade` entry."""
-    return entry if type(entry) is tuple else entry._fields
+def _is_fields(entry: Any) -> bool:
+    """Whether an `Unmade` entry is one decision's fields (not a record, nor a for-each's records)."""
+    return type(entry) is tuple and bool(entry) and type(entry[0]) is str
 
 
-def _made(group: Unmade) -> dict[str, Decision]:
-    """The records of an `Unmade` group, by name."""
+def _entry_decisions(entry: Any) -> tuple[tuple[Any, ...], ...]:
+    """The fields of each decision in an `Unmade` entry: one, or a for-each decision's, one per item."""
+    if type(entry) is not tuple:
+        return (entry._fields,)
+    if entry and type(entry[0]) is str:
+        return (entry,)
+    return tuple(decision._fields for decision in entry)
+
+
+def made_decisions(group: Unmade) -> dict[str, Decision | tuple[Decision, ...]]:
+    """The records of an `Unmade` group, by name, as `Result.judgements` holds them."""
     names, entries = group
     return {
-        name: make_record(Decision, entry) if type(entry) is tuple else entry
+        name: make_record(Decision, entry) if _is_fields(entry) else entry
         for name, entry in zip(names, entries, strict=True)
     }
 
@@ -407,7 +419,7 @@ class Result(_Frozen):
         """
         fields = self._fields
         if type(fields[8]) is not dict:
-            fields = (*fields[:8], _made(fields[8]), _made(fields[9]), *fields[10:])
+            fields = (*fields[:8], made_decisions(fields[8]), made_decisions(fields[9]), *fields[10:])
             _set_fields(self, fields)
         return fields
 
@@ -459,8 +471,15 @@ class Result(_Frozen):
         """
         for group in (self._fields[8], self._fields[9]):
             if type(group) is not dict:
-                if any(_entry_fields(entry)[0] not in _SETTLED for entry in group[1]):
-                    return False
+                for entry in group[1]:
+                    if type(entry) is not tuple:
+                        if entry._fields[0] not in _SETTLED:
+                            return False
+                    elif (not entry or type(entry[0]) is not str) and any(  # a for-each decision's records
+                        decision._fields[0] not in _SETTLED for decision in entry
+                    ):
+                        return False
+                    # else a decided decision's fields
                 continue
             for value in group.values():
                 if type(value) is tuple:
@@ -475,7 +494,7 @@ class Result(_Frozen):
         """Whether some judgement or check (some item of a for-each) could not be evaluated (status "error")."""
         for group in (self._fields[8], self._fields[9]):
             if type(group) is not dict:
-                if any(_entry_fields(entry)[0] == "error" for entry in group[1]):
+                if any(fields[0] == "error" for entry in group[1] for fields in _entry_decisions(entry)):
                     return True
                 continue
             for value in group.values():
@@ -503,7 +522,14 @@ _SETTLED = frozenset({"decided", "not_in_force"})
 def _outcomes_dict(outcomes: Outcomes | Unmade, explain: bool) -> dict[str, Any]:
     if type(outcomes) is not dict:
         names, entries = outcomes
-        return {name: _decision_dict(_entry_fields(e), explain) for name, e in zip(names, entries, strict=True)}
+        return {
+            name: _decision_dict(e, explain)
+            if _is_fields(e)
+            else [_decision_dict(d._fields, explain) for d in e]
+            if type(e) is tuple
+            else _decision_dict(e._fields, explain)
+            for name, e in zip(names, entries, strict=True)
+        }
     data: dict[str, Any] = {}
     for name, value in outcomes.items():
         if isinstance(value, tuple):
@@ -521,9 +547,10 @@ def _outcomes_dict(outcomes: Outcomes | Unmade, explain: bool) -> dict[str, Any]
 # decision's inputs come out sorted by pointer. Whatever must keep its keys in the order
 # given is a struct here or written first (`canonical_json.as_given`): the subject, the
 # judgements and checks by name (`_outcomes_type`), an undetermined decision, the
-# decisions in error or not in force, the problems. The inputs' values are JSON scalars or lists of them: reading a record or a
-# map is never recorded as an input (`engine.reference.is_structure`), so no dict inside
-# them is reordered. The keys of a decided decision's object, after a for-each item's `item`:
+# decisions in error or not in force, the problems. The inputs' values are JSON scalars
+# or lists of them: reading a record or a map is never recorded as an input
+# (`engine.reference.is_structure`), so no dict inside them is reordered. The keys of a
+# decided decision's object, after a for-each item's `item`:
 _DECIDED_KEYS = ("status", "outcome", "label", "reason", "cite", "rule", "inputs")
 _ResultJSON = msgspec.defstruct("_ResultJSON", [(key, Any) for key in Result.FIELDS[:11]])  # `to_dict`'s keys
 _DecidedJSON = msgspec.defstruct("_DecidedJSON", [(key, Any) for key in _DECIDED_KEYS])
@@ -576,7 +603,16 @@ def _result_json(result: Result) -> Any:
 def _outcomes_json(outcomes: Outcomes | Unmade) -> Any:
     if type(outcomes) is not dict:
         names, entries = outcomes
-        return _outcomes_type(names)(*[_decision_json(_entry_fields(entry)) for entry in entries])
+        written: list[Any] = []
+        entry: Any
+        for entry in entries:
+            if type(entry) is not tuple:
+                written.append(_decision_json(entry._fields))
+            elif entry and type(entry[0]) is str:  # a decided decision's fields
+                written.append(_decision_json(entry))
+            else:  # a for-each decision's records
+                written.append([_decision_json(decision._fields) for decision in entry])
+        return _outcomes_type(names)(*written)
     return _outcomes_type(tuple(outcomes))(
         *[
             [_decision_json(d._fields) for d in value] if isinstance(value, tuple) else _decision_json(value._fields)

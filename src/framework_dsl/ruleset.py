@@ -38,7 +38,7 @@ from framework_dsl.evidence import (
 from framework_dsl.evidence_compiler import CompiledValidator, compile_validator, compiled_form
 from framework_dsl.programs import ProgramStore, program_key
 from framework_dsl.resources import bundled_rules_root, find_rules_root
-from framework_dsl.result import Result, set_record_fields
+from framework_dsl.result import Outcomes, Result, Unmade, set_record_fields
 
 _new_object = object.__new__
 _T = TypeVar("_T")
@@ -285,8 +285,10 @@ class RuleSet:
             return self._not_in_force(chosen, source, subject, settled)
         # Dated judgements, checks and clauses are tested against the date the framework's
         # own dates were: the evidence's `dated by` date, else the evaluation date.
+        judgements: Outcomes | Unmade
+        checks: Outcomes | Unmade
         if compiled is not None:
-            judgements, checks = compiled.decide(root[0], root[1], settled[0], settled[2])
+            judgements, checks = compiled.decide_unmade(root[0], root[1], settled[0], settled[2])
         else:
             evaluation = Evaluation(chosen, root, settled[0], explain=explain, dated=settled[2])
             judgements, checks = evaluation.decide_all()

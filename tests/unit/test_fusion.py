@@ -354,3 +354,65 @@ def test_a_fused_result_holds_its_decisions_unmade_until_they_are_read(
         assert result.judgements is judgements and result.checks is result.checks
         assert [d.status for _, d in result.all_decisions()] == [d.status for _, d in expected.all_decisions()]
         assert result.to_json_bytes(explain=explain) == expected.to_json_bytes(explain=explain)
+
+
+# Each way the separate functions hand a decision over: a decided one's fields, a record a
+# helper made (undetermined, not in force), a for-each decision's records (none, for no items).
+THROUGH_THE_STATE = """
+framework general "Through the state" effective from 2014-10-01
+scale rating "Rating": good "Good" > poor "Poor"
+record part:
+  score: optional rating "Score"
+evidence:
+  parts: list of part "Parts"
+  flag: optional boolean "Flag"
+judgement per_part for each p in parts: rating
+  poor when p.score = poor because "poor part"
+  otherwise good because "good part"
+judgement overall: rating
+  poor when flag because "flagged"
+  otherwise good because "not flagged"
+judgement summary: rating
+  poor when overall = poor because "overall poor"
+  otherwise good because "overall good"
+judgement later: rating
+  effective from 2018-01-01
+  otherwise good because "good"
+check all_parts for each p in parts:
+  failed when per_part = poor because "poor"
+  otherwise passed because "fine"
+"""
+
+
+@pytest.mark.parametrize("explain", [False, True])
+@pytest.mark.parametrize(
+    ("document", "as_of"),
+    [
+        ({"parts": []}, "2019-01-01"),
+        ({"parts": [{"score": "poor"}, {}], "flag": False}, "2017-06-30"),
+        ({"parts": [{"score": "good"}], "flag": True}, "2019-01-01"),
+    ],
+)
+def test_a_result_through_the_state_holds_its_decisions_unmade_until_they_are_read(
+    check_text: Any, document: dict[str, Any], as_of: str, explain: bool
+) -> None:
+    """The separate functions (a framework with no fused function) hand over a decided decision's
+    fields too (`CompiledFramework.decide_unmade`): the result writes them as the reference
+    engine's, and makes the records when they are read."""
+    rule_set, diagnostics = check_text(THROUGH_THE_STATE)
+    assert rule_set is not None, [d.message for d in diagnostics]
+    prepared = rule_set.prepare(explain=explain)
+    assert prepared._traced_routes["general"].fused is None if explain else prepared._routes["general"].fused is None
+    data = {"framework": "general", **document}
+    expected = prepared.evaluate(data, as_of=as_of, explain=explain, engine="reference")
+    written = prepared.evaluate(data, as_of=as_of, explain=explain)
+    assert type(written._fields[8]) is tuple and type(written._fields[9]) is tuple  # unmade
+    if not explain:  # the plain variant gives a decided decision's fields
+        assert any(type(entry) is tuple and entry and type(entry[0]) is str for entry in written._fields[8][1])
+    assert written.to_json_bytes(explain=explain) == expected.to_json_bytes(explain=explain)
+    assert written.to_json_bytes(indent=None, explain=explain) == expected.to_json_bytes(indent=None, explain=explain)
+    assert written.to_dict(explain=explain) == expected.to_dict(explain=explain)
+    assert (written.all_decided(), written.any_error()) == (expected.all_decided(), expected.any_error())
+    assert type(written._fields[8]) is tuple  # writing made no record
+    assert written.judgements == expected.judgements and written.checks == expected.checks
+    assert written == expected

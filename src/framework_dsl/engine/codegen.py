@@ -41,7 +41,7 @@ from framework_dsl.engine import runtime
 from framework_dsl.engine.builder import ModuleBuilder, Program
 from framework_dsl.engine.reference import is_structure
 from framework_dsl.evidence import RecordValue, escape_pointer
-from framework_dsl.result import Decision
+from framework_dsl.result import Decision, Unmade, made_decisions
 from framework_dsl.semantics.operators import (
     OPERATORS,
     Native,
@@ -122,7 +122,10 @@ def _h_judgement(s: State, index: int, r: dict[str, Any]) -> Any:
     cached = s[OUTCOMES][index]
     if cached is None:
         decided = s[RESULTS][index] or _decide(s, index)
-        if type(decided) is Decision and decided._fields[0] == "decided":
+        if type(decided) is tuple and decided and type(decided[0]) is str:
+            # a decided decision's fields (`result.Unmade`): its outcome value and reads
+            cached = (decided[2], decided[7])
+        elif type(decided) is Decision and decided._fields[0] == "decided":
             # `outcome_value` and `decision_reads` of one decided decision, without their calls
             fields = decided._fields
             cached = (fields[2], fields[7])
@@ -364,6 +367,7 @@ class CompiledFramework:
         ]
         self._judgements = plan[: len(framework.judgements)]
         self._checks = plan[len(framework.judgements) :]
+        self._names = (tuple(n for n, _, _ in self._judgements), tuple(n for n, _, _ in self._checks))
         direct = all(body is not None for _, _, body in plan)
         self.all_direct = direct  # every decision called directly: none read by another, dated or for-each
         # The sizes of an evaluation's caches (`State`): none are needed when every
@@ -413,19 +417,27 @@ class CompiledFramework:
         self, fields: dict[str, Any], raw: dict[str, Any], as_of: datetime.date, dated: datetime.date | None = None
     ) -> tuple[dict[str, Decision | tuple[Decision, ...]], dict[str, Decision | tuple[Decision, ...]]]:
         """`evaluate`, given the root's converted fields and raw JSON (`CompiledValidator.accept`'s pair)."""
+        judgements, checks = self.decide_unmade(fields, raw, as_of, dated)
+        return made_decisions(judgements), made_decisions(checks)
+
+    def decide_unmade(
+        self, fields: dict[str, Any], raw: dict[str, Any], as_of: datetime.date, dated: datetime.date | None = None
+    ) -> tuple[Unmade, Unmade]:
+        """`decide`'s (judgements, checks) as `result.Unmade`, their records not made yet: what
+        `RuleSet.evaluate` gives its `Result`. A decided decision of the plain variant is the
+        tuple of its fields; a for-each decision's items are records, as is a decision a
+        helper made (undetermined, failed, not in force)."""
         if dated is None:
             dated = as_of
-        judgements: dict[str, Decision | tuple[Decision, ...]] = {}
-        checks: dict[str, Decision | tuple[Decision, ...]] = {}
+        judgement_names, check_names = self._names
         s: State
         if self._uncached is not None:  # every decision called directly, no cache needed
             s = (fields, raw, as_of, dated, self, (), (), (), ())
             made_judgements, made_checks = self._uncached
-            for name, make in made_judgements:
-                judgements[name] = make(s)
-            for name, make in made_checks:
-                checks[name] = make(s)
-            return judgements, checks
+            return (
+                (judgement_names, tuple([make(s) for _, make in made_judgements])),
+                (check_names, tuple([make(s) for _, make in made_checks])),
+            )
         definitions, entries = self.caches
         s = (
             fields,
@@ -440,16 +452,15 @@ class CompiledFramework:
         )
         direct = self._direct
         if direct is not None:
-            for name, make in direct[0]:
-                judgements[name] = make(s)
-            for name, make in direct[1]:
-                checks[name] = make(s)
-            return judgements, checks
-        for name, index, body in self._judgements:
-            judgements[name] = _decide(s, index) if body is None else body(s)
-        for name, index, body in self._checks:
-            checks[name] = _decide(s, index) if body is None else body(s)
-        return judgements, checks
+            return (
+                (judgement_names, tuple([make(s) for _, make in direct[0]])),
+                (check_names, tuple([make(s) for _, make in direct[1]])),
+            )
+        made = tuple([_decide(s, index) if body is None else body(s) for _, index, body in self._judgements])
+        return (
+            (judgement_names, made),
+            (check_names, tuple([_decide(s, index) if body is None else body(s) for _, index, body in self._checks])),
+        )
 
 
 def compile_framework(framework: ir.Framework, *, tracing: bool = False) -> CompiledFramework:
@@ -640,13 +651,20 @@ class DecisionGenerator:
     """Generates one framework's module: every function, the helpers they use and their constants."""
 
     def __init__(
-        self, framework: ir.Framework, tracing: bool, builder: ModuleBuilder | None = None, records: bool = True
+        self,
+        framework: ir.Framework,
+        tracing: bool,
+        builder: ModuleBuilder | None = None,
+        records: bool | None = None,
     ) -> None:
         self.framework = framework
         self.tracing = tracing
-        # False: a clause that decides returns the decision's fields, a tuple in
-        # `Decision.FIELDS` order, not the record (the fused function's `result.Unmade`).
-        self.records = records
+        # False: a clause that decides a decision (not a for-each item) returns the
+        # decision's fields, a tuple in `Decision.FIELDS` order, not the record
+        # (`result.Unmade`); the record is made only if someone reads it. None: as the
+        # separate functions are generated, records only in the tracing variant
+        # (`CompiledFramework.unmade`).
+        self.records = tracing if records is None else records
         self.decisions = (*framework.judgements, *framework.checks)
         self.decision_index = {d.key: i for i, d in enumerate(self.decisions)}
         self.definition_index: dict[str, int] = {}
@@ -2007,7 +2025,7 @@ class _Fn:
             "trace": self._trace(),
         }
         values = P.tuple_([fields[name] for name in Decision.FIELDS])
-        if not self.g.records:
+        if not self.g.records and isinstance(item, ast.Constant):  # a for-each item's is a record still
             self.emit(ast.Return(value=values))
             return
         decided, ignored = self.new(), self.new()
