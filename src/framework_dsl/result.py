@@ -21,7 +21,7 @@ from framework_dsl import canonical_json
 from framework_dsl.diagnostics import Diagnostic
 from framework_dsl.evidence import MapValue, RecordValue
 from framework_dsl.typesystem import Duration, Symbol
-from framework_dsl.values import Unknown, display_value
+from framework_dsl.values import Unknown, display_value, iso_date
 
 
 @attrs.frozen(kw_only=True)
@@ -591,7 +591,7 @@ def _result_json(result: Result) -> Any:
         digest,
         source,
         subject,
-        as_of.isoformat() if as_of else None,
+        iso_date(as_of) if type(as_of) is datetime.date else as_of.isoformat() if as_of else None,
         as_of_from,
         status,
         _outcomes_json(judgements),
@@ -671,6 +671,8 @@ def to_json_value(value: Any) -> Any:
         return value
     if kind is Symbol:
         return value.name
+    if kind is datetime.date:
+        return iso_date(value)
     if kind is dict:
         return {str(k): to_json_value(v) for k, v in value.items()}
     if isinstance(value, Symbol):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from framework_dsl.result import to_json_value
 from framework_dsl.typesystem import Duration
 from framework_dsl.values import (
     DECIMAL_CONTEXT,
@@ -133,6 +134,14 @@ def test_days_are_reversible(date: datetime.date, days: int) -> None:
     """Adding then subtracting the same number of days returns the same date."""
     duration = Duration(days, "days")
     assert add_duration(add_duration(date, duration), duration, -1) == date
+
+
+@given(st.dates() | st.datetimes())
+def test_reasons_and_results_show_a_date_as_its_iso_text(value: datetime.date) -> None:
+    """A date (the kept text of one seen before too) is its `isoformat`; a date and time keeps its time."""
+    assert display_value(value) == value.isoformat()
+    assert display_value(value) == value.isoformat()  # the second time, from the memo
+    assert to_json_value(value) == value.isoformat()
 
 
 def test_display_values_for_reasons() -> None:
