@@ -312,15 +312,6 @@ def _is_fields(entry: Any) -> bool:
     return type(entry) is tuple and bool(entry) and type(entry[0]) is str
 
 
-def _entry_decisions(entry: Any) -> tuple[tuple[Any, ...], ...]:
-    """The fields of each decision in an `Unmade` entry: one, or a for-each decision's, one per item."""
-    if type(entry) is not tuple:
-        return (entry._fields,)
-    if entry and type(entry[0]) is str:
-        return (entry,)
-    return tuple(decision._fields for decision in entry)
-
-
 def made_decisions(group: Unmade) -> dict[str, Decision | tuple[Decision, ...]]:
     """The records of an `Unmade` group, by name, as `Result.judgements` holds them."""
     names, entries = group
@@ -470,41 +461,56 @@ class Result(_Frozen):
         not apply on this date, and nothing in the evidence could change that.
         """
         for group in (self._fields[8], self._fields[9]):
-            if type(group) is not dict:
-                for entry in group[1]:
-                    if type(entry) is not tuple:
-                        if entry._fields[0] not in _SETTLED:
-                            return False
-                    elif (not entry or type(entry[0]) is not str) and any(  # a for-each decision's records
-                        decision._fields[0] not in _SETTLED for decision in entry
-                    ):
+            # Unmade entries are records, for-each records or a decided decision's fields.
+            for value in group[1] if type(group) is not dict else group.values():
+                if type(value) is not tuple:
+                    if value._fields[0] not in _SETTLED:
                         return False
-                    # else a decided decision's fields
-                continue
-            for value in group.values():
-                if type(value) is tuple:
+                elif not value or type(value[0]) is not str:
                     for decision in value:
                         if decision._fields[0] not in _SETTLED:
                             return False
-                elif value._fields[0] not in _SETTLED:
-                    return False
         return True
 
     def any_error(self) -> bool:
         """Whether some judgement or check (some item of a for-each) could not be evaluated (status "error")."""
         for group in (self._fields[8], self._fields[9]):
-            if type(group) is not dict:
-                if any(fields[0] == "error" for entry in group[1] for fields in _entry_decisions(entry)):
-                    return True
-                continue
-            for value in group.values():
-                if type(value) is tuple:
+            # Unmade entries are records, for-each records or a decided decision's fields.
+            for value in group[1] if type(group) is not dict else group.values():
+                if type(value) is not tuple:
+                    if value._fields[0] == "error":
+                        return True
+                elif not value or type(value[0]) is not str:
                     for decision in value:
                         if decision._fields[0] == "error":
                             return True
-                elif value._fields[0] == "error":
-                    return True
         return False
+
+    def ending(self) -> str:
+        """How the evaluation ended, as a run's summary counts it, in one pass: the status
+        when it is "invalid_evidence" or "not_in_force"; else "failed" when some decision (some
+        item of a for-each) could not be evaluated; else "undetermined" when some decision
+        is not settled (`all_decided`); else "evaluated"."""
+        status = self._fields[7]
+        if status != "evaluated":
+            return status  # type: ignore[no-any-return]
+        unsettled = False
+        for group in (self._fields[8], self._fields[9]):
+            for value in group[1] if type(group) is not dict else group.values():
+                if type(value) is not tuple:
+                    found = value._fields[0]
+                    if found not in _SETTLED:
+                        if found == "error":
+                            return "failed"
+                        unsettled = True
+                elif not value or type(value[0]) is not str:
+                    for decision in value:
+                        found = decision._fields[0]
+                        if found not in _SETTLED:
+                            if found == "error":
+                                return "failed"
+                            unsettled = True
+        return "undetermined" if unsettled else "evaluated"
 
     def all_decisions(self) -> list[tuple[str, Decision]]:
         """Every decision (judgements then checks), flattened, with its name."""

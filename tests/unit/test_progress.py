@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -250,3 +251,62 @@ def test_a_rule_that_failed_on_one_item_makes_the_document_failed() -> None:
     assert tally({"a": undetermined, "each": (decided, failed)}, {}) == Tally(failed=1)
     assert tally({"a": decided}, {"c": failed}) == Tally(failed=1)
     assert tally({"a": decided}, {"c": (decided,)}) == Tally(evaluated=1)
+
+
+@pytest.mark.parametrize(
+    ("entries", "ending"),
+    [
+        ((("decided",), ()), "evaluated"),  # a decided decision's fields; a for-each with no items
+        ((("decided",), ("not_in_force",)), "evaluated"),
+        ((("decided",), ("undetermined",)), "undetermined"),
+        ((("decided", "undetermined"),), "undetermined"),  # a for-each item undetermined
+        ((("undetermined",), ("decided", "error")), "failed"),  # an error counts before
+        ((("error",), ("undetermined",)), "failed"),
+    ],
+)
+def test_a_results_ending_is_the_same_from_its_entries_unmade_and_its_records(
+    entries: tuple[tuple[str, ...], ...], ending: str
+) -> None:
+    """`Result.ending`, which the summary counts, reads a result whose decisions are not made
+    yet (`result.Unmade`: a decided decision's fields, records, a for-each decision's records)
+    as it reads the records, and agrees with `all_decided` and `any_error`."""
+    import datetime
+
+    from framework_dsl.result import Decision, Result, made_decisions
+
+    def record(status: str, item: str | None) -> Decision:
+        if status == "not_in_force":
+            dates = (datetime.date(2030, 1, 1), None, datetime.date(2024, 1, 1))
+            return Decision(status, item=item, value=dates, reason="not yet", rule="f.fw:4")
+        return Decision(status, item=item, rule="f.fw:2", missing=("/a",), error="no" if status == "error" else None)
+
+    def entry(statuses: tuple[str, ...]) -> object:
+        if len(statuses) == 1 and statuses[0] == "decided":  # as the generated code hands it over
+            return Decision("decided", value="x", label="X", rule="f.fw:1", inputs={})._fields
+        if len(statuses) == 1:
+            return record(statuses[0], None)
+        return tuple(record(s, f"/xs/{i}") for i, s in enumerate(statuses))  # a for-each's records
+
+    names = tuple(f"d{i}" for i in range(len(entries)))
+    unmade = (names, tuple(entry(statuses) for statuses in entries))
+    results = [
+        Result(
+            framework="f",
+            framework_title="F",
+            rules_digest="sha256:0",
+            source=None,
+            subject=None,
+            as_of=datetime.date(2024, 1, 1),
+            as_of_from="argument",
+            status="evaluated",
+            judgements=group,  # type: ignore[arg-type]
+            checks={},
+        )
+        for group in (unmade, made_decisions(unmade))
+    ]
+    for result in results:
+        assert result.ending() == ending
+        assert result.all_decided() is (ending == "evaluated")
+        assert result.any_error() is (ending == "failed")
+        assert render(result, "jsonl", explain=False, ranks={}).needs_attention is (ending != "evaluated")
+    assert results[0].to_json_bytes() == results[1].to_json_bytes()
