@@ -614,10 +614,17 @@ def _outcomes_json(outcomes: Outcomes | Unmade) -> Any:
         for entry in entries:
             if type(entry) is not tuple:
                 written.append(_decision_json(entry._fields))
-            elif entry and type(entry[0]) is str:  # a decided decision's fields
-                written.append(_decision_json(entry))
-            else:  # a for-each decision's records
+            elif not entry or type(entry[0]) is not str:  # a for-each decision's records
                 written.append([_decision_json(decision._fields) for decision in entry])
+            elif entry[1] is None and type(entry[7]) is dict:
+                # A decided decision's fields as generated code hands them over (no item, its
+                # reads a dict): `_decision_json` of them, without its call, a dozen times a result.
+                value = entry[2]
+                kind = type(value)
+                outcome = value.name if kind is Symbol else value if kind is str else _outcome_json(value)
+                written.append(_DecidedJSON("decided", outcome, entry[3], entry[4], entry[5], entry[6], entry[7]))
+            else:
+                written.append(_decision_json(entry))
         return _outcomes_type(names)(*written)
     return _outcomes_type(tuple(outcomes))(
         *[
@@ -638,19 +645,20 @@ def _decision_json(fields: tuple[Any, ...]) -> Any:
             return _UndeterminedItemJSON(item, status, None, list(missing), rule)
         return canonical_json.as_given(_decision_dict(fields, False))
     kind = type(value)
-    if kind is Symbol:
-        outcome = value.name
-    elif kind is str:
-        outcome = value
-    else:
-        outcome = to_json_value(value)
-        if type(outcome) is dict or type(outcome) is list:  # a record's or a map's keys as given
-            outcome = canonical_json.as_given(outcome)
+    outcome = value.name if kind is Symbol else value if kind is str else _outcome_json(value)
     if type(inputs) is not dict:  # pairs given in an order of their own (`Decision(inputs=...)`)
         inputs = canonical_json.as_given(dict(inputs))
     if item is None:
         return _DecidedJSON(status, outcome, label, reason, cite, rule, inputs)
     return _DecidedItemJSON(item, status, outcome, label, reason, cite, rule, inputs)
+
+
+def _outcome_json(value: Any) -> Any:
+    """A decided outcome that is neither a symbol nor a text, as a decision's object holds it."""
+    outcome = to_json_value(value)
+    if type(outcome) is dict or type(outcome) is list:  # a record's or a map's keys as given
+        return canonical_json.as_given(outcome)
+    return outcome
 
 
 def problem_dict(problem: Diagnostic) -> dict[str, Any]:
