@@ -490,7 +490,7 @@ def _count_rated(items: Any, grade: Any) -> Any:
     key = grade.key
     count = 0
     unknown = []
-    for value in _items(items):
+    for value in items if type(items) is tuple else _items(items):  # a list's items, without a call
         kind = type(value)
         if kind is Symbol:
             if value.key == key:
@@ -499,7 +499,7 @@ def _count_rated(items: Any, grade: Any) -> Any:
             unknown.append(value)
         elif value == grade:
             count += 1
-    return partial_count(count, unknown)
+    return partial_count(count, unknown) if unknown else count
 
 
 def _count_rated_in(items: Any, grades: Any) -> Any:
