@@ -251,16 +251,6 @@ def _h_record_of(pointer: str, value: Any) -> Any:
     return value
 
 
-def _h_display(value: Any) -> str:
-    """A value as a reason shows it (`display_value`), plain texts and labels first."""
-    kind = type(value)
-    if kind is str:
-        return value  # type: ignore[no-any-return]
-    if kind is Symbol:
-        return value.display  # type: ignore[no-any-return]
-    return display_value(value)
-
-
 def _operator_helpers() -> dict[str, Any]:
     found: dict[str, Any] = {}
     for op, operator in OPERATORS.items():
@@ -281,7 +271,7 @@ _HELPERS: dict[str, Any] = {
     "merge": merge_unknown,
     "merge_all": _h_merge_all,
     "settled": runtime.settled,
-    "display": _h_display,
+    "display": display_value,  # what a reason shows (known texts, numbers and labels are written inline)
     "record_of": _h_record_of,
     "label": runtime.label,
     "new_decision": runtime.new_decision,
