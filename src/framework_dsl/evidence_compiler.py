@@ -199,7 +199,10 @@ def _h_sort_symbols(items: list[Symbol]) -> list[Symbol]:
 
 
 def _h_in_order(entries: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """A map's entries in the order of its key enumeration."""
+    """A map's entries in the order of its key enumeration (`entries` itself, a dict the
+    validator has just built, when it holds every key already in that order)."""
+    if len(entries) == len(names) and tuple(entries) == names:
+        return entries
     return {name: entries[name] for name in names if name in entries}
 
 

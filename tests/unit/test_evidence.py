@@ -7,6 +7,7 @@ diagnostics.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -244,3 +245,37 @@ def test_free_form_depth_is_the_nesting_bound(value: object, limit: int) -> None
     from framework_dsl.evidence import free_form_depth
 
     assert free_form_depth(value, limit) == (_nesting(value) <= limit)
+
+
+MAPS = """
+framework maps "Maps" effective from 2000-01-01
+scale grade "Grade": good "Good" > poor "Poor"
+enum area "Area": north "North", south "South", east "East"
+evidence:
+  grades: map of area to grade "Grade by area"
+"""
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        '{"north": "good", "south": "poor", "east": "good"}',  # every key, in the enumeration's order
+        '{"east": "good", "north": "good", "south": "poor"}',  # every key, in another order
+        '{"south": "poor", "north": "good"}',  # some keys, in another order
+        '{"north": "good", "east": "poor"}',  # some keys, in order
+        "{}",
+    ],
+)
+def test_a_maps_entries_are_in_its_key_enumerations_order_on_both_validators(
+    tmp_path_factory: pytest.TempPathFactory, given: str
+) -> None:
+    """Whatever order the evidence writes a map's keys in, its entries come in the order of
+    the key's enumeration; its raw JSON keeps the order given."""
+    rule_set = _checked(tmp_path_factory, "maps", MAPS)
+    fast, slow, problems = _both(rule_set, f'{{"framework": "maps", "grades": {given}}}', "maps")
+    assert problems == [] and fast is not None and slow is not None
+    order = [key for key in ("north", "south", "east") if f'"{key}"' in given]
+    for validated in (fast, slow):
+        grades = validated.fields["grades"]
+        assert list(grades.entries) == order
+        assert list(grades.raw) == [key for key in json.loads(given)]
