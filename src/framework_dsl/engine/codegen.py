@@ -199,7 +199,7 @@ def _decide_each(s: State, entry: Entry) -> tuple[Decision, ...]:
     if type(items) is Unknown:
         return (runtime.undetermined(None, (items,), entry.first_location),)
     body = entry.body
-    return tuple(body(s, item, index, pointer) for index, (pointer, item) in enumerate(runtime.item_pointers(items)))
+    return tuple([body(s, item, index, pointer) for index, (pointer, item) in enumerate(runtime.item_pointers(items))])
 
 
 def _h_unknown(pointer: str) -> Unknown:
