@@ -24,6 +24,7 @@ from framework_dsl.cli.progress import (
     summary_line,
 )
 from framework_dsl.inputs import Tally, render
+from framework_dsl.result import Result
 
 
 class FakeClock:
@@ -221,31 +222,36 @@ def test_each_document_is_tallied_once_by_how_it_ended(bundled: RuleSet) -> None
     assert Tally.sum(counted) == Tally(evaluated=1, not_in_force=1, invalid=1, undetermined=1)
 
 
+def _evaluated(judgements: object, checks: object) -> Result:
+    """An evaluated result of framework `f` holding these decisions (by name, or `result.Unmade`)."""
+    import datetime
+
+    return Result(
+        framework="f",
+        framework_title="F",
+        rules_digest="sha256:0",
+        source=None,
+        subject=None,
+        as_of=datetime.date(2024, 1, 1),
+        as_of_from="argument",
+        status="evaluated",
+        judgements=judgements,  # type: ignore[arg-type]
+        checks=checks,  # type: ignore[arg-type]
+    )
+
+
 def test_a_rule_that_failed_on_one_item_makes_the_document_failed() -> None:
     """An error anywhere (a judgement, a check, one item of a for-each) counts as failed,
     before anything undetermined; with neither, undetermined."""
-    import datetime
 
-    from framework_dsl.result import Decision, Result
+    from framework_dsl.result import Decision
 
     decided = Decision("decided", value="x", label="X", rule="f.fw:1", inputs={})
     undetermined = Decision("undetermined", rule="f.fw:2", missing=("/a",))
     failed = Decision("error", item="/xs/1", rule="f.fw:3", error="division by zero")
 
     def tally(judgements: dict[str, object], checks: dict[str, object]) -> Tally:
-        result = Result(
-            framework="f",
-            framework_title="F",
-            rules_digest="sha256:0",
-            source=None,
-            subject=None,
-            as_of=datetime.date(2024, 1, 1),
-            as_of_from="argument",
-            status="evaluated",
-            judgements=judgements,  # type: ignore[arg-type]
-            checks=checks,  # type: ignore[arg-type]
-        )
-        return render(result, "jsonl", explain=False, ranks={}).tally
+        return render(_evaluated(judgements, checks), "jsonl", explain=False, ranks={}).tally
 
     assert tally({"a": decided, "b": undetermined}, {}) == Tally(undetermined=1)
     assert tally({"a": undetermined, "each": (decided, failed)}, {}) == Tally(failed=1)
@@ -272,7 +278,7 @@ def test_a_results_ending_is_the_same_from_its_entries_unmade_and_its_records(
     as it reads the records, and agrees with `all_decided` and `any_error`."""
     import datetime
 
-    from framework_dsl.result import Decision, Result, made_decisions
+    from framework_dsl.result import Decision, made_decisions
 
     def record(status: str, item: str | None) -> Decision:
         if status == "not_in_force":
@@ -289,21 +295,7 @@ def test_a_results_ending_is_the_same_from_its_entries_unmade_and_its_records(
 
     names = tuple(f"d{i}" for i in range(len(entries)))
     unmade = (names, tuple(entry(statuses) for statuses in entries))
-    results = [
-        Result(
-            framework="f",
-            framework_title="F",
-            rules_digest="sha256:0",
-            source=None,
-            subject=None,
-            as_of=datetime.date(2024, 1, 1),
-            as_of_from="argument",
-            status="evaluated",
-            judgements=group,  # type: ignore[arg-type]
-            checks={},
-        )
-        for group in (unmade, made_decisions(unmade))
-    ]
+    results = [_evaluated(group, {}) for group in (unmade, made_decisions(unmade))]
     for result in results:
         assert result.ending() == ending
         assert result.all_decided() is (ending == "evaluated")
