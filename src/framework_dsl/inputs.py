@@ -41,9 +41,14 @@ class EvidenceInput:
 # instructions for `Rendered`'s eight, 6,200 for these four; callgrind), and these two
 # are made for every document of a batch. Every field is given, in order, as attrs would set it.
 _new_object = object.__new__
-_SET_SOURCE, _SET_DATA, _SET_ERROR, _SET_CODE = (
-    getattr(EvidenceInput, field.name).__set__ for field in attrs.fields(EvidenceInput)
-)
+
+
+def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setters of a frozen, slotted attrs class's fields, in order, past its `__setattr__`."""
+    return tuple(getattr(cls, field.name).__set__ for field in attrs.fields(cls))
+
+
+_SET_SOURCE, _SET_DATA, _SET_ERROR, _SET_CODE = _slot_setters(EvidenceInput)
 
 
 def _line_input(source: str, data: bytes) -> EvidenceInput:
@@ -255,10 +260,11 @@ class Tally:
     invalid: int = 0
     failed_on: int = 0
 
-    @classmethod
-    def of(cls, result: Result, *, failed_on: bool = False) -> Tally:
-        """The tally of one result (`Result.ending`); `failed_on`: it has an outcome at or below the --fail-on grade."""
-        return _SHARED[result.ending(), failed_on]
+    @staticmethod
+    def ended(ending: str, failed_on: bool = False) -> Tally:
+        """The tally of one document that ended so (`Result.ending`); `failed_on`: it has an
+        outcome at or below the --fail-on grade. Frozen, and shared by every such document."""
+        return _SHARED[ending, failed_on]
 
     @classmethod
     def sum(cls, counted: dict[Tally, int]) -> Tally:
@@ -342,7 +348,7 @@ class Rendered:
     _SET_COUNT,
     _SET_TALLY,
     _SET_WRITE_INTO,
-) = (getattr(Rendered, field.name).__set__ for field in attrs.fields(Rendered))
+) = _slot_setters(Rendered)
 
 
 def _one_rendered(
@@ -403,7 +409,7 @@ def render(result: Result, output_format: str, *, explain: bool, ranks: dict[str
         ending != "evaluated",
         failed_on,
         (result,) if data is None else (),
-        _SHARED[ending, failed_on],
+        Tally.ended(ending, failed_on),
     )
 
 

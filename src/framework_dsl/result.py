@@ -460,57 +460,44 @@ class Result(_Frozen):
         A decision outside its own dates (`not_in_force`) is settled: its rules say it does
         not apply on this date, and nothing in the evidence could change that.
         """
-        for group in (self._fields[8], self._fields[9]):
-            # Unmade entries are records, for-each records or a decided decision's fields.
-            for value in group[1] if type(group) is not dict else group.values():
-                if type(value) is not tuple:
-                    if value._fields[0] not in _SETTLED:
-                        return False
-                elif not value or type(value[0]) is not str:
-                    for decision in value:
-                        if decision._fields[0] not in _SETTLED:
-                            return False
-        return True
+        return self._unsettled() is None
 
     def any_error(self) -> bool:
         """Whether some judgement or check (some item of a for-each) could not be evaluated (status "error")."""
-        for group in (self._fields[8], self._fields[9]):
-            # Unmade entries are records, for-each records or a decided decision's fields.
-            for value in group[1] if type(group) is not dict else group.values():
-                if type(value) is not tuple:
-                    if value._fields[0] == "error":
-                        return True
-                elif not value or type(value[0]) is not str:
-                    for decision in value:
-                        if decision._fields[0] == "error":
-                            return True
-        return False
+        return self._unsettled() == "error"
 
     def ending(self) -> str:
         """How the evaluation ended, as a run's summary counts it, in one pass: the status
         when it is "invalid_evidence" or "not_in_force"; else "failed" when some decision (some
         item of a for-each) could not be evaluated; else "undetermined" when some decision
         is not settled (`all_decided`); else "evaluated"."""
-        status = self._fields[7]
+        status: str = self._fields[7]
         if status != "evaluated":
-            return status  # type: ignore[no-any-return]
-        unsettled = False
+            return status
+        unsettled = self._unsettled()
+        return "evaluated" if unsettled is None else "failed" if unsettled == "error" else "undetermined"
+
+    def _unsettled(self) -> str | None:
+        """None when every decision (every item of a for-each) is settled; "error" when one
+        could not be evaluated; else "unsettled". One pass, over either form of the decisions."""
+        unsettled = None
         for group in (self._fields[8], self._fields[9]):
+            # Unmade entries are records, for-each records or a decided decision's fields.
             for value in group[1] if type(group) is not dict else group.values():
                 if type(value) is not tuple:
                     found = value._fields[0]
                     if found not in _SETTLED:
                         if found == "error":
-                            return "failed"
-                        unsettled = True
+                            return "error"
+                        unsettled = "unsettled"
                 elif not value or type(value[0]) is not str:
                     for decision in value:
                         found = decision._fields[0]
                         if found not in _SETTLED:
                             if found == "error":
-                                return "failed"
-                            unsettled = True
-        return "undetermined" if unsettled else "evaluated"
+                                return "error"
+                            unsettled = "unsettled"
+        return unsettled
 
     def all_decisions(self) -> list[tuple[str, Decision]]:
         """Every decision (judgements then checks), flattened, with its name."""
@@ -528,14 +515,15 @@ _SETTLED = frozenset({"decided", "not_in_force"})
 def _outcomes_dict(outcomes: Outcomes | Unmade, explain: bool) -> dict[str, Any]:
     if type(outcomes) is not dict:
         names, entries = outcomes
-        return {
-            name: _decision_dict(e, explain)
-            if _is_fields(e)
-            else [_decision_dict(d._fields, explain) for d in e]
-            if type(e) is tuple
-            else _decision_dict(e._fields, explain)
-            for name, e in zip(names, entries, strict=True)
-        }
+        written: dict[str, Any] = {}
+        for name, entry in zip(names, entries, strict=True):
+            if _is_fields(entry):
+                written[name] = _decision_dict(entry, explain)
+            elif type(entry) is tuple:  # a for-each decision's records
+                written[name] = [_decision_dict(decision._fields, explain) for decision in entry]
+            else:
+                written[name] = _decision_dict(entry._fields, explain)
+        return written
     data: dict[str, Any] = {}
     for name, value in outcomes.items():
         if isinstance(value, tuple):

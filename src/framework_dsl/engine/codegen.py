@@ -446,11 +446,9 @@ class CompiledFramework:
                 (judgement_names, tuple([make(s) for _, make in direct[0]])),
                 (check_names, tuple([make(s) for _, make in direct[1]])),
             )
-        made = tuple([_decide(s, index) if body is None else body(s) for _, index, body in self._judgements])
-        return (
-            (judgement_names, made),
-            (check_names, tuple([_decide(s, index) if body is None else body(s) for _, index, body in self._checks])),
-        )
+        judged = tuple([_decide(s, index) if body is None else body(s) for _, index, body in self._judgements])
+        checked = tuple([_decide(s, index) if body is None else body(s) for _, index, body in self._checks])
+        return (judgement_names, judged), (check_names, checked)
 
 
 def compile_framework(framework: ir.Framework, *, tracing: bool = False) -> CompiledFramework:
@@ -653,7 +651,7 @@ class DecisionGenerator:
         # decision's fields, a tuple in `Decision.FIELDS` order, not the record
         # (`result.Unmade`); the record is made only if someone reads it. None: as the
         # separate functions are generated, records only in the tracing variant
-        # (`CompiledFramework.unmade`).
+        # (`CompiledFramework.decide_unmade` hands the plain variant's over as they are).
         self.records = tracing if records is None else records
         self.decisions = (*framework.judgements, *framework.checks)
         self.decision_index = {d.key: i for i, d in enumerate(self.decisions)}
