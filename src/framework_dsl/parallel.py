@@ -292,6 +292,13 @@ def map_units(
         stop.set()
         for worker in workers:
             worker.stop()
+        # The feeder ends before this does, so that no thread outlives the run (a process
+        # that forks workers again must have none): one blocked on the full queue, or
+        # about to put its end mark there, is let through.
+        while feeder.is_alive():
+            with contextlib.suppress(queue.Empty):
+                order.get_nowait()
+            feeder.join(0.01)
 
 
 class WorkerStopped(click.ClickException):

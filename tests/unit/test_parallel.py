@@ -219,3 +219,23 @@ def test_direct_output_is_in_order_when_one_worker_is_slow(
             block.write_into(out)
     expected = b"".join(b"|" + (Rendered.join(serial[i : i + 2], "jsonl").data or b"") for i in range(0, 24, 2))
     assert report.read_bytes() == expected
+
+
+def _source(rule_set: RuleSet, unit: list[EvidenceInput]) -> str:
+    """A task for `map_units`: the unit's first input's name."""
+    return unit[0].source
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+@pytest.mark.parametrize("read", [100, 1])
+def test_no_thread_of_a_run_outlives_it(bundled: RuleSet, read: int) -> None:
+    """Once `map_units` is read to the end, or closed after its first answer (the feeder then
+    blocked on a full queue), its feeder thread is gone: a later run forks beside no thread."""
+    import threading
+
+    units = [[EvidenceInput(f"u{number}", None)] for number in range(100)]
+    answers = map_units([bundled], [()], _source, units, jobs=2, single=True)
+    got = [answer for answer, _ in zip(answers, range(read), strict=False)]
+    answers.close()
+    assert got == [f"u{number}" for number in range(read)]
+    assert [thread.name for thread in threading.enumerate() if thread.name == "framework-dsl hand-out"] == []
